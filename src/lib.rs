@@ -1,0 +1,5 @@
+//! dashlive: MPEG-DASH test streams. This library is shared by the `dashlive`
+//! CLI (build, inspect, index) and the `dashlive-origin` server.
+
+pub mod media;
+pub mod mp4;

@@ -1,0 +1,8 @@
+//! Media: indexing a fragmented MP4 into a Representation, and codec strings.
+
+pub mod codec;
+pub mod index;
+pub mod representation;
+
+pub use index::{index_file, index_reader, IndexError};
+pub use representation::{ContentType, Encryption, FrameRate, Representation, Segment};

@@ -1,0 +1,317 @@
+//! An owned, editable box tree, and the rewriting of a movie fragment after
+//! boxes in it were added, removed or resized: box sizes, `trun` data offsets
+//! and `saio` offsets are made right again.
+
+use super::boxes::{expect, PiffSampleEncryption, Saio, Senc, Tfdt, Tfhd, PIFF_SAMPLE_ENCRYPTION};
+use super::error::{ErrorKind, Mp4Error, Result};
+use super::fourcc::FourCC;
+use super::header::write_header;
+use super::tree::{boxes, children_offset, BoxRef};
+use super::write::WriteBox;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// The payload, kept as read (or as written by a [`WriteBox`]).
+    Leaf(Vec<u8>),
+    /// Bytes before the first child (full-box header, sample-entry fields), then the children.
+    Container {
+        prefix: Vec<u8>,
+        children: Vec<Node>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub typ: FourCC,
+    pub uuid: Option<[u8; 16]>,
+    pub content: Content,
+    /// Written back with a 64-bit size because it was read that way.
+    pub large: bool,
+}
+
+impl Node {
+    /// Copies a box and, for containers, its descendants into an editable tree.
+    pub fn from_box(b: &BoxRef) -> Result<Node> {
+        if (b.data.len() as u64) < b.header.size {
+            return Err(b.error(ErrorKind::Truncated {
+                need: b.header.size,
+                have: b.data.len() as u64,
+            }));
+        }
+        let payload = b.payload();
+        let content = match children_offset(b.typ(), payload) {
+            Some(start) if start <= payload.len() => {
+                let mut children = Vec::new();
+                for c in b.children() {
+                    children.push(Node::from_box(&c?)?);
+                }
+                Content::Container {
+                    prefix: payload[..start].to_vec(),
+                    children,
+                }
+            }
+            _ => Content::Leaf(payload.to_vec()),
+        };
+        Ok(Node {
+            typ: b.typ(),
+            uuid: b.header.uuid,
+            content,
+            large: b.header.is_large(),
+        })
+    }
+
+    /// Parses one whole box from `data`.
+    pub fn parse(data: &[u8]) -> Result<Node> {
+        match boxes(data).next() {
+            Some(b) => Node::from_box(&b?),
+            None => Err(Mp4Error::new(
+                0,
+                "",
+                ErrorKind::Truncated { need: 8, have: 0 },
+            )),
+        }
+    }
+
+    /// A leaf holding a box we create.
+    pub fn new_leaf(b: &impl WriteBox) -> Node {
+        let mut payload = Vec::new();
+        b.write_payload(&mut payload);
+        Node {
+            typ: b.box_type(),
+            uuid: b.uuid(),
+            content: Content::Leaf(payload),
+            large: false,
+        }
+    }
+
+    fn header_len(&self, payload_len: u64) -> u64 {
+        let uuid = if self.uuid.is_some() { 16 } else { 0 };
+        if self.large || 8 + uuid + payload_len > u64::from(u32::MAX) {
+            16 + uuid
+        } else {
+            8 + uuid
+        }
+    }
+
+    fn payload_len(&self) -> u64 {
+        match &self.content {
+            Content::Leaf(p) => p.len() as u64,
+            Content::Container { prefix, children } => {
+                prefix.len() as u64 + children.iter().map(Node::size).sum::<u64>()
+            }
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        let p = self.payload_len();
+        self.header_len(p) + p
+    }
+
+    pub fn write(&self, out: &mut Vec<u8>) {
+        let p = self.payload_len();
+        if self.large {
+            out.extend_from_slice(&1u32.to_be_bytes());
+            out.extend_from_slice(&self.typ.0);
+            out.extend_from_slice(&self.size().to_be_bytes());
+            if let Some(u) = &self.uuid {
+                out.extend_from_slice(u);
+            }
+        } else {
+            write_header(out, self.typ, self.uuid.as_ref(), p);
+        }
+        match &self.content {
+            Content::Leaf(payload) => out.extend_from_slice(payload),
+            Content::Container { prefix, children } => {
+                out.extend_from_slice(prefix);
+                for c in children {
+                    c.write(out);
+                }
+            }
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.size() as usize);
+        self.write(&mut out);
+        out
+    }
+
+    pub fn children(&self) -> &[Node] {
+        match &self.content {
+            Content::Container { children, .. } => children,
+            Content::Leaf(_) => &[],
+        }
+    }
+
+    /// The children of a container; `None` for a leaf.
+    pub fn children_mut(&mut self) -> Option<&mut Vec<Node>> {
+        match &mut self.content {
+            Content::Container { children, .. } => Some(children),
+            Content::Leaf(_) => None,
+        }
+    }
+
+    pub fn child(&self, typ: &[u8; 4]) -> Option<&Node> {
+        self.children().iter().find(|c| c.typ == typ)
+    }
+
+    pub fn child_mut(&mut self, typ: &[u8; 4]) -> Option<&mut Node> {
+        self.children_mut()?.iter_mut().find(|c| c.typ == typ)
+    }
+
+    pub fn leaf_payload(&self) -> Option<&[u8]> {
+        match &self.content {
+            Content::Leaf(p) => Some(p),
+            Content::Container { .. } => None,
+        }
+    }
+}
+
+/// Rewrites every `tfdt` of a `moof` as version 1, so that later rewrites of
+/// the decode time never change a box size. Returns whether anything changed.
+pub fn tfdt_to_v1(moof: &mut Node) -> Result<bool> {
+    let mut changed = false;
+    for traf in moof.children_mut().into_iter().flatten() {
+        if traf.typ != b"traf" {
+            continue;
+        }
+        if let Some(tfdt) = traf.child_mut(b"tfdt") {
+            let payload = tfdt.leaf_payload().unwrap_or(&[]);
+            let t = Tfdt::parse(payload).map_err(|e| e.locate(0, "moof/traf/tfdt"))?;
+            if t.version != 1 {
+                *tfdt = Node::new_leaf(&Tfdt::v1(t.base_media_decode_time));
+                changed = true;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Edits a movie fragment and returns it re-serialised with correct offsets.
+///
+/// `moof` is the original box as it sits in its file at `moof_offset`. After
+/// `edit`, the sizes are recomputed, every `trun` data offset (and an explicit
+/// `tfhd` base data offset) moves by the change in the moof's size, so the
+/// samples in the following `mdat` are still found, and each `saio` is pointed
+/// at the first sample of its traf's `senc` (or PIFF box).
+pub fn rewrite_moof(
+    moof: &[u8],
+    moof_offset: u64,
+    edit: impl FnOnce(&mut Node) -> Result<()>,
+) -> Result<Vec<u8>> {
+    let mut node = Node::parse(moof)?;
+    if node.typ != b"moof" {
+        return Err(Mp4Error::new(
+            moof_offset,
+            node.typ.to_string(),
+            ErrorKind::Invalid("expected a moof box".into()),
+        ));
+    }
+    let old_size = node.size();
+    edit(&mut node)?;
+    let mut out = node.to_bytes();
+    let delta = out.len() as i64 - old_size as i64;
+    fix_offsets(&mut out, moof_offset, delta)?;
+    Ok(out)
+}
+
+fn patch_field(out: &mut [u8], pos: usize, bytes: &[u8]) -> Result<()> {
+    match out.get_mut(pos..pos + bytes.len()) {
+        Some(dst) => {
+            dst.copy_from_slice(bytes);
+            Ok(())
+        }
+        None => Err(Mp4Error::new(
+            pos as u64,
+            "moof",
+            ErrorKind::Truncated {
+                need: bytes.len() as u64,
+                have: 0,
+            },
+        )),
+    }
+}
+
+fn fix_offsets(out: &mut [u8], moof_offset: u64, delta: i64) -> Result<()> {
+    // Find what to patch on a read-only view first, then patch.
+    let mut patches: Vec<(usize, Vec<u8>)> = Vec::new();
+    {
+        let view = out.to_vec();
+        let moof = match boxes(&view).next() {
+            Some(b) => b?,
+            None => return Ok(()),
+        };
+        for traf in moof.children_of(b"traf")? {
+            let tfhd = match traf.child(b"tfhd")? {
+                Some(b) => expect(&b, Tfhd::parse)?,
+                None => continue,
+            };
+            let mut senc_start = None;
+            for c in traf.children() {
+                let c = c?;
+                let at = c.offset as usize;
+                if c.typ() == b"trun" {
+                    let flags = u32::from_be_bytes(
+                        c.data
+                            .get(8..12)
+                            .and_then(|s| s.try_into().ok())
+                            .unwrap_or([0; 4]),
+                    ) & 0xff_ffff;
+                    if flags & 1 != 0 && delta != 0 && tfhd.base_data_offset.is_none() {
+                        let pos = at + super::boxes::Trun::DATA_OFFSET_OFFSET;
+                        let old = view
+                            .get(pos..pos + 4)
+                            .and_then(|s| <[u8; 4]>::try_from(s).ok())
+                            .map(i32::from_be_bytes)
+                            .unwrap_or(0);
+                        let new = i32::try_from(i64::from(old) + delta).map_err(|_| {
+                            c.error(ErrorKind::Invalid("trun data offset overflows".into()))
+                        })?;
+                        patches.push((pos, new.to_be_bytes().to_vec()));
+                    }
+                } else if c.typ() == b"senc" {
+                    senc_start = Some(at + Senc::FIRST_SAMPLE_OFFSET);
+                } else if c.typ() == b"uuid"
+                    && c.header.uuid == Some(PIFF_SAMPLE_ENCRYPTION)
+                    && senc_start.is_none()
+                {
+                    let piff = expect(&c, PiffSampleEncryption::parse_guessing)?;
+                    senc_start = Some(at + piff.first_sample_offset());
+                }
+            }
+            if let (Some(base), true) = (tfhd.base_data_offset, delta != 0) {
+                let pos = traf
+                    .child(b"tfhd")?
+                    .map(|b| b.offset as usize + 16)
+                    .unwrap_or(0);
+                let new = (base as i64 + delta) as u64;
+                patches.push((pos, new.to_be_bytes().to_vec()));
+            }
+            if let (Some(saio_box), Some(start)) = (traf.child(b"saio")?, senc_start) {
+                let saio = expect(&saio_box, Saio::parse)?;
+                if saio.offsets.len() == 1 {
+                    let target = match tfhd.base_data_offset {
+                        Some(_) => moof_offset + start as u64,
+                        None => start as u64,
+                    };
+                    let pos = saio_box.offset as usize + saio.first_offset_position();
+                    let bytes = if saio.version == 1 {
+                        target.to_be_bytes().to_vec()
+                    } else {
+                        u32::try_from(target)
+                            .map_err(|_| {
+                                saio_box.error(ErrorKind::Invalid("saio offset overflows".into()))
+                            })?
+                            .to_be_bytes()
+                            .to_vec()
+                    };
+                    patches.push((pos, bytes));
+                }
+            }
+        }
+    }
+    for (pos, bytes) in patches {
+        patch_field(out, pos, &bytes)?;
+    }
+    Ok(())
+}

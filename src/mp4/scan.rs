@@ -1,0 +1,181 @@
+//! Walks the top-level boxes of a file of any size through `Read + Seek`,
+//! loading the boxes that hold metadata and seeking past media data, so that
+//! indexing a file costs time in proportion to its fragments, not its bytes.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use super::error::{ErrorKind, Mp4Error, Result};
+use super::fourcc::FourCC;
+use super::header::{parse_header, BoxHeader};
+use super::tree::{BoxRef, SiblingNames};
+
+/// Boxes larger than this are not loaded into memory, whatever their type;
+/// metadata boxes of real fragmented files are kilobytes.
+pub const MAX_LOADED_BOX: u64 = 64 << 20;
+
+/// Types never loaded: their bodies are media or padding.
+const SKIPPED: &[&[u8; 4]] = &[b"mdat", b"free", b"skip", b"wide"];
+
+/// A top-level box. `data` holds the whole box when `loaded`, else only its header.
+#[derive(Debug, Clone)]
+pub struct TopBox {
+    pub header: BoxHeader,
+    pub offset: u64,
+    pub path: String,
+    pub data: Vec<u8>,
+    pub loaded: bool,
+}
+
+impl TopBox {
+    pub fn typ(&self) -> FourCC {
+        self.header.typ
+    }
+
+    pub fn end(&self) -> u64 {
+        self.offset + self.header.size
+    }
+
+    /// A zero-copy view for the tree and typed parsers.
+    pub fn as_box_ref(&self) -> BoxRef<'_> {
+        BoxRef {
+            header: self.header,
+            offset: self.offset,
+            data: &self.data,
+            path: self.path.clone(),
+            depth: 0,
+        }
+    }
+}
+
+pub struct Scanner<R> {
+    src: R,
+    pos: u64,
+    len: u64,
+    names: SiblingNames,
+    done: bool,
+}
+
+impl<R: Read + Seek> Scanner<R> {
+    /// `len` is the file's length (size-0 boxes extend to it).
+    pub fn new(src: R, len: u64) -> Self {
+        Scanner {
+            src,
+            pos: 0,
+            len,
+            names: SiblingNames::default(),
+            done: false,
+        }
+    }
+
+    fn io_err(&self, e: io::Error, path: &str) -> Mp4Error {
+        Mp4Error::new(self.pos, path, ErrorKind::Io(e.to_string()))
+    }
+
+    fn read_box(&mut self) -> Result<TopBox> {
+        let available = self.len - self.pos;
+        let mut head = [0u8; 32];
+        let want = available.min(32) as usize;
+        self.src
+            .seek(SeekFrom::Start(self.pos))
+            .map_err(|e| self.io_err(e, ""))?;
+        self.src
+            .read_exact(&mut head[..want])
+            .map_err(|e| self.io_err(e, ""))?;
+        let typ_path = |names: &mut SiblingNames| {
+            if want >= 8 {
+                names.path_of("", FourCC([head[4], head[5], head[6], head[7]]))
+            } else {
+                String::new()
+            }
+        };
+        let header = match parse_header(&head[..want], available) {
+            Ok(h) => h,
+            Err(e) => {
+                let path = typ_path(&mut self.names);
+                return Err(e.locate(self.pos, &path));
+            }
+        };
+        let path = typ_path(&mut self.names);
+        let load = !SKIPPED.contains(&&header.typ.0) && header.size <= MAX_LOADED_BOX;
+        let data = if load {
+            let mut data = vec![0u8; header.size as usize];
+            let have = want.min(data.len());
+            data[..have].copy_from_slice(&head[..have]);
+            self.src
+                .read_exact(&mut data[have..])
+                .map_err(|e| self.io_err(e, &path))?;
+            data
+        } else {
+            head[..header.header_len as usize].to_vec()
+        };
+        Ok(TopBox {
+            header,
+            offset: self.pos,
+            path,
+            data,
+            loaded: load,
+        })
+    }
+}
+
+impl<R: Read + Seek> Iterator for Scanner<R> {
+    type Item = Result<TopBox>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done || self.pos >= self.len {
+            return None;
+        }
+        match self.read_box() {
+            Ok(b) => {
+                self.pos = b.end();
+                Some(Ok(b))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Scans a file on disk.
+pub fn scan_file(path: &std::path::Path) -> io::Result<Scanner<std::fs::File>> {
+    let f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    Ok(Scanner::new(f, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn loads_metadata_and_skips_media() {
+        let mut file = Vec::new();
+        file.extend_from_slice(b"\0\0\0\x0cmoof\x01\x02\x03\x04");
+        file.extend_from_slice(b"\0\0\0\x10mdat01234567");
+        file.extend_from_slice(b"\0\0\0\x0cmoof\x05\x06\x07\x08");
+        let len = file.len() as u64;
+        let boxes: Vec<_> = Scanner::new(Cursor::new(file), len)
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(boxes.len(), 3);
+        assert!(boxes[0].loaded && !boxes[1].loaded);
+        assert_eq!(boxes[1].data.len(), 8);
+        assert_eq!(boxes[2].path, "moof[1]");
+        assert_eq!(boxes[2].offset, 28);
+    }
+
+    #[test]
+    fn truncated_file_is_an_error_with_its_offset() {
+        let file = b"\0\0\0\x0cmoof\x01\x02\x03\x04\0\0\0\x40mdat".to_vec();
+        let len = file.len() as u64;
+        let mut s = Scanner::new(Cursor::new(file), len);
+        assert!(s.next().unwrap().is_ok());
+        let e = s.next().unwrap().unwrap_err();
+        assert_eq!((e.offset, e.path.as_str()), (12, "mdat[0]"));
+        assert!(matches!(e.kind, ErrorKind::PastParent { size: 64, .. }));
+        assert!(s.next().is_none());
+    }
+}

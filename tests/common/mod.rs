@@ -1,0 +1,40 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The BBB media folder, from `DASHLIVE_TEST_MEDIA` (default `../shared/media`).
+/// `None` (with a note on stderr saying why the test skips) where it is absent,
+/// unless `DASHLIVE_REQUIRE_TEST_MEDIA=1`, which makes absence a failure.
+pub fn bbb_dir(test: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("DASHLIVE_TEST_MEDIA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/media"));
+    let dir = root.join("bbb");
+    if dir.join("bbb_v6.mp4").is_file() {
+        return Some(dir);
+    }
+    let required = std::env::var("DASHLIVE_REQUIRE_TEST_MEDIA").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test}: DASHLIVE_REQUIRE_TEST_MEDIA=1 but {} has no BBB media",
+        dir.display()
+    );
+    eprintln!(
+        "{test}: skipped: no test media at {} (set DASHLIVE_TEST_MEDIA)",
+        dir.display()
+    );
+    None
+}
+
+pub const BBB_FILES: &[&str] = &[
+    "bbb_a1",
+    "bbb_a1_enc",
+    "bbb_a2",
+    "bbb_a2_enc",
+    "bbb_t1",
+    "bbb_v6",
+    "bbb_v6_enc",
+    "bbb_v7",
+    "bbb_v7_enc",
+];
