@@ -1,1 +1,202 @@
-fn main() {}
+//! The `dashlive` command line: inspect and index media (build, synth and
+//! the rest arrive with their issues).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use dashlive::media::{index_file, Representation};
+use dashlive::mp4::inspect::{inspect, render_text, select, TextOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "dashlive",
+    version,
+    about = "MPEG-DASH test streams: build, inspect, index"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the box tree of an MP4 file with every parsed field.
+    Inspect {
+        file: PathBuf,
+        /// List the segment index (number, offset, size, decode time, duration) instead.
+        #[arg(long)]
+        segments: bool,
+        /// Show only boxes at this path, e.g. `moov/trak/mdia/minf/stbl/stsd` or `moof[2]/traf`.
+        #[arg(long = "box", value_name = "PATH")]
+        box_path: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// Show every entry of long lists (trun samples, senc IVs) in text output.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Index fragmented MP4 files: the DASH Representation each one gives.
+    Index {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect {
+            file,
+            segments,
+            box_path,
+            json,
+            full,
+        } => {
+            if segments {
+                cmd_segments(&file, json)
+            } else {
+                cmd_inspect(&file, box_path.as_deref(), json, full)
+            }
+        }
+        Command::Index { files, json } => cmd_index(&files, json),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("dashlive: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints the tree; returns false when the file had errors (printed after the tree).
+fn cmd_inspect(file: &Path, box_path: Option<&str>, json: bool, full: bool) -> Result<bool> {
+    let f = std::fs::File::open(file).with_context(|| format!("{}", file.display()))?;
+    let len = f
+        .metadata()
+        .with_context(|| format!("{}", file.display()))?
+        .len();
+    let report = inspect(std::io::BufReader::new(f), len);
+    let mut shown = Vec::new();
+    match box_path {
+        Some(sel) => select(&report.boxes, sel, &mut shown),
+        None => shown.extend(report.boxes.iter()),
+    }
+    if json {
+        let value = serde_json::json!({
+            "file": file.display().to_string(),
+            "boxes": shown,
+            "errors": report.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        let opts = TextOptions {
+            max_entries: if full { usize::MAX } else { 8 },
+        };
+        print!("{}", render_text(&shown, opts));
+    }
+    if let Some(sel) = box_path {
+        if shown.is_empty() && report.errors.is_empty() {
+            eprintln!("dashlive: {}: no box at {sel}", file.display());
+            return Ok(false);
+        }
+    }
+    for e in &report.errors {
+        eprintln!("dashlive: {}: {e}", file.display());
+    }
+    Ok(report.errors.is_empty())
+}
+
+fn cmd_segments(file: &Path, json: bool) -> Result<bool> {
+    let rep = index_file(file)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rep.segments)?);
+        return Ok(true);
+    }
+    println!(
+        "{:>6} {:>12} {:>10} {:>14} {:>10}",
+        "number", "offset", "size", "decode_time", "duration"
+    );
+    for (i, s) in rep.segments.iter().enumerate() {
+        let number = if i == 0 {
+            "init".to_string()
+        } else {
+            (u64::from(rep.start_number) + i as u64 - 1).to_string()
+        };
+        println!(
+            "{number:>6} {:>12} {:>10} {:>14} {:>10}",
+            s.offset, s.size, s.decode_time, s.duration
+        );
+    }
+    Ok(true)
+}
+
+fn cmd_index(files: &[PathBuf], json: bool) -> Result<bool> {
+    let mut reps = Vec::new();
+    let mut ok = true;
+    for f in files {
+        match index_file(f) {
+            Ok(r) => reps.push(r),
+            Err(e) => {
+                eprintln!("dashlive: {e}");
+                ok = false;
+            }
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reps)?);
+    } else {
+        for r in &reps {
+            print!("{}", describe(r));
+        }
+    }
+    Ok(ok)
+}
+
+fn describe(r: &Representation) -> String {
+    let secs = |t: u64| t as f64 / f64::from(r.timescale.max(1));
+    let mut s = format!(
+        "{} ({}): {} {} track {} lang {}\n  timescale {}, {} segments of {:.3} s, {:.3} s in all, start number {}, start time {}\n  bitrate {} bit/s, max {} bit/s\n",
+        r.id,
+        r.filename,
+        r.content_type.as_str(),
+        r.codecs,
+        r.track_id,
+        r.language,
+        r.timescale,
+        r.media_segments().len(),
+        secs(r.segment_duration),
+        secs(r.media_duration),
+        r.start_number,
+        r.start_time,
+        r.bitrate,
+        r.max_bitrate,
+    );
+    if let (Some(w), Some(h)) = (r.width, r.height) {
+        s += &format!(
+            "  {w}x{h}, {} fps, sar {}\n",
+            r.frame_rate.map(|f| f.to_string()).unwrap_or("?".into()),
+            r.sar.as_deref().unwrap_or("?")
+        );
+    }
+    if let Some(rate) = r.sample_rate {
+        s += &format!("  {rate} Hz, {} channels\n", r.channels.unwrap_or(0));
+    }
+    if let Some(e) = &r.encryption {
+        s += &format!(
+            "  encrypted ({}): default KID {}, IV size {}, KIDs {}\n",
+            e.scheme,
+            e.default_kid,
+            e.iv_size,
+            e.kids.join(",")
+        );
+    }
+    s
+}

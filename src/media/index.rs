@@ -12,7 +12,7 @@ use crate::mp4::boxes::{
     Tfhd, Tkhd, Trex, Trun, VisualSampleEntry,
 };
 use crate::mp4::scan::{Scanner, TopBox};
-use crate::mp4::{BoxRef, Mp4Error};
+use crate::mp4::{BoxRef, ErrorKind, Mp4Error};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -100,7 +100,7 @@ pub fn index_reader<R: Read + Seek>(
                 file: file.clone(),
                 what: "moov",
             })?;
-            let parsed = parse_moof(&b.as_box_ref(), info).map_err(mp4)?;
+            let parsed = parse_moof(&b.as_box_ref(), info, len).map_err(mp4)?;
             moof_psshs.extend(parsed.psshs.iter().cloned());
             let start = fragments.start_for_moof(b.offset);
             if init_end.is_none() {
@@ -218,7 +218,7 @@ struct ParsedMoof {
     psshs: Vec<Pssh>,
 }
 
-fn parse_moof(moof: &BoxRef, track: &TrackInfo) -> Result<ParsedMoof, Mp4Error> {
+fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedMoof, Mp4Error> {
     let mut sequence_number = 0;
     let mut decode_time = None;
     let mut duration = 0;
@@ -230,6 +230,8 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo) -> Result<ParsedMoof, Mp4Error> 
             b"pssh" => psshs.push(expect(&c, Pssh::parse)?),
             b"traf" => {
                 let mut default_duration = track.default_sample_duration;
+                let mut default_size = track.default_sample_size;
+                let mut base = moof.offset;
                 let mut traf_time = None;
                 let mut traf_duration = 0;
                 for t in c.children() {
@@ -240,12 +242,29 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo) -> Result<ParsedMoof, Mp4Error> 
                             if let Some(d) = tfhd.default_sample_duration {
                                 default_duration = d;
                             }
+                            if let Some(d) = tfhd.default_sample_size {
+                                default_size = d;
+                            }
+                            if let Some(b) = tfhd.base_data_offset {
+                                base = b;
+                            }
                         }
                         b"tfdt" => {
                             traf_time = Some(expect(&t, Tfdt::parse)?.base_media_decode_time)
                         }
                         b"trun" => {
-                            traf_duration += expect(&t, Trun::parse)?.duration(default_duration)
+                            let trun = expect(&t, Trun::parse)?;
+                            traf_duration += trun.duration(default_duration);
+                            // A fragment whose samples lie past the end of the file is
+                            // a cut file, even when the cut fell on a box boundary.
+                            let start =
+                                i128::from(base) + i128::from(trun.data_offset.unwrap_or(0));
+                            let end = start + i128::from(trun.data_size(default_size));
+                            if end > i128::from(file_len) {
+                                return Err(t.error(ErrorKind::Invalid(format!(
+                                    "sample data ends at {end:#x}, past the end of the file ({file_len:#x})"
+                                ))));
+                            }
                         }
                         _ => {}
                     }
@@ -273,6 +292,7 @@ struct TrackInfo {
     language: String,
     handler: String,
     default_sample_duration: u32,
+    default_sample_size: u32,
     sample_entry: String,
     /// The format before encryption (`frma`), or the sample entry itself.
     format: String,
@@ -354,14 +374,14 @@ impl TrackInfo {
                 protection = Some((scheme, expect(&tenc, Tenc::parse).map_err(mp4)?));
             }
         }
-        let default_sample_duration = match moov.find("mvex/trex").map_err(mp4)? {
-            Some(t) => {
-                expect(&t, Trex::parse)
-                    .map_err(mp4)?
-                    .default_sample_duration
-            }
-            None => 0,
-        };
+        let (default_sample_duration, default_sample_size) =
+            match moov.find("mvex/trex").map_err(mp4)? {
+                Some(t) => {
+                    let trex = expect(&t, Trex::parse).map_err(mp4)?;
+                    (trex.default_sample_duration, trex.default_sample_size)
+                }
+                None => (0, 0),
+            };
         let psshs = moov
             .children_of(b"pssh")
             .map_err(mp4)?
@@ -376,6 +396,7 @@ impl TrackInfo {
             language,
             handler: hdlr.handler_type.to_string(),
             default_sample_duration,
+            default_sample_size,
             sample_entry: sample_entry.clone(),
             format: format.clone(),
             codecs: String::new(),

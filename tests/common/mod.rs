@@ -38,3 +38,4 @@ pub const BBB_FILES: &[&str] = &[
     "bbb_v7",
     "bbb_v7_enc",
 ];
+pub mod fmp4;

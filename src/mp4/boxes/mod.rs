@@ -153,3 +153,6 @@ pub fn expect<T>(b: &BoxRef, parse: impl FnOnce(&[u8]) -> Result<T, FieldError>)
     }
     parse(b.payload()).map_err(|e| b.locate(e))
 }
+
+#[cfg(test)]
+mod tests;
