@@ -135,23 +135,14 @@ impl<'a> Reader<'a> {
         count: u64,
         min_size: usize,
     ) -> FieldResult<usize> {
-        let fits = if min_size == 0 {
-            count <= MAX_ENTRIES
-        } else {
-            count <= (self.remaining() / min_size) as u64
-        };
-        if !fits {
+        let limit = self
+            .remaining()
+            .checked_div(min_size)
+            .map_or(MAX_ENTRIES, |n| n as u64);
+        if count > limit {
             return Err(FieldError {
                 at: self.pos,
-                kind: ErrorKind::TooMany {
-                    what,
-                    count,
-                    limit: if min_size == 0 {
-                        MAX_ENTRIES
-                    } else {
-                        (self.remaining() / min_size) as u64
-                    },
-                },
+                kind: ErrorKind::TooMany { what, count, limit },
             });
         }
         Ok(count as usize)
