@@ -165,3 +165,28 @@ fn every_truncation_of_a_file_is_an_error_not_a_panic() {
         assert!(r.is_err(), "a file cut at {cut} bytes indexed");
     }
 }
+
+#[test]
+fn frame_rate_falls_back_to_the_first_fragment_average() {
+    // 29.97 fps: 1001-tick samples at 30000 Hz, durations carried per sample
+    // in tfhd (trex has none), so the rate comes from the first fragment.
+    let spec = Spec {
+        timescale: 30_000,
+        sample_duration: 1001,
+        ..Spec::default()
+    };
+    let mut data = file(&spec);
+    // Zero trex.default_sample_duration (tfhd still carries 1001).
+    let trex = dashlive::mp4::boxes(&data)
+        .map(|b| b.unwrap())
+        .find(|b| b.typ() == b"moov")
+        .unwrap()
+        .find("mvex/trex")
+        .unwrap()
+        .unwrap()
+        .offset as usize;
+    data[trex + 20..trex + 24].copy_from_slice(&0u32.to_be_bytes());
+    let len = data.len() as u64;
+    let rep = index_reader(Cursor::new(data), len, "ntsc.mp4").unwrap();
+    assert_eq!(rep.frame_rate.unwrap().to_string(), "30000/1001");
+}

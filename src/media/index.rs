@@ -127,6 +127,7 @@ pub fn index_reader<R: Read + Seek>(
         return Err(IndexError::NoFragments { file });
     };
     let _ = moov;
+    let first_moof = fragments.first_moof;
     let media = fragments.finish(len);
     if media.len() < 2 {
         return Err(IndexError::TooFewSegments {
@@ -134,7 +135,7 @@ pub fn index_reader<R: Read + Seek>(
             count: media.len(),
         });
     }
-    build_representation(file, track, init_end, media, moof_psshs, len)
+    build_representation(file, track, init_end, media, moof_psshs, len, first_moof)
 }
 
 /// Groups moofs into segments: a segment starts at a `styp` (or `emsg`,
@@ -146,6 +147,9 @@ struct Fragments {
     pending_start: Option<u64>,
     uses_styp: bool,
     segments: Vec<PendingSegment>,
+    /// (sample count, duration) of the first moof, for the frame rate of
+    /// files without a default sample duration.
+    first_moof: Option<(u64, u64)>,
 }
 
 struct PendingSegment {
@@ -170,6 +174,9 @@ impl Fragments {
     }
 
     fn push_moof(&mut self, start: u64, moof: ParsedMoof) {
+        if self.first_moof.is_none() {
+            self.first_moof = Some((moof.samples, moof.duration));
+        }
         let new_segment =
             self.pending_start.take().is_some() || !self.uses_styp || self.segments.is_empty();
         match self.segments.last_mut() {
@@ -213,6 +220,8 @@ impl Fragments {
 
 struct ParsedMoof {
     sequence_number: u32,
+    /// Samples of the track's first traf.
+    samples: u64,
     decode_time: Option<u64>,
     duration: u64,
     psshs: Vec<Pssh>,
@@ -222,6 +231,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
     let mut sequence_number = 0;
     let mut decode_time = None;
     let mut duration = 0;
+    let mut samples = None;
     let mut psshs = Vec::new();
     for c in moof.children() {
         let c = c?;
@@ -234,6 +244,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
                 let mut base = moof.offset;
                 let mut traf_time = None;
                 let mut traf_duration = 0;
+                let mut traf_samples = 0u64;
                 for t in c.children() {
                     let t = t?;
                     match &t.typ().0 {
@@ -255,6 +266,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
                         b"trun" => {
                             let trun = expect(&t, Trun::parse)?;
                             traf_duration += trun.duration(default_duration);
+                            traf_samples += trun.samples.len() as u64;
                             // A fragment whose samples lie past the end of the file is
                             // a cut file, even when the cut fell on a box boundary.
                             let start =
@@ -273,6 +285,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
                     decode_time = traf_time;
                 }
                 duration = duration.max(traf_duration);
+                samples.get_or_insert(traf_samples);
             }
             _ => {}
         }
@@ -282,6 +295,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
         decode_time,
         duration,
         psshs,
+        samples: samples.unwrap_or(0),
     })
 }
 
@@ -550,6 +564,7 @@ fn build_representation(
     media: Vec<(Segment, Option<u32>)>,
     moof_psshs: Vec<Pssh>,
     file_len: u64,
+    first_moof: Option<(u64, u64)>,
 ) -> Result<Representation, IndexError> {
     let content_type = match track.handler.as_str() {
         "vide" => ContentType::Video,
@@ -598,10 +613,12 @@ fn build_representation(
             (_, Some((w, h))) => (u32::from(w), u32::from(h)),
             _ => (0, 0),
         };
+        // The default sample duration gives the exact rate; without one, the
+        // first fragment's average does (30000/1001 from 1001-tick samples).
         let frame_rate = if track.default_sample_duration > 0 {
             FrameRate::new(timescale.into(), track.default_sample_duration.into())
         } else {
-            None
+            first_moof.and_then(|(n, d)| FrameRate::new(u64::from(timescale) * n, d))
         };
         (
             (w > 0).then_some(w),
