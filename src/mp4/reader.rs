@@ -109,6 +109,26 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A u32 present only when `bit` is set in `flags` (tfhd, trun).
+    pub fn u32_if(&mut self, flags: u32, bit: u32) -> FieldResult<Option<u32>> {
+        if flags & bit != 0 {
+            self.u32().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Creation time, modification time, timescale and duration, the common
+    /// head of mvhd and mdhd (32 or 64-bit by version).
+    pub fn media_times(&mut self, version: u8) -> FieldResult<(u64, u64, u32, u64)> {
+        Ok((
+            self.u32_or_u64(version)?,
+            self.u32_or_u64(version)?,
+            self.u32()?,
+            self.u32_or_u64(version)?,
+        ))
+    }
+
     /// Full-box header: (version, flags).
     pub fn full_header(&mut self) -> FieldResult<(u8, u32)> {
         let v = self.u32()?;

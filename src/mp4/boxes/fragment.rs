@@ -65,13 +65,6 @@ impl Tfhd {
         let mut r = Reader::new(p);
         let (_, flags) = r.full_header()?;
         let track_id = r.u32()?;
-        let opt32 = |bit: u32, r: &mut Reader| -> FieldResult<Option<u32>> {
-            if flags & bit != 0 {
-                r.u32().map(Some)
-            } else {
-                Ok(None)
-            }
-        };
         let base_data_offset = if flags & BASE_DATA_OFFSET != 0 {
             Some(r.u64()?)
         } else {
@@ -81,10 +74,10 @@ impl Tfhd {
             flags,
             track_id,
             base_data_offset,
-            sample_description_index: opt32(SAMPLE_DESCRIPTION_INDEX, &mut r)?,
-            default_sample_duration: opt32(DEFAULT_SAMPLE_DURATION, &mut r)?,
-            default_sample_size: opt32(DEFAULT_SAMPLE_SIZE, &mut r)?,
-            default_sample_flags: opt32(DEFAULT_SAMPLE_FLAGS, &mut r)?,
+            sample_description_index: r.u32_if(flags, SAMPLE_DESCRIPTION_INDEX)?,
+            default_sample_duration: r.u32_if(flags, DEFAULT_SAMPLE_DURATION)?,
+            default_sample_size: r.u32_if(flags, DEFAULT_SAMPLE_SIZE)?,
+            default_sample_flags: r.u32_if(flags, DEFAULT_SAMPLE_FLAGS)?,
         })
     }
 
@@ -181,16 +174,8 @@ impl Trun {
         let mut r = Reader::new(p);
         let (version, flags) = r.full_header()?;
         let sample_count = r.u32()?;
-        let data_offset = if flags & DATA_OFFSET != 0 {
-            Some(r.i32()?)
-        } else {
-            None
-        };
-        let first_sample_flags = if flags & FIRST_SAMPLE_FLAGS != 0 {
-            Some(r.u32()?)
-        } else {
-            None
-        };
+        let data_offset = r.u32_if(flags, DATA_OFFSET)?.map(|v| v as i32);
+        let first_sample_flags = r.u32_if(flags, FIRST_SAMPLE_FLAGS)?;
         let per_sample = [SAMPLE_DURATION, SAMPLE_SIZE, SAMPLE_FLAGS, SAMPLE_CTO]
             .iter()
             .filter(|&&f| flags & f != 0)
@@ -199,17 +184,10 @@ impl Trun {
         let n = r.check_count("trun sample", sample_count.into(), per_sample)?;
         let mut samples = Vec::with_capacity(n);
         for _ in 0..n {
-            let field = |bit: u32, r: &mut Reader| -> FieldResult<Option<u32>> {
-                if flags & bit != 0 {
-                    r.u32().map(Some)
-                } else {
-                    Ok(None)
-                }
-            };
-            let duration = field(SAMPLE_DURATION, &mut r)?;
-            let size = field(SAMPLE_SIZE, &mut r)?;
-            let sflags = field(SAMPLE_FLAGS, &mut r)?;
-            let cto = field(SAMPLE_CTO, &mut r)?.map(|v| {
+            let duration = r.u32_if(flags, SAMPLE_DURATION)?;
+            let size = r.u32_if(flags, SAMPLE_SIZE)?;
+            let sflags = r.u32_if(flags, SAMPLE_FLAGS)?;
+            let cto = r.u32_if(flags, SAMPLE_CTO)?.map(|v| {
                 if version == 0 {
                     i64::from(v)
                 } else {

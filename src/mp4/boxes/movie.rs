@@ -48,10 +48,7 @@ impl Mvhd {
     pub fn parse(p: &[u8]) -> FieldResult<Self> {
         let mut r = Reader::new(p);
         let (version, _) = r.full_header()?;
-        let creation_time = r.u32_or_u64(version)?;
-        let modification_time = r.u32_or_u64(version)?;
-        let timescale = r.u32()?;
-        let duration = r.u32_or_u64(version)?;
+        let (creation_time, modification_time, timescale, duration) = r.media_times(version)?;
         let rate = f64::from(r.i32()?) / 65536.0;
         let volume = f64::from(r.i16()?) / 256.0;
         r.skip(10)?;
@@ -186,10 +183,7 @@ impl Mdhd {
     pub fn parse(p: &[u8]) -> FieldResult<Self> {
         let mut r = Reader::new(p);
         let (version, _) = r.full_header()?;
-        let creation_time = r.u32_or_u64(version)?;
-        let modification_time = r.u32_or_u64(version)?;
-        let timescale = r.u32()?;
-        let duration = r.u32_or_u64(version)?;
+        let (creation_time, modification_time, timescale, duration) = r.media_times(version)?;
         let lang = r.u16()?;
         let language = [10u16, 5, 0]
             .iter()
