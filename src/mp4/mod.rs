@@ -8,6 +8,7 @@ pub mod error;
 pub mod fourcc;
 pub mod header;
 pub mod inspect;
+pub mod mux;
 pub mod patch;
 pub mod reader;
 pub mod scan;
