@@ -266,7 +266,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
                         b"trun" => {
                             let trun = expect(&t, Trun::parse)?;
                             traf_duration += trun.duration(default_duration);
-                            traf_samples += trun.samples.len() as u64;
+                            traf_samples += u64::from(trun.sample_count);
                             // A fragment whose samples lie past the end of the file is
                             // a cut file, even when the cut fell on a box boundary.
                             let start =

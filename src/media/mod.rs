@@ -3,6 +3,7 @@
 pub mod codec;
 pub mod index;
 pub mod representation;
+#[cfg(feature = "synth")]
 pub mod synth;
 
 pub use index::{index_file, index_reader, IndexError};

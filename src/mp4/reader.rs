@@ -2,10 +2,11 @@
 
 use super::error::{ErrorKind, FieldError};
 
-/// Upper bound for element counts read from a file before allocating: a count
-/// is also checked against the bytes that remain, so this only guards entries
-/// of zero size.
-pub const MAX_ENTRIES: u64 = 1 << 24;
+/// Upper bound for counts of entries that take no bytes (senc samples with
+/// neither IV nor subsamples): counts of sized entries are bounded by the
+/// bytes that remain, these only by this. Real fragments hold a few thousand
+/// samples at most.
+pub const MAX_ENTRIES: u64 = 1 << 16;
 
 #[derive(Clone, Debug)]
 pub struct Reader<'a> {

@@ -181,7 +181,13 @@ impl Trun {
             .filter(|&&f| flags & f != 0)
             .count()
             * 4;
-        let n = r.check_count("trun sample", sample_count.into(), per_sample)?;
+        // Samples without per-sample fields are all defaults: keep only their
+        // count, so a huge count in a tiny box allocates nothing.
+        let n = if per_sample == 0 {
+            0
+        } else {
+            r.check_count("trun sample", sample_count.into(), per_sample)?
+        };
         let mut samples = Vec::with_capacity(n);
         for _ in 0..n {
             let duration = r.u32_if(flags, SAMPLE_DURATION)?;
@@ -214,6 +220,9 @@ impl Trun {
     /// Sum of sample durations, each falling back to `default_duration` when the
     /// run does not carry its own.
     pub fn duration(&self, default_duration: u32) -> u64 {
+        if self.samples.is_empty() {
+            return u64::from(self.sample_count) * u64::from(default_duration);
+        }
         self.samples
             .iter()
             .map(|s| u64::from(s.duration.unwrap_or(default_duration)))
@@ -222,6 +231,9 @@ impl Trun {
 
     /// Sum of sample sizes, with the same fallback.
     pub fn data_size(&self, default_size: u32) -> u64 {
+        if self.samples.is_empty() {
+            return u64::from(self.sample_count) * u64::from(default_size);
+        }
         self.samples
             .iter()
             .map(|s| u64::from(s.size.unwrap_or(default_size)))

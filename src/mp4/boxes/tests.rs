@@ -166,3 +166,15 @@ fn mdhd_language_unpacks() {
     p.extend_from_slice(&[0, 0]);
     assert_eq!(Mdhd::parse(&p).unwrap().language, "eng");
 }
+
+#[test]
+fn a_huge_count_of_default_samples_allocates_nothing() {
+    // The fuzzer's find: flags 0, sample_count 2^24, in a 16-byte box.
+    let p = [0, 0, 0, 0, 1, 0, 0, 0];
+    let t = Trun::parse(&p).unwrap();
+    assert!(t.samples.is_empty());
+    assert_eq!(t.duration(10), 10 << 24);
+    // senc with no IVs and no subsamples: bounded count.
+    let s = [0, 0, 0, 0, 0, 0x10, 0, 0];
+    assert!(Senc::parse(&s, 0).is_err());
+}
