@@ -39,3 +39,23 @@ pub const BBB_FILES: &[&str] = &[
     "bbb_v7_enc",
 ];
 pub mod fmp4;
+
+/// Whether `ffmpeg` and `ffprobe` can be run. Absent, tests that need them
+/// print why they skip, unless `DASHLIVE_REQUIRE_FFMPEG=1` (CI) makes that a failure.
+pub fn have_ffmpeg(test: &str) -> bool {
+    let ok = ["ffmpeg", "ffprobe"].iter().all(|t| {
+        std::process::Command::new(t)
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !ok {
+        let required = std::env::var("DASHLIVE_REQUIRE_FFMPEG").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "{test}: DASHLIVE_REQUIRE_FFMPEG=1 but ffmpeg/ffprobe cannot run"
+        );
+        eprintln!("{test}: skipped: ffmpeg/ffprobe not installed");
+    }
+    ok
+}

@@ -14,6 +14,8 @@ pub const FRAME_SAMPLES: u64 = 1024;
 pub const BEEP_HZ: u64 = 1000;
 /// Beep length: a tenth of a second.
 pub const BEEP_SAMPLES: u64 = SAMPLE_RATE as u64 / 10;
+/// Frames encoded before the first kept one (see [`encode`]).
+const PREROLL_FRAMES: u64 = 4;
 const RAMP: u64 = 240; // 5 ms fade in and out: no clicks
 const AMPLITUDE: f64 = 8000.0; // about -12 dBFS
 
@@ -65,7 +67,14 @@ pub fn encode(total_samples: u64, bitrate: u32) -> Result<EncodedAudio, SynthErr
     let mut frames = Vec::with_capacity(wanted);
     let mut out = vec![0u8; 8192];
     let mut input: Vec<i16> = Vec::with_capacity(FRAME_SAMPLES as usize * 2);
-    let mut next = delay;
+    // Start a few frames early, with the end of the loop (the signal is
+    // periodic), and drop what those frames produce: every kept frame is then
+    // encoded in full context, so the loop's last frame runs into its first
+    // without a seam, and only a decoder's own start-up is ever silent.
+    let preroll = PREROLL_FRAMES * FRAME_SAMPLES;
+    let period = total_samples.max(1);
+    let mut next = (period * (preroll / period + 1) + delay - preroll) % period;
+    let mut dropped = 0;
     // Feed whole frames until enough access units came out; the encoder may
     // hold a few frames back as lookahead.
     let mut guard = 0;
@@ -75,7 +84,7 @@ pub fn encode(total_samples: u64, bitrate: u32) -> Result<EncodedAudio, SynthErr
             let s = pcm(next);
             input.push(s);
             input.push(s);
-            next += 1;
+            next = (next + 1) % period;
         }
         let mut consumed = 0;
         while consumed < input.len() {
@@ -84,14 +93,18 @@ pub fn encode(total_samples: u64, bitrate: u32) -> Result<EncodedAudio, SynthErr
                 .map_err(|e| err("encode", e))?;
             consumed += r.input_consumed;
             if r.output_size > 0 && frames.len() < wanted {
-                frames.push(out[..r.output_size].to_vec());
+                if dropped < PREROLL_FRAMES {
+                    dropped += 1;
+                } else {
+                    frames.push(out[..r.output_size].to_vec());
+                }
             }
             if r.input_consumed == 0 && r.output_size == 0 {
                 break;
             }
         }
         guard += 1;
-        if guard > wanted + 64 {
+        if guard > wanted + PREROLL_FRAMES as usize + 64 {
             return Err(SynthError::Encoder(
                 "AAC: encoder stopped producing frames".into(),
             ));
