@@ -1,6 +1,41 @@
-//! The live origin. The HTTP service arrives with the origin issue; for now the
-//! binary only reports its version so the workspace shape is in place.
+//! The live origin. The HTTP service arrives with its issue; for now the
+//! binary makes sure the demo content exists (generating it on first use)
+//! and reports what it would serve.
 
-fn main() {
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use dashlive::media::synth::demo::{ensure, Demo};
+
+#[derive(Parser)]
+#[command(name = "dashlive-origin", version, about = "The dashlive live origin")]
+struct Cli {
+    /// The demo configuration; its test card is generated on first use.
+    #[arg(long, default_value = "config/demo.yaml")]
+    demo: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
     println!("dashlive-origin {}", env!("CARGO_PKG_VERSION"));
+    let started = std::time::Instant::now();
+    match ensure(&cli.demo) {
+        Ok(Demo::Present(entry)) => println!("demo content: {}", entry.display()),
+        Ok(Demo::Generated(files)) => {
+            println!(
+                "generated the demo content in {:.1} s:",
+                started.elapsed().as_secs_f64()
+            );
+            for f in files {
+                println!("  {}", f.file.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("dashlive-origin: demo content: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("(the HTTP server arrives with the origin issue)");
+    ExitCode::SUCCESS
 }

@@ -4,6 +4,7 @@
 //! exactly, plus a catalog entry naming them.
 
 pub mod audio;
+pub mod demo;
 pub mod font;
 pub mod h264;
 pub mod raster;
