@@ -21,7 +21,7 @@ use dashlive::media::index_file;
 #[path = "../tests/common/fmp4.rs"]
 mod fmp4;
 
-use fmp4::{bx, full, Spec};
+use fmp4::Spec;
 
 /// Fragments in the synthetic file.
 const FRAGMENTS: usize = 1024;
@@ -41,23 +41,7 @@ fn media_dir() -> PathBuf {
 /// bytes the caller leaves as a hole.
 fn moof_and_mdat_header(spec: &Spec, index: usize) -> (Vec<u8>, u64) {
     let n = spec.samples_per_fragment;
-    let mfhd = full(b"mfhd", 0, 0, &(index as u32 + 1).to_be_bytes());
-    let mut tfhd = 1u32.to_be_bytes().to_vec();
-    tfhd.extend_from_slice(&spec.sample_duration.to_be_bytes());
-    let tfhd = full(b"tfhd", 0, 0x02_0008, &tfhd);
-    let time = index as u64 * u64::from(n) * u64::from(spec.sample_duration);
-    let tfdt = full(b"tfdt", 1, 0, &time.to_be_bytes());
-    let trun_len = 8 + 4 + 4 + 4 + 4 * n as usize;
-    let moof_len = 8 + mfhd.len() + 8 + tfhd.len() + tfdt.len() + trun_len;
-    let mut trun = n.to_be_bytes().to_vec();
-    trun.extend_from_slice(&((moof_len + 8) as i32).to_be_bytes());
-    for _ in 0..n {
-        trun.extend_from_slice(&spec.sample_size.to_be_bytes());
-    }
-    let trun = full(b"trun", 0, 0x201, &trun);
-    let traf = bx(b"traf", &[tfhd, tfdt, trun].concat());
-    let mut out = bx(b"moof", &[mfhd, traf].concat());
-    assert_eq!(out.len(), moof_len);
+    let mut out = fmp4::moof(spec, index);
     let payload = u64::from(n) * u64::from(spec.sample_size);
     let mdat_size = u32::try_from(8 + payload).expect("mdat fits a 32-bit size");
     out.extend_from_slice(&mdat_size.to_be_bytes());

@@ -164,8 +164,9 @@ pub fn init_segment(spec: &Spec) -> Vec<u8> {
     [ftyp, bx(b"moov", &moov)].concat()
 }
 
-/// One media segment: [styp] moof mdat, with `trun` data offset pointing into the mdat.
-pub fn fragment(spec: &Spec, index: usize) -> Vec<u8> {
+/// The `moof` of fragment `index`, its `trun` data offset pointing just past
+/// the header of the `mdat` that follows it.
+pub fn moof(spec: &Spec, index: usize) -> Vec<u8> {
     let n = spec.samples_per_fragment;
     let mfhd = full(b"mfhd", 0, 0, &(index as u32 + 1).to_be_bytes());
     let mut tfhd = 1u32.to_be_bytes().to_vec();
@@ -184,6 +185,13 @@ pub fn fragment(spec: &Spec, index: usize) -> Vec<u8> {
     let traf = bx(b"traf", &[tfhd, tfdt, trun].concat());
     let moof = bx(b"moof", &[mfhd, traf].concat());
     assert_eq!(moof.len(), moof_len);
+    moof
+}
+
+/// One media segment: [styp] moof mdat.
+pub fn fragment(spec: &Spec, index: usize) -> Vec<u8> {
+    let n = spec.samples_per_fragment;
+    let moof = moof(spec, index);
     let mdat_payload: Vec<u8> = (0..n * spec.sample_size).map(|i| (i % 251) as u8).collect();
     let mut out = Vec::new();
     if spec.styp {
