@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use dashlive::catalog::Catalog;
 use dashlive::media::synth::{self, SynthOptions};
 use dashlive::media::{index_file, Representation};
 use dashlive::mp4::inspect::{inspect, render_text, select, TextOptions};
@@ -61,12 +62,35 @@ enum Command {
         #[arg(long, default_value = "testcard")]
         prefix: String,
     },
+    /// Check or extend the catalog (config/site.yaml, config/streams/*.yaml).
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// Index fragmented MP4 files: the DASH Representation each one gives.
     Index {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Validate every file of the catalog and index its media, without building.
+    Check {
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+    },
+    /// Write stream files from a dash-live upload file (format v2).
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+        /// Replace stream files that exist already.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -87,6 +111,14 @@ fn main() -> ExitCode {
             }
         }
         Command::Index { files, json } => cmd_index(&files, json),
+        Command::Catalog { command } => match command {
+            CatalogCommand::Check { config } => cmd_catalog_check(&config),
+            CatalogCommand::Import {
+                file,
+                config,
+                force,
+            } => cmd_catalog_import(&file, &config, force),
+        },
         Command::Synth {
             out,
             duration,
@@ -259,5 +291,50 @@ fn cmd_synth(
         o.duration_ms as f64 / 1000.0 / secs.max(1e-9),
         o.out.join(format!("{}.yaml", o.prefix)).display()
     );
+    Ok(true)
+}
+
+fn cmd_catalog_check(config: &Path) -> Result<bool> {
+    let report = |e: dashlive::catalog::CatalogErrors| {
+        for line in e.0 {
+            eprintln!("dashlive: {line}");
+        }
+        Ok(false)
+    };
+    let catalog = match Catalog::load(config) {
+        Ok(c) => c,
+        Err(e) => return report(e),
+    };
+    let indexed = match catalog.index() {
+        Ok(i) => i,
+        Err(e) => return report(e),
+    };
+    for s in &indexed {
+        let reps: Vec<String> = s
+            .representations
+            .iter()
+            .map(|r| format!("{} ({})", r.id, r.codecs))
+            .collect();
+        println!(
+            "{}: {} — {} representations: {}",
+            s.stream.directory,
+            s.stream.title,
+            reps.len(),
+            reps.join(", ")
+        );
+    }
+    println!(
+        "{}: {} streams, site writes to {}",
+        config.display(),
+        indexed.len(),
+        catalog.site.out.display()
+    );
+    Ok(true)
+}
+
+fn cmd_catalog_import(file: &Path, config: &Path, force: bool) -> Result<bool> {
+    for written in dashlive::catalog::import::import(file, config, force)? {
+        println!("wrote {}", written.display());
+    }
     Ok(true)
 }

@@ -186,13 +186,10 @@ pub struct CatalogEntry {
 }
 
 fn write_atomic(path: &Path, data: &[u8]) -> Result<(), SynthError> {
-    let io = |source| SynthError::Io {
+    crate::fsutil::write_atomic(path, data).map_err(|source| SynthError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, data).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    })
 }
 
 enum Job<'a> {

@@ -1,0 +1,73 @@
+//! Finds where a field sits in a YAML file, for error messages about values
+//! that parsed but are wrong (serde reports positions only for syntax).
+//! Catalog files are small block-style YAML, so a line scan is enough.
+
+/// 1-based (line, column) of the value of top-level `key`, or of the key
+/// itself when its value is on later lines; (1, 1) when not found.
+pub fn key(text: &str, key: &str) -> (usize, usize) {
+    find_key(text, key).map_or((1, 1), |(line, col, _)| (line, col))
+}
+
+/// (line, column, byte index of the line) of top-level `key`'s value.
+fn find_key(text: &str, key: &str) -> Option<(usize, usize, usize)> {
+    let mut offset = 0;
+    for (i, line) in text.lines().enumerate() {
+        let start = offset;
+        offset += line.len() + 1;
+        let Some(rest) = line.strip_prefix(key) else {
+            continue;
+        };
+        let Some(value) = rest.strip_prefix(':') else {
+            continue;
+        };
+        let pad = value.len() - value.trim_start().len();
+        let col = key.len() + 1 + pad + 1;
+        return Some((i + 1, if value.trim().is_empty() { 1 } else { col }, start));
+    }
+    None
+}
+
+/// Position of the `index`-th item of the block list under top-level `key`;
+/// the key's own position for a flow list (`media: [a, b]`).
+pub fn item(text: &str, key: &str, index: usize) -> (usize, usize) {
+    let Some((line, col, _)) = find_key(text, key) else {
+        return (1, 1);
+    };
+    let mut seen = 0;
+    for (i, l) in text.lines().enumerate().skip(line) {
+        let trimmed = l.trim_start();
+        if !l.starts_with([' ', '-', '\t']) && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            break; // the next top-level key
+        }
+        if let Some(v) = trimmed
+            .strip_prefix("- ")
+            .or(trimmed.strip_prefix('-').filter(|r| r.is_empty()))
+        {
+            if seen == index {
+                let indent = l.len() - trimmed.len();
+                let pad = v.len() - v.trim_start().len();
+                return (i + 1, indent + 2 + pad + 1);
+            }
+            seen += 1;
+        }
+    }
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str =
+        "directory: bbb\nmedia:\n  - a.mp4\n  # note\n  -   b.mp4\ntiming_ref: b\nkeys: [x]\n";
+
+    #[test]
+    fn finds_keys_and_items() {
+        assert_eq!(key(TEXT, "directory"), (1, 12));
+        assert_eq!(key(TEXT, "timing_ref"), (6, 13));
+        assert_eq!(item(TEXT, "media", 0), (3, 5));
+        assert_eq!(item(TEXT, "media", 1), (5, 7));
+        assert_eq!(item(TEXT, "keys", 0), (7, 7));
+        assert_eq!(key(TEXT, "missing"), (1, 1));
+    }
+}

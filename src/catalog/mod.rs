@@ -1,0 +1,153 @@
+//! The catalog: `config/site.yaml` (site settings) and `config/streams/*.yaml`
+//! (one file per stream). It is the one home of what dashlive serves; the
+//! build reads it, the admin pages will edit it.
+
+pub mod error;
+pub mod import;
+pub mod keys;
+mod locate;
+pub mod site;
+pub mod stream;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{CatalogError, CatalogErrors};
+pub use keys::{Key, KeyMaterial};
+pub use site::{Site, MANIFESTS};
+pub use stream::{rep_id, Stream, StreamFile};
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// The config folder.
+    pub root: PathBuf,
+    pub site: Site,
+    /// Sorted by file name.
+    pub streams: Vec<Stream>,
+}
+
+/// The stream files of a config folder, sorted.
+pub fn stream_files(config: &Path) -> Result<Vec<PathBuf>, CatalogError> {
+    let dir = config.join("streams");
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(&dir)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| CatalogError::Io {
+            file: dir.clone(),
+            source: e.into(),
+        })?;
+        let p = entry.path();
+        if p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            files.push(p.to_path_buf());
+        }
+    }
+    Ok(files)
+}
+
+impl Catalog {
+    /// Loads and checks a config folder. Every error in every file is
+    /// reported, each with its file, line and column.
+    pub fn load(config: &Path) -> Result<Catalog, CatalogErrors> {
+        let mut errors = Vec::new();
+        let site_file = config.join("site.yaml");
+        let site = if site_file.is_file() {
+            match site::load(&site_file) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    errors.extend(e);
+                    None
+                }
+            }
+        } else {
+            Some(Site::default_for(config))
+        };
+        let mut streams: Vec<Stream> = Vec::new();
+        for file in stream_files(config)? {
+            match stream::load(&file) {
+                Ok(s) => {
+                    if let Some(other) = streams.iter().find(|o| o.directory == s.directory) {
+                        let text = std::fs::read_to_string(&file).unwrap_or_default();
+                        let (line, column) = locate::key(&text, "directory");
+                        errors.push(CatalogError::DuplicateDirectory {
+                            file: file.clone(),
+                            line,
+                            column,
+                            directory: s.directory.clone(),
+                            other: other.source.clone(),
+                        });
+                    } else {
+                        streams.push(s);
+                    }
+                }
+                Err(e) => errors.extend(e),
+            }
+        }
+        match site {
+            Some(site) if errors.is_empty() => Ok(Catalog {
+                root: config.to_path_buf(),
+                site,
+                streams,
+            }),
+            _ => Err(CatalogErrors(errors)),
+        }
+    }
+
+    pub fn stream(&self, directory: &str) -> Option<&Stream> {
+        self.streams.iter().find(|s| s.directory == directory)
+    }
+}
+
+/// A stream with the representation of each of its media files.
+#[derive(Debug, Clone)]
+pub struct IndexedStream {
+    pub stream: Stream,
+    pub representations: Vec<crate::media::Representation>,
+}
+
+impl Catalog {
+    /// Indexes every media file of every stream, in parallel; reports every
+    /// file that does not index.
+    pub fn index(&self) -> Result<Vec<IndexedStream>, CatalogErrors> {
+        use rayon::prelude::*;
+        let results: Vec<(usize, Result<crate::media::Representation, CatalogError>)> = self
+            .streams
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.media.iter().map(move |m| (i, m)))
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(i, m)| {
+                let r = crate::media::index_file(m).map_err(|source| CatalogError::Media {
+                    file: self.streams[i].source.clone(),
+                    source,
+                });
+                (i, r)
+            })
+            .collect();
+        let mut out: Vec<IndexedStream> = self
+            .streams
+            .iter()
+            .map(|s| IndexedStream {
+                stream: s.clone(),
+                representations: Vec::new(),
+            })
+            .collect();
+        let mut errors = Vec::new();
+        for (i, r) in results {
+            match r {
+                Ok(rep) => out[i].representations.push(rep),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(CatalogErrors(errors))
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! One stream file, `config/streams/<name>.yaml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::CatalogError;
+use super::keys::{Key, KeyEntry};
+use super::locate;
+
+/// The file as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamFile {
+    /// The stream's URL name: `/dash/<mode>/<directory>/…`.
+    pub directory: String,
+    pub title: String,
+    /// Media files, relative to this file or absolute.
+    pub media: Vec<PathBuf>,
+    /// The representation (file stem, or file name) whose length defines the live loop.
+    pub timing_ref: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<KeyEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub playready_la_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marlin_la_url: Option<String>,
+    /// Option values applied before the request's, by cgi, short or full name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub defaults: BTreeMap<String, serde_yaml::Value>,
+}
+
+/// A checked stream: paths resolved, keys parsed, timing reference named by
+/// representation id.
+#[derive(Debug, Clone)]
+pub struct Stream {
+    pub directory: String,
+    pub title: String,
+    pub media: Vec<PathBuf>,
+    pub timing_ref: String,
+    pub keys: Vec<Key>,
+    pub playready_la_url: Option<String>,
+    pub marlin_la_url: Option<String>,
+    pub defaults: BTreeMap<String, serde_yaml::Value>,
+    /// The YAML file it came from.
+    pub source: PathBuf,
+}
+
+/// The representation id a media file gives: its stem, lower-cased.
+pub fn rep_id(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// A directory name that is one safe URL path segment.
+fn valid_directory(d: &str) -> bool {
+    !d.is_empty()
+        && d != "."
+        && d != ".."
+        && d.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// Parses a YAML error into a located syntax error.
+pub fn syntax(file: &Path, e: &serde_yaml::Error) -> CatalogError {
+    let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+    // serde_yaml appends "at line L column C" to its message; we put the
+    // position in front instead.
+    let message = e.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    CatalogError::Syntax {
+        file: file.to_path_buf(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// Reads and checks one stream file; every problem found is returned.
+pub fn load(file: &Path) -> Result<Stream, Vec<CatalogError>> {
+    let text = std::fs::read_to_string(file).map_err(|source| {
+        vec![CatalogError::Io {
+            file: file.to_path_buf(),
+            source,
+        }]
+    })?;
+    let raw: StreamFile = serde_yaml::from_str(&text).map_err(|e| vec![syntax(file, &e)])?;
+    let mut errors = Vec::new();
+    let invalid = |field: &str, message: String| {
+        let (line, column) = locate::key(&text, field);
+        CatalogError::Invalid {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field: field.to_string(),
+            message,
+        }
+    };
+    if !valid_directory(&raw.directory) {
+        errors.push(invalid(
+            "directory",
+            format!(
+                "{:?} must be one URL path segment: letters, digits, '-', '_', '.'",
+                raw.directory
+            ),
+        ));
+    }
+    if raw.media.is_empty() {
+        errors.push(invalid("media", "lists no files".into()));
+    }
+    let base = file.parent().unwrap_or(Path::new("."));
+    let mut media = Vec::with_capacity(raw.media.len());
+    let mut ids: Vec<String> = Vec::new();
+    for (i, m) in raw.media.iter().enumerate() {
+        let path = if m.is_absolute() {
+            m.clone()
+        } else {
+            base.join(m)
+        };
+        let (line, column) = locate::item(&text, "media", i);
+        if !path.is_file() {
+            errors.push(CatalogError::MissingMedia {
+                file: file.to_path_buf(),
+                line,
+                column,
+                path: path.clone(),
+            });
+        }
+        let id = rep_id(&path);
+        if ids.contains(&id) {
+            errors.push(CatalogError::Invalid {
+                file: file.to_path_buf(),
+                line,
+                column,
+                field: "media".into(),
+                message: format!("two files give the representation id {id:?}"),
+            });
+        }
+        ids.push(id);
+        media.push(path);
+    }
+    let timing_ref = rep_id(Path::new(&raw.timing_ref));
+    if !ids.contains(&timing_ref) {
+        let (line, column) = locate::key(&text, "timing_ref");
+        errors.push(CatalogError::TimingRef {
+            file: file.to_path_buf(),
+            line,
+            column,
+            name: raw.timing_ref.clone(),
+            available: ids.join(", "),
+        });
+    }
+    let mut keys = Vec::with_capacity(raw.keys.len());
+    for (i, k) in raw.keys.iter().enumerate() {
+        match k.resolve() {
+            Ok(key) => {
+                if keys.iter().any(|x: &Key| x.kid == key.kid) {
+                    errors.push(invalid("keys", format!("kid {} is listed twice", k.kid)));
+                }
+                keys.push(key);
+            }
+            Err(message) => {
+                let (line, column) = locate::item(&text, "keys", i);
+                errors.push(CatalogError::Invalid {
+                    file: file.to_path_buf(),
+                    line,
+                    column,
+                    field: "keys".into(),
+                    message,
+                });
+            }
+        }
+    }
+    for (field, url) in [
+        ("playready_la_url", &raw.playready_la_url),
+        ("marlin_la_url", &raw.marlin_la_url),
+    ] {
+        if let Some(u) = url {
+            if !u.contains("://") || u.chars().any(char::is_whitespace) {
+                errors.push(invalid(field, format!("{u:?} is not a URL")));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Stream {
+        directory: raw.directory,
+        title: raw.title,
+        media,
+        timing_ref,
+        keys,
+        playready_la_url: raw.playready_la_url,
+        marlin_la_url: raw.marlin_la_url,
+        defaults: raw.defaults,
+        source: file.to_path_buf(),
+    })
+}
