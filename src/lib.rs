@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod fsutil;
 pub mod media;
 pub mod mp4;
+pub mod mpd;

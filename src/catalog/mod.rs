@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{CatalogError, CatalogErrors};
 pub use keys::{Key, KeyMaterial};
-pub use site::{Site, MANIFESTS};
+pub use site::Site;
 pub use stream::{rep_id, Stream, StreamFile};
 
 #[derive(Debug, Clone)]

@@ -8,19 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::error::CatalogError;
 use super::locate;
 use super::stream::syntax;
-
-/// The vendor manifest styles, by template name (dash-live's names).
-pub const MANIFESTS: &[&str] = &[
-    "hand_made",
-    "manifest_a",
-    "manifest_b",
-    "manifest_e",
-    "manifest_ef",
-    "manifest_h",
-    "manifest_i",
-    "manifest_n",
-    "manifest_vod_aiv",
-];
+use crate::mpd::registry;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +47,7 @@ impl Site {
         Site {
             base_url: None,
             out: config.join(default_out()),
-            manifests: MANIFESTS.iter().map(|s| s.to_string()).collect(),
+            manifests: registry::names().map(String::from).collect(),
             defaults: BTreeMap::new(),
             source: None,
         }
@@ -95,16 +83,19 @@ pub fn load(file: &Path) -> Result<Site, Vec<CatalogError>> {
     }
     let manifests = raw
         .manifests
-        .unwrap_or_else(|| MANIFESTS.iter().map(|s| s.to_string()).collect());
+        .unwrap_or_else(|| registry::names().map(String::from).collect());
     for (i, m) in manifests.iter().enumerate() {
-        if !MANIFESTS.contains(&m.as_str()) {
+        if registry::find(m).is_none() {
             let (line, column) = locate::item(&text, "manifests", i);
             errors.push(CatalogError::Invalid {
                 file: file.to_path_buf(),
                 line,
                 column,
                 field: "manifests".into(),
-                message: format!("unknown template {m:?}; known: {}", MANIFESTS.join(", ")),
+                message: format!(
+                    "unknown template {m:?}; known: {}",
+                    registry::names().collect::<Vec<_>>().join(", ")
+                ),
             });
         }
     }

@@ -1,0 +1,6 @@
+//! DASH manifests: the vendor styles, timing, the manifest context computed
+//! in Rust, and its rendering. One pure renderer serves the build and the origin.
+
+pub mod registry;
+pub mod time;
+pub mod timeline;

@@ -1,0 +1,63 @@
+//! xs:duration and xs:dateTime as manifests write them.
+
+/// `PT40S`, `PT3.84S`, `PT1M1.44S`, `PT2H`, `PT0S` from milliseconds.
+pub fn iso_duration_ms(ms: u64) -> String {
+    let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
+    let (m, rest) = (rest / 60_000, rest % 60_000);
+    let mut out = String::from("PT");
+    if h > 0 {
+        out.push_str(&format!("{h}H"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}M"));
+    }
+    if rest > 0 || (h == 0 && m == 0) {
+        let s = format!("{}.{:03}", rest / 1000, rest % 1000);
+        out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
+        out.push('S');
+    }
+    out
+}
+
+/// Duration of `ticks` in a `timescale`, to the millisecond (rounded).
+pub fn ticks_to_ms(ticks: u64, timescale: u32) -> u64 {
+    let ts = u128::from(timescale.max(1));
+    ((u128::from(ticks) * 1000 + ts / 2) / ts) as u64
+}
+
+/// `2022-09-06T15:10:02Z` (or with milliseconds when not whole) from Unix ms.
+pub fn iso_datetime_ms(unix_ms: i64) -> String {
+    let secs = unix_ms.div_euclid(1000);
+    let ms = unix_ms.rem_euclid(1000);
+    match chrono::DateTime::from_timestamp(secs, (ms * 1_000_000) as u32) {
+        Some(t) if ms == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => "1970-01-01T00:00:00Z".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(iso_duration_ms(40_000), "PT40S");
+        assert_eq!(iso_duration_ms(3_840), "PT3.84S");
+        assert_eq!(iso_duration_ms(61_440), "PT1M1.44S");
+        assert_eq!(iso_duration_ms(7_200_000), "PT2H");
+        assert_eq!(iso_duration_ms(0), "PT0S");
+        assert_eq!(iso_duration_ms(1_500), "PT1.5S");
+        assert_eq!(ticks_to_ms(1_763_328, 44_100), 39_985);
+    }
+
+    #[test]
+    fn datetimes() {
+        assert_eq!(iso_datetime_ms(1_662_477_002_000), "2022-09-06T15:10:02Z");
+        assert_eq!(
+            iso_datetime_ms(1_662_477_002_250),
+            "2022-09-06T15:10:02.250Z"
+        );
+        assert_eq!(iso_datetime_ms(0), "1970-01-01T00:00:00Z");
+    }
+}
