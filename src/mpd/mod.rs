@@ -1,6 +1,8 @@
 //! DASH manifests: the vendor styles, timing, the manifest context computed
 //! in Rust, and its rendering. One pure renderer serves the build and the origin.
 
+pub mod context;
 pub mod registry;
+pub mod render;
 pub mod time;
 pub mod timeline;
