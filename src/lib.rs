@@ -6,3 +6,4 @@ pub mod fsutil;
 pub mod media;
 pub mod mp4;
 pub mod mpd;
+pub mod options;
