@@ -168,6 +168,23 @@ fn bad_keys_directories_and_types_are_each_reported() {
 }
 
 #[test]
+fn defaults_are_option_values() {
+    let text = GOOD.replace("  abr: 0", "  abr: 0\n  acodec: opus");
+    let dir = config(&[("demo.yaml", &text)], None);
+    let msg = errors(&dir)[0].to_string();
+    assert!(
+        msg.contains("demo.yaml:12:1: defaults: acodec=opus: allowed values are mp4a, ec-3, any"),
+        "{msg}"
+    );
+    let typo = GOOD.replace("  abr: 0", "  abrr: 0");
+    let dir = config(&[("demo.yaml", &typo)], None);
+    assert!(
+        errors(&dir)[0].to_string().contains("abrr"),
+        "unknown option names are errors"
+    );
+}
+
+#[test]
 fn site_settings_are_checked() {
     let site = "base_url: ftp://x\nmanifests:\n  - hand_made\n  - manifest_zz\n";
     let dir = config(&[("demo.yaml", GOOD)], Some(site));

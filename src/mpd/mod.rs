@@ -4,5 +4,6 @@
 pub mod context;
 pub mod registry;
 pub mod render;
+pub mod request;
 pub mod time;
 pub mod timeline;

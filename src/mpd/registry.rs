@@ -4,32 +4,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Vod,
-    Live,
-    Odvod,
-}
-
-impl Mode {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Mode::Vod => "vod",
-            Mode::Live => "live",
-            Mode::Odvod => "odvod",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "vod" => Some(Mode::Vod),
-            "live" => Some(Mode::Live),
-            "odvod" => Some(Mode::Odvod),
-            _ => None,
-        }
-    }
-}
+pub use crate::options::Mode;
 
 /// How a template addresses segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,0 +1,111 @@
+//! The options of one manifest request, resolved as dash-live does: the
+//! mode, then site and stream defaults, then the query, then the template's
+//! restrictions and features.
+
+use std::collections::BTreeMap;
+
+use crate::options::{OptionError, Options, Usage};
+
+use super::context::ManifestOptions;
+use super::registry::{ManifestDef, Mode, Timeline};
+
+pub type Defaults = BTreeMap<String, serde_yaml::Value>;
+
+/// Options for `def` in `mode`, and the warnings the query raised (unknown
+/// parameters, ignored as dash-live ignores them).
+pub fn resolve(
+    def: &ManifestDef,
+    mode: Mode,
+    site_defaults: &Defaults,
+    stream_defaults: &Defaults,
+    query: &str,
+) -> Result<(Options, Options, Vec<String>), OptionError> {
+    let mut o = Options::new(mode);
+    o.apply_defaults(site_defaults)?;
+    o.apply_defaults(stream_defaults)?;
+    // Segment URLs carry what differs from these, not from the table's defaults.
+    let base = o.clone();
+    let warnings = o.apply_query(query)?;
+    for (name, value) in def.restrictions {
+        o.set(name, value)?;
+    }
+    o.reset_unsupported(def.features);
+    match def.timeline {
+        Timeline::Forced => o.set("segmentTimeline", "1")?,
+        Timeline::Never => o.reset("segmentTimeline"),
+        Timeline::Optional => {}
+    }
+    o.reset_unused_for_mode();
+    Ok((o, base, warnings))
+}
+
+impl ManifestOptions {
+    /// The shape-relevant part of resolved options; `base` is what segment
+    /// URLs are compared against.
+    pub fn from_options(o: &Options, base: &Options) -> ManifestOptions {
+        ManifestOptions {
+            abr: o.abr(),
+            audio_codec: o.audio_codec().to_string(),
+            text_codec: o.text_codec().map(String::from),
+            timeline: o.segment_timeline(),
+            base_urls: o.use_base_urls(),
+            main_audio: o.main_audio().map(String::from),
+            main_text: o.main_text().map(String::from),
+            ad_audio: o.ad_audio().map(String::from),
+            segment_query: o.to_query_against(base, Usage::VIDEO | Usage::AUDIO | Usage::TEXT),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mpd::registry::find;
+
+    fn opts(manifest: &str, query: &str) -> ManifestOptions {
+        let def = find(manifest).unwrap();
+        let (o, base, _) =
+            resolve(def, Mode::Vod, &Defaults::new(), &Defaults::new(), query).unwrap();
+        ManifestOptions::from_options(&o, &base)
+    }
+
+    #[test]
+    fn templates_force_and_drop_what_they_must() {
+        assert!(
+            opts("manifest_a", "").timeline,
+            "manifest_a always has a timeline"
+        );
+        assert!(
+            !opts("manifest_e", "timeline=1").timeline,
+            "manifest_e has none"
+        );
+        assert!(opts("hand_made", "timeline=1").timeline);
+        assert_eq!(
+            opts("manifest_ef", "acodec=ec-3").audio_codec,
+            "mp4a",
+            "restricted"
+        );
+        assert!(!opts("hand_made", "abr=0").abr);
+    }
+
+    #[test]
+    fn segment_urls_carry_what_differs_from_the_stream_defaults() {
+        let def = find("hand_made").unwrap();
+        let mut stream = Defaults::new();
+        stream.insert("abr".into(), serde_yaml::Value::from(0));
+        let (o, base, warnings) = resolve(
+            def,
+            Mode::Vod,
+            &Defaults::new(),
+            &stream,
+            "acodec=any&zzz=1",
+        )
+        .unwrap();
+        let m = ManifestOptions::from_options(&o, &base);
+        assert!(!m.abr, "stream default applied");
+        assert_eq!(m.audio_codec, "any");
+        assert_eq!(m.segment_query, "acodec=any");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(resolve(def, Mode::Vod, &Defaults::new(), &stream, "acodec=opus").is_err());
+    }
+}
