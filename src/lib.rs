@@ -1,6 +1,7 @@
 //! dashlive: MPEG-DASH test streams. This library is shared by the `dashlive`
 //! CLI (build, inspect, index) and the `dashlive-origin` server.
 
+pub mod build;
 pub mod catalog;
 pub mod fsutil;
 pub mod media;

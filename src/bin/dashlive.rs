@@ -62,6 +62,15 @@ enum Command {
         #[arg(long, default_value = "testcard")]
         prefix: String,
     },
+    /// Build the static tree: every VOD and on-demand manifest, every segment,
+    /// the on-demand files and the index the origin serves live streams from.
+    Build {
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+        /// Output folder (default: the site's `out`, normally ./out).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check or extend the catalog (config/site.yaml, config/streams/*.yaml).
     Catalog {
         #[command(subcommand)]
@@ -111,6 +120,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Index { files, json } => cmd_index(&files, json),
+        Command::Build { config, out } => cmd_build(&config, out.as_deref()),
         Command::Catalog { command } => match command {
             CatalogCommand::Check { config } => cmd_catalog_check(&config),
             CatalogCommand::Import {
@@ -335,6 +345,28 @@ fn cmd_catalog_check(config: &Path) -> Result<bool> {
 fn cmd_catalog_import(file: &Path, config: &Path, force: bool) -> Result<bool> {
     for written in dashlive::catalog::import::import(file, config, force)? {
         println!("wrote {}", written.display());
+    }
+    Ok(true)
+}
+
+fn cmd_build(config: &Path, out: Option<&Path>) -> Result<bool> {
+    let r = dashlive::build::build(config, out)?;
+    if r.unchanged {
+        println!(
+            "{}: up to date ({} streams), nothing written in {:.3} s",
+            r.out.display(),
+            r.streams,
+            r.seconds
+        );
+    } else {
+        println!(
+            "{}: {} streams, {} files, {:.1} MB in {:.2} s",
+            r.out.display(),
+            r.streams,
+            r.files,
+            r.bytes as f64 / 1e6,
+            r.seconds
+        );
     }
     Ok(true)
 }

@@ -21,7 +21,7 @@ impl ContentType {
 }
 
 /// One segment of the file. Segment 0 is the init segment (duration 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     /// Byte offset in the file.
     pub offset: u64,

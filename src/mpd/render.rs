@@ -72,3 +72,14 @@ impl Renderer {
             })
     }
 }
+
+/// A hash of every template's text: a build whose templates changed must
+/// render its manifests again.
+pub fn templates_fingerprint() -> String {
+    let mut h = blake3::Hasher::new();
+    for (name, text) in TEMPLATES {
+        h.update(name.as_bytes());
+        h.update(text.as_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}

@@ -1,0 +1,47 @@
+//! `out/.dashlive/index.json`: what the origin needs to serve live from the
+//! tree without reading any media file's boxes: every representation, every
+//! cut segment's file and the byte positions of the fields live rewrites.
+
+use serde::{Deserialize, Serialize};
+
+use crate::media::Representation;
+use crate::mp4::patch::PatchPoints;
+
+pub const INDEX_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TreeIndex {
+    pub version: u32,
+    /// Hash of every input; equal fingerprints mean nothing to rebuild.
+    pub fingerprint: String,
+    pub streams: Vec<StreamIndex>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StreamIndex {
+    pub directory: String,
+    pub title: String,
+    pub timing_ref: String,
+    pub representations: Vec<RepresentationIndex>,
+    /// Manifests written, relative to the tree root.
+    pub manifests: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RepresentationIndex {
+    pub representation: Representation,
+    /// Paths relative to the tree root.
+    pub init: String,
+    pub on_demand: String,
+    pub segments: Vec<SegmentFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SegmentFile {
+    pub number: u64,
+    pub decode_time: u64,
+    pub duration: u64,
+    pub path: String,
+    pub size: u64,
+    pub patch: PatchPoints,
+}

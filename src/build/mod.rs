@@ -1,0 +1,391 @@
+//! `dashlive build`: everything that does not depend on the clock, done once
+//! and in parallel into `out/`, a tree any static host or CDN serves as is:
+//! VOD and on-demand manifests, every segment cut by number and by time, the
+//! on-demand files, and the index the origin serves live streams from.
+
+pub mod cut;
+pub mod index;
+pub mod site_files;
+pub mod swap;
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, UNIX_EPOCH};
+
+use rayon::prelude::*;
+
+use crate::catalog::{Catalog, CatalogErrors, IndexedStream};
+use crate::media::Representation;
+use crate::mpd::context::{static_context, suffix, ManifestOptions, Request};
+use crate::mpd::registry::{self, Mode};
+use crate::mpd::render::Renderer;
+use crate::mpd::request::resolve;
+use index::{RepresentationIndex, SegmentFile, StreamIndex, TreeIndex, INDEX_VERSION};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{0}")]
+    Catalog(#[from] CatalogErrors),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: segment {number}: {source}", file.display())]
+    Cut {
+        file: PathBuf,
+        number: u64,
+        source: crate::mp4::Mp4Error,
+    },
+    #[error("stream {stream}, {manifest}: {message}")]
+    Manifest {
+        stream: String,
+        manifest: String,
+        message: String,
+    },
+    #[cfg(feature = "synth")]
+    #[error("demo content: {0}")]
+    Demo(#[from] crate::media::synth::SynthError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
+    move |source| BuildError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    pub out: PathBuf,
+    /// Nothing had changed: no file was written.
+    pub unchanged: bool,
+    pub streams: usize,
+    pub files: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// The hash of every input: the binary's version and templates, the config
+/// files, and each media file's path, size and modification time.
+fn fingerprint(catalog: &Catalog) -> Result<(String, i64), BuildError> {
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(crate::mpd::render::templates_fingerprint().as_bytes());
+    let mut newest = 0i64;
+    let mut add_file =
+        |h: &mut blake3::Hasher, p: &Path, content: bool| -> Result<(), BuildError> {
+            let meta = std::fs::metadata(p).map_err(io(p))?;
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_millis() as i64);
+            newest = newest.max(mtime);
+            h.update(p.to_string_lossy().as_bytes());
+            if content {
+                h.update(&std::fs::read(p).map_err(io(p))?);
+            } else {
+                h.update(&meta.len().to_le_bytes());
+                h.update(&mtime.to_le_bytes());
+            }
+            Ok(())
+        };
+    if let Some(site) = &catalog.site.source {
+        add_file(&mut h, site, true)?;
+    }
+    for s in &catalog.streams {
+        add_file(&mut h, &s.source, true)?;
+        for m in &s.media {
+            add_file(&mut h, m, false)?;
+        }
+    }
+    Ok((h.finalize().to_hex().to_string(), newest))
+}
+
+fn read_index(out: &Path) -> Option<TreeIndex> {
+    let text = std::fs::read_to_string(out.join(".dashlive/index.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Counts what was written, across threads.
+#[derive(Default)]
+struct Tally {
+    files: std::sync::atomic::AtomicU64,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl Tally {
+    fn write(&self, path: &Path, data: &[u8]) -> Result<(), BuildError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        std::fs::write(path, data).map_err(io(path))?;
+        self.count(data.len() as u64);
+        Ok(())
+    }
+
+    fn count(&self, bytes: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.files.fetch_add(1, Relaxed);
+        self.bytes.fetch_add(bytes, Relaxed);
+    }
+}
+
+/// A second name for `from` at `to`: a hard link where the file system
+/// allows, else a copy.
+fn link_or_copy(from: &Path, to: &Path) -> Result<(), BuildError> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).map_err(io(to))?;
+    }
+    Ok(())
+}
+
+fn rel(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Cuts one representation into `dash/vod/<stream>/<rep>/`, copies its
+/// on-demand file, and returns what the index records of it.
+fn cut_representation(
+    staging: &Path,
+    stream: &str,
+    source: &Path,
+    rep: &Representation,
+    tally: &Tally,
+) -> Result<RepresentationIndex, BuildError> {
+    let sfx = suffix(rep.content_type);
+    let dir = staging.join("dash/vod").join(stream).join(&rep.id);
+    let file = File::open(source).map_err(io(source))?;
+    let read = |offset: u64, size: u64| -> Result<Vec<u8>, BuildError> {
+        let mut buf = vec![0u8; size as usize];
+        file.read_exact_at(&mut buf, offset).map_err(io(source))?;
+        Ok(buf)
+    };
+    let init_seg = rep.init_segment().copied().unwrap_or_default();
+    let init_path = dir.join(format!("init.{sfx}"));
+    tally.write(&init_path, &read(init_seg.offset, init_seg.size)?)?;
+    let mut segments = Vec::with_capacity(rep.media_segments().len());
+    for (i, s) in rep.media_segments().iter().enumerate() {
+        let number = u64::from(rep.start_number) + i as u64;
+        let bytes = read(s.offset, s.size)?;
+        let cut = cut::cut_segment(&bytes).map_err(|source| BuildError::Cut {
+            file: PathBuf::from(&rep.filename),
+            number,
+            source,
+        })?;
+        let patch =
+            crate::mp4::patch::find_patch_points(&cut).map_err(|source| BuildError::Cut {
+                file: PathBuf::from(&rep.filename),
+                number,
+                source,
+            })?;
+        let path = dir.join(format!("{number}.{sfx}"));
+        tally.write(&path, &cut)?;
+        // `$Time$` addressing shares the bytes of `$Number$` addressing.
+        link_or_copy(
+            &path,
+            &dir.join("time").join(format!("{}.{sfx}", s.decode_time)),
+        )?;
+        segments.push(SegmentFile {
+            number,
+            decode_time: s.decode_time,
+            duration: s.duration,
+            path: rel(staging, &path),
+            size: cut.len() as u64,
+            patch,
+        });
+    }
+    let od = staging
+        .join("dash/odvod")
+        .join(stream)
+        .join(format!("{}.mp4", rep.id));
+    if let Some(d) = od.parent() {
+        std::fs::create_dir_all(d).map_err(io(d))?;
+    }
+    let n = std::fs::copy(source, &od).map_err(io(&od))?;
+    tally.count(n);
+    Ok(RepresentationIndex {
+        representation: rep.clone(),
+        init: rel(staging, &init_path),
+        on_demand: rel(staging, &od),
+        segments,
+    })
+}
+
+/// Renders every (manifest, mode) the site asks for and the stream supports.
+fn render_manifests(
+    staging: &Path,
+    catalog: &Catalog,
+    s: &IndexedStream,
+    renderer: &Renderer,
+    now_ms: i64,
+    tally: &Tally,
+) -> Result<Vec<String>, BuildError> {
+    let mut written = Vec::new();
+    for name in &catalog.site.manifests {
+        let Some(def) = registry::find(name) else {
+            continue;
+        };
+        if !renderer.has_template(def.name) {
+            continue;
+        }
+        for mode in [Mode::Vod, Mode::Odvod] {
+            if !def.supports(mode) {
+                continue;
+            }
+            let err = |message: String| BuildError::Manifest {
+                stream: s.stream.directory.clone(),
+                manifest: format!("{}/{}", mode.as_str(), def.name),
+                message,
+            };
+            let (o, base, _) = resolve(def, mode, &catalog.site.defaults, &s.stream.defaults, "")
+                .map_err(|e| err(e.to_string()))?;
+            let opts = ManifestOptions::from_options(&o, &base);
+            let path = format!(
+                "dash/{}/{}/{}.mpd",
+                mode.as_str(),
+                s.stream.directory,
+                def.name
+            );
+            let req = Request {
+                mode,
+                site_url: catalog.site.base_url.clone(),
+                manifest_url: catalog.site.base_url.as_ref().map(|b| format!("{b}{path}")),
+                now_ms,
+            };
+            let ctx = static_context(
+                &s.stream.directory,
+                &s.stream.title,
+                &s.stream.timing_ref,
+                &s.representations,
+                def,
+                &req,
+                &opts,
+            )
+            .map_err(|e| err(e.to_string()))?;
+            let xml = renderer.render(def, &ctx).map_err(|e| err(e.to_string()))?;
+            tally.write(&staging.join(&path), xml.as_bytes())?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// Where the next tree is assembled: beside `out`, on the same file system.
+fn staging_dir(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    out.with_file_name(format!(".{name}.staging"))
+}
+
+/// Builds the catalog in `config` into its site's output folder (or `out`).
+pub fn build(config: &Path, out: Option<&Path>) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    #[cfg(feature = "synth")]
+    {
+        let demo = config.join("demo.yaml");
+        if demo.is_file() {
+            crate::media::synth::demo::ensure(&demo)?;
+        }
+    }
+    let catalog = Catalog::load(config)?;
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| catalog.site.out.clone());
+    let (fp, newest_ms) = fingerprint(&catalog)?;
+    if read_index(&out).is_some_and(|i| i.version == INDEX_VERSION && i.fingerprint == fp) {
+        return Ok(BuildReport {
+            out,
+            unchanged: true,
+            streams: catalog.streams.len(),
+            seconds: started.elapsed().as_secs_f64(),
+            ..BuildReport::default()
+        });
+    }
+    let indexed = catalog.index()?;
+    let staging = staging_dir(&out);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    }
+    std::fs::create_dir_all(&staging).map_err(io(&staging))?;
+    let renderer = Renderer::new().map_err(|e| BuildError::Manifest {
+        stream: String::new(),
+        manifest: String::new(),
+        message: e.to_string(),
+    })?;
+    let tally = Tally::default();
+    // A publish time that only moves when an input does, so an unchanged
+    // catalog renders the same bytes.
+    let now_ms = newest_ms;
+
+    let streams = indexed
+        .par_iter()
+        .map(|s| {
+            let reps = s
+                .stream
+                .media
+                .par_iter()
+                .zip(s.representations.par_iter())
+                .map(|(src, rep)| {
+                    cut_representation(&staging, &s.stream.directory, src, rep, &tally)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let manifests = render_manifests(&staging, &catalog, s, &renderer, now_ms, &tally)?;
+            Ok(StreamIndex {
+                directory: s.stream.directory.clone(),
+                title: s.stream.title.clone(),
+                timing_ref: s.stream.timing_ref.clone(),
+                representations: reps,
+                manifests,
+            })
+        })
+        .collect::<Result<Vec<_>, BuildError>>()?;
+
+    let index = TreeIndex {
+        version: INDEX_VERSION,
+        fingerprint: fp,
+        streams,
+    };
+    tally.write(
+        &staging.join("_headers"),
+        site_files::headers_file().as_bytes(),
+    )?;
+    tally.write(
+        &staging.join("nginx.conf"),
+        site_files::nginx_conf().as_bytes(),
+    )?;
+    tally.write(
+        &staging.join("index.html"),
+        site_files::index_html(&index).as_bytes(),
+    )?;
+    let json = serde_json::to_vec(&index).map_err(|e| BuildError::Io {
+        path: staging.join(".dashlive/index.json"),
+        source: e.into(),
+    })?;
+    // The index goes last: a tree without it is not a finished tree.
+    tally.write(&staging.join(".dashlive/index.json"), &json)?;
+
+    swap::publish(&staging, &out).map_err(io(&out))?;
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    }
+    use std::sync::atomic::Ordering::Relaxed;
+    Ok(BuildReport {
+        out,
+        unchanged: false,
+        streams: index.streams.len(),
+        files: tally.files.load(Relaxed),
+        bytes: tally.bytes.load(Relaxed),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,163 @@
+//! `dashlive build`: the static tree, its index, no-op rebuilds and the
+//! atomic publish, on generated content (and BBB where present).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dashlive::build::{build, index::TreeIndex};
+
+/// A config folder with a small generated test card as its one stream.
+fn config() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let media = dir.path().join("media");
+    let mut o = dashlive::media::synth::SynthOptions::new(media.clone());
+    o.duration_ms = 1920;
+    o.segment_ms = 960;
+    o.ladder = dashlive::media::synth::parse_ladder("320x180@300k,160x90@100k").unwrap();
+    o.prefix = "card".into();
+    dashlive::media::synth::synth(&o).unwrap();
+    std::fs::create_dir_all(dir.path().join("streams")).unwrap();
+    std::fs::write(
+        dir.path().join("streams/card.yaml"),
+        "directory: card\ntitle: Test card\nmedia:\n  - ../media/card_180p.mp4\n  - ../media/card_90p.mp4\n  - ../media/card_aac.mp4\n  - ../media/card_ttml.mp4\ntiming_ref: card_180p\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn read_index(out: &Path) -> TreeIndex {
+    serde_json::from_slice(&std::fs::read(out.join(".dashlive/index.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_tree_holds_manifests_segments_and_the_index() {
+    let cfg = config();
+    let out = cfg.path().join("out");
+    let r = build(cfg.path(), Some(&out)).unwrap();
+    assert!(!r.unchanged && r.files > 20, "{r:?}");
+    for f in [
+        "dash/vod/card/hand_made.mpd",
+        "dash/odvod/card/hand_made.mpd",
+        "dash/vod/card/card_180p/init.m4v",
+        "dash/vod/card/card_180p/1.m4v",
+        "dash/vod/card/card_180p/2.m4v",
+        "dash/vod/card/card_aac/2.m4a",
+        "dash/vod/card/card_ttml/1.m4s",
+        "dash/odvod/card/card_90p.mp4",
+        "_headers",
+        "nginx.conf",
+        "index.html",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    // Time-addressed names share the number-addressed file.
+    use std::os::unix::fs::MetadataExt;
+    let a = std::fs::metadata(out.join("dash/vod/card/card_180p/2.m4v")).unwrap();
+    let b = std::fs::metadata(out.join("dash/vod/card/card_180p/time/24000.m4v")).unwrap();
+    assert_eq!(a.ino(), b.ino(), "hard link");
+    // Cut segments: styp first, no sidx, 64-bit tfdt; patch points recorded.
+    let index = read_index(&out);
+    let rep = &index.streams[0].representations[0];
+    assert_eq!(rep.segments.len(), 2);
+    let seg = std::fs::read(out.join(&rep.segments[1].path)).unwrap();
+    assert_eq!(&seg[4..8], b"styp");
+    let points = dashlive::mp4::patch::find_patch_points(&seg).unwrap();
+    assert_eq!(points, rep.segments[1].patch);
+    assert_eq!(points.decode_time[0].1, 24_000);
+    assert!(index.streams[0]
+        .manifests
+        .contains(&"dash/vod/card/hand_made.mpd".to_string()));
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("dash/vod/card/hand_made.mpd"));
+}
+
+#[test]
+fn an_unchanged_catalog_writes_nothing_and_a_change_rebuilds() {
+    let cfg = config();
+    let out = cfg.path().join("out");
+    build(cfg.path(), Some(&out)).unwrap();
+    let mpd = out.join("dash/vod/card/hand_made.mpd");
+    let before = std::fs::metadata(&mpd).unwrap().modified().unwrap();
+    let again = build(cfg.path(), Some(&out)).unwrap();
+    assert!(again.unchanged && again.files == 0, "{again:?}");
+    assert_eq!(std::fs::metadata(&mpd).unwrap().modified().unwrap(), before);
+    // A stream file change: the title shows in the new manifest.
+    let yaml = cfg.path().join("streams/card.yaml");
+    let text = std::fs::read_to_string(&yaml)
+        .unwrap()
+        .replace("Test card", "Renamed card");
+    std::fs::write(&yaml, text).unwrap();
+    let r = build(cfg.path(), Some(&out)).unwrap();
+    assert!(!r.unchanged);
+    assert!(std::fs::read_to_string(&mpd)
+        .unwrap()
+        .contains("Renamed card"));
+    // A stream removed: its files go with it.
+    std::fs::remove_file(&yaml).unwrap();
+    build(cfg.path(), Some(&out)).unwrap();
+    assert!(!out.join("dash/vod/card").exists());
+}
+
+#[test]
+fn a_killed_build_leaves_the_previous_tree_whole() {
+    let cfg = config();
+    let out = cfg.path().join("out");
+    build(cfg.path(), Some(&out)).unwrap();
+    let old = read_index(&out).fingerprint;
+    let yaml = cfg.path().join("streams/card.yaml");
+    let text = std::fs::read_to_string(&yaml)
+        .unwrap()
+        .replace("Test card", "Other");
+    std::fs::write(&yaml, text).unwrap();
+    // Kill builds at several points; every time, out/ is the old tree, whole.
+    for delay_ms in [0u64, 5, 20, 50] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dashlive"))
+            .args(["build", "--config"])
+            .arg(cfg.path())
+            .arg("--out")
+            .arg(&out)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let index = read_index(&out);
+        let finished = index.fingerprint != old;
+        for r in &index.streams[0].representations {
+            for s in &r.segments {
+                let p: PathBuf = out.join(&s.path);
+                assert_eq!(
+                    std::fs::metadata(&p).unwrap().len(),
+                    s.size,
+                    "{} whole",
+                    p.display()
+                );
+            }
+        }
+        if finished {
+            break; // the build won the race: the new tree is whole too
+        }
+    }
+    // The next build finishes and publishes the change.
+    build(cfg.path(), Some(&out)).unwrap();
+    assert_ne!(read_index(&out).fingerprint, old);
+}
+
+#[test]
+fn bad_catalogs_fail_the_build_with_the_reason() {
+    let cfg = config();
+    std::fs::write(cfg.path().join("streams/bad.yaml"), "directory: card\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dashlive"))
+        .args(["build", "--config"])
+        .arg(cfg.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yaml:") && err.contains("missing field"),
+        "{err}"
+    );
+}
