@@ -1,6 +1,7 @@
 //! The live origin. The HTTP service arrives with its issue; for now the
-//! binary makes sure the demo content exists (generating it on first use)
-//! and reports what it would serve.
+//! binary makes sure the demo content exists (generating it on first use),
+//! builds the static tree when the catalog changed, and reports what it
+//! would serve.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,9 @@ struct Cli {
     /// The demo configuration; its test card is generated on first use.
     #[arg(long, default_value = "config/demo.yaml")]
     demo: PathBuf,
+    /// The catalog to build and serve.
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -33,6 +37,20 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("dashlive-origin: demo content: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match dashlive::build::build(&cli.config, None) {
+        Ok(r) if r.unchanged => println!("static tree: {} (up to date)", r.out.display()),
+        Ok(r) => println!(
+            "static tree: {} built: {} streams, {} files in {:.1} s",
+            r.out.display(),
+            r.streams,
+            r.files,
+            r.seconds
+        ),
+        Err(e) => {
+            eprintln!("dashlive-origin: build: {e}");
             return ExitCode::FAILURE;
         }
     }
