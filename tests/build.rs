@@ -161,3 +161,60 @@ fn bad_catalogs_fail_the_build_with_the_reason() {
         "{err}"
     );
 }
+
+fn inode(p: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).unwrap().ino()
+}
+
+#[test]
+fn a_rebuild_rewrites_only_what_depends_on_the_change() {
+    let cfg = config();
+    // A second stream on the audio file alone.
+    std::fs::write(
+        cfg.path().join("streams/radio.yaml"),
+        "directory: radio\ntitle: Radio\nmedia:\n  - ../media/card_aac.mp4\ntiming_ref: card_aac\n",
+    )
+    .unwrap();
+    let out = cfg.path().join("out");
+    build(cfg.path(), Some(&out)).unwrap();
+    let card_seg = out.join("dash/vod/card/card_180p/1.m4v");
+    let radio_seg = out.join("dash/vod/radio/card_aac/1.m4a");
+    let card_mpd = out.join("dash/vod/card/hand_made.mpd");
+    let radio_mpd = out.join("dash/vod/radio/hand_made.mpd");
+    let before = [&card_seg, &radio_seg, &card_mpd, &radio_mpd].map(|p| inode(p));
+
+    // A title change: that stream's manifests are rewritten; no segment is cut again.
+    let yaml = cfg.path().join("streams/card.yaml");
+    let text = std::fs::read_to_string(&yaml)
+        .unwrap()
+        .replace("Test card", "Retitled");
+    std::fs::write(&yaml, text).unwrap();
+    let r = build(cfg.path(), Some(&out)).unwrap();
+    let after = [&card_seg, &radio_seg, &card_mpd, &radio_mpd].map(|p| inode(p));
+    assert_eq!(after[0], before[0], "card segments linked, not cut");
+    assert_eq!(after[1], before[1], "radio segments linked");
+    assert_ne!(after[2], before[2], "card manifest rewritten");
+    assert_eq!(after[3], before[3], "radio manifest unchanged, linked");
+    let card_manifests = read_index(&out)
+        .streams
+        .iter()
+        .find(|s| s.directory == "card")
+        .unwrap()
+        .manifests
+        .len();
+    assert_eq!(
+        r.files as usize,
+        card_manifests + 2,
+        "the card's manifests, index.html (it shows titles) and the index: {r:?}"
+    );
+
+    // A media change: only the streams using that file are cut again.
+    let video = cfg.path().join("media/card_90p.mp4");
+    let f = std::fs::File::options().append(true).open(&video).unwrap();
+    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    build(cfg.path(), Some(&out)).unwrap();
+    assert_ne!(inode(&card_seg), after[0], "card cut again");
+    assert_eq!(inode(&radio_seg), after[1], "radio untouched");
+}

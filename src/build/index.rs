@@ -19,6 +19,10 @@ pub struct TreeIndex {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StreamIndex {
+    /// Hash of the stream's media files; equal means its segments can be
+    /// linked from the previous tree instead of cut again.
+    #[serde(default)]
+    pub media_fingerprint: String,
     pub directory: String,
     pub title: String,
     pub timing_ref: String,

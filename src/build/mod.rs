@@ -104,6 +104,54 @@ fn fingerprint(catalog: &Catalog) -> Result<(String, i64), BuildError> {
     Ok((h.finalize().to_hex().to_string(), newest))
 }
 
+/// The hash of what a stream's cut segments depend on: the media files
+/// (path, size, modification time), the stream's URL name and the binary.
+fn media_fingerprint(s: &crate::catalog::Stream) -> Result<String, BuildError> {
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(s.directory.as_bytes());
+    for m in &s.media {
+        let meta = std::fs::metadata(m).map_err(io(m))?;
+        h.update(m.to_string_lossy().as_bytes());
+        h.update(&meta.len().to_le_bytes());
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok());
+        h.update(&mtime.map_or(0, |d| d.as_nanos()).to_le_bytes());
+    }
+    Ok(h.finalize().to_hex().to_string())
+}
+
+/// The newest modification time of a stream's inputs, in Unix ms: its
+/// manifests' publish time, which so moves only when one of them does.
+fn stream_newest(s: &crate::catalog::Stream, site: &crate::catalog::Site) -> i64 {
+    s.media
+        .iter()
+        .chain(std::iter::once(&s.source))
+        .chain(site.source.iter())
+        .filter_map(|p| std::fs::metadata(p).ok()?.modified().ok())
+        .filter_map(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_millis() as i64)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Links every file under `from` to the same place under `to`.
+fn link_tree(from: &Path, to: &Path) -> Result<(), BuildError> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.map_err(|e| BuildError::Io {
+            path: from.to_path_buf(),
+            source: e.into(),
+        })?;
+        if entry.file_type().is_file() && entry.path().extension().is_none_or(|x| x != "mpd") {
+            let rel = entry.path().strip_prefix(from).unwrap_or(entry.path());
+            link_or_copy(entry.path(), &to.join(rel))?;
+        }
+    }
+    Ok(())
+}
+
 fn read_index(out: &Path) -> Option<TreeIndex> {
     let text = std::fs::read_to_string(out.join(".dashlive/index.json")).ok()?;
     serde_json::from_str(&text).ok()
@@ -124,6 +172,23 @@ impl Tally {
         std::fs::write(path, data).map_err(io(path))?;
         self.count(data.len() as u64);
         Ok(())
+    }
+
+    /// Writes `rel` into the staging tree, or links the previous tree's copy
+    /// when its bytes are the same: an unchanged file is never rewritten.
+    fn write_or_link(
+        &self,
+        staging: &Path,
+        out: &Path,
+        rel: &str,
+        data: &[u8],
+    ) -> Result<(), BuildError> {
+        let previous = out.join(rel);
+        if std::fs::read(&previous).is_ok_and(|old| old == data) {
+            link_or_copy(&previous, &staging.join(rel))
+        } else {
+            self.write(&staging.join(rel), data)
+        }
     }
 
     fn count(&self, bytes: u64) {
@@ -223,6 +288,7 @@ fn cut_representation(
 /// Renders every (manifest, mode) the site asks for and the stream supports.
 fn render_manifests(
     staging: &Path,
+    out: &Path,
     catalog: &Catalog,
     s: &IndexedStream,
     renderer: &Renderer,
@@ -272,7 +338,7 @@ fn render_manifests(
             )
             .map_err(|e| err(e.to_string()))?;
             let xml = renderer.render(def, &ctx).map_err(|e| err(e.to_string()))?;
-            tally.write(&staging.join(&path), xml.as_bytes())?;
+            tally.write_or_link(staging, out, &path, xml.as_bytes())?;
             written.push(path);
         }
     }
@@ -302,8 +368,9 @@ pub fn build(config: &Path, out: Option<&Path>) -> Result<BuildReport, BuildErro
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| catalog.site.out.clone());
-    let (fp, newest_ms) = fingerprint(&catalog)?;
-    if read_index(&out).is_some_and(|i| i.version == INDEX_VERSION && i.fingerprint == fp) {
+    let (fp, _) = fingerprint(&catalog)?;
+    let previous = read_index(&out).filter(|i| i.version == INDEX_VERSION);
+    if previous.as_ref().is_some_and(|i| i.fingerprint == fp) {
         return Ok(BuildReport {
             out,
             unchanged: true,
@@ -324,24 +391,45 @@ pub fn build(config: &Path, out: Option<&Path>) -> Result<BuildReport, BuildErro
         message: e.to_string(),
     })?;
     let tally = Tally::default();
-    // A publish time that only moves when an input does, so an unchanged
-    // catalog renders the same bytes.
-    let now_ms = newest_ms;
 
     let streams = indexed
         .par_iter()
         .map(|s| {
-            let reps = s
-                .stream
-                .media
-                .par_iter()
-                .zip(s.representations.par_iter())
-                .map(|(src, rep)| {
-                    cut_representation(&staging, &s.stream.directory, src, rep, &tally)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let manifests = render_manifests(&staging, &catalog, s, &renderer, now_ms, &tally)?;
+            let media_fp = media_fingerprint(&s.stream)?;
+            let reusable = previous.as_ref().and_then(|p| {
+                p.streams
+                    .iter()
+                    .find(|o| o.directory == s.stream.directory && o.media_fingerprint == media_fp)
+            });
+            let reps = match reusable {
+                // Same media: the segments are the same bytes; link them.
+                Some(old) => {
+                    for mode in ["vod", "odvod"] {
+                        let from = out.join("dash").join(mode).join(&s.stream.directory);
+                        if from.is_dir() {
+                            link_tree(
+                                &from,
+                                &staging.join("dash").join(mode).join(&s.stream.directory),
+                            )?;
+                        }
+                    }
+                    old.representations.clone()
+                }
+                None => s
+                    .stream
+                    .media
+                    .par_iter()
+                    .zip(s.representations.par_iter())
+                    .map(|(src, rep)| {
+                        cut_representation(&staging, &s.stream.directory, src, rep, &tally)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            };
+            let now_ms = stream_newest(&s.stream, &catalog.site);
+            let manifests =
+                render_manifests(&staging, &out, &catalog, s, &renderer, now_ms, &tally)?;
             Ok(StreamIndex {
+                media_fingerprint: media_fp,
                 directory: s.stream.directory.clone(),
                 title: s.stream.title.clone(),
                 timing_ref: s.stream.timing_ref.clone(),
