@@ -218,3 +218,25 @@ fn a_rebuild_rewrites_only_what_depends_on_the_change() {
     assert_ne!(inode(&card_seg), after[0], "card cut again");
     assert_eq!(inode(&radio_seg), after[1], "radio untouched");
 }
+
+#[test]
+fn live_init_segments_survive_a_linked_rebuild() {
+    let cfg = config();
+    let out = cfg.path().join("out");
+    build(cfg.path(), Some(&out)).unwrap();
+    let yaml = cfg.path().join("streams/card.yaml");
+    let text = std::fs::read_to_string(&yaml)
+        .unwrap()
+        .replace("Test card", "Again");
+    std::fs::write(&yaml, text).unwrap();
+    build(cfg.path(), Some(&out)).unwrap();
+    for r in &read_index(&out).streams[0].representations {
+        let live = std::fs::read(out.join(&r.live_init)).unwrap();
+        let vod = std::fs::read(out.join(&r.init)).unwrap();
+        assert!(
+            live.len() < vod.len(),
+            "{}: no mehd in the live init",
+            r.live_init
+        );
+    }
+}

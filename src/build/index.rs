@@ -36,6 +36,9 @@ pub struct RepresentationIndex {
     pub representation: Representation,
     /// Paths relative to the tree root.
     pub init: String,
+    /// The init segment for live manifests (no `mehd`).
+    #[serde(default)]
+    pub live_init: String,
     pub on_demand: String,
     pub segments: Vec<SegmentFile>,
 }

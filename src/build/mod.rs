@@ -236,7 +236,19 @@ fn cut_representation(
     };
     let init_seg = rep.init_segment().copied().unwrap_or_default();
     let init_path = dir.join(format!("init.{sfx}"));
-    tally.write(&init_path, &read(init_seg.offset, init_seg.size)?)?;
+    let init_bytes = read(init_seg.offset, init_seg.size)?;
+    tally.write(&init_path, &init_bytes)?;
+    let live = cut::live_init(&init_bytes).map_err(|source| BuildError::Cut {
+        file: PathBuf::from(&rep.filename),
+        number: 0,
+        source,
+    })?;
+    let live_path = staging
+        .join(".dashlive/live")
+        .join(stream)
+        .join(&rep.id)
+        .join(format!("init.{sfx}"));
+    tally.write(&live_path, &live)?;
     let mut segments = Vec::with_capacity(rep.media_segments().len());
     for (i, s) in rep.media_segments().iter().enumerate() {
         let number = u64::from(rep.start_number) + i as u64;
@@ -280,6 +292,7 @@ fn cut_representation(
     Ok(RepresentationIndex {
         representation: rep.clone(),
         init: rel(staging, &init_path),
+        live_init: rel(staging, &live_path),
         on_demand: rel(staging, &od),
         segments,
     })
@@ -404,13 +417,10 @@ pub fn build(config: &Path, out: Option<&Path>) -> Result<BuildReport, BuildErro
             let reps = match reusable {
                 // Same media: the segments are the same bytes; link them.
                 Some(old) => {
-                    for mode in ["vod", "odvod"] {
-                        let from = out.join("dash").join(mode).join(&s.stream.directory);
+                    for area in ["dash/vod", "dash/odvod", ".dashlive/live"] {
+                        let from = out.join(area).join(&s.stream.directory);
                         if from.is_dir() {
-                            link_tree(
-                                &from,
-                                &staging.join("dash").join(mode).join(&s.stream.directory),
-                            )?;
+                            link_tree(&from, &staging.join(area).join(&s.stream.directory))?;
                         }
                     }
                     old.representations.clone()
