@@ -349,8 +349,35 @@ fn cmd_catalog_import(file: &Path, config: &Path, force: bool) -> Result<bool> {
     Ok(true)
 }
 
+/// A progress bar on a terminal; nothing otherwise (the summary line says it all).
+struct Bar(indicatif::ProgressBar);
+
+impl dashlive::build::Progress for Bar {
+    fn start(&self, segments: u64) {
+        self.0.set_length(segments);
+    }
+    fn segment_done(&self) {
+        self.0.inc(1);
+    }
+}
+
 fn cmd_build(config: &Path, out: Option<&Path>) -> Result<bool> {
-    let r = dashlive::build::build(config, out)?;
+    use std::io::IsTerminal;
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "cutting {bar:40} {pos}/{len} segments {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let r = dashlive::build::build_with(config, out, &Bar(bar.clone()));
+    bar.finish_and_clear();
+    let r = r?;
     if r.unchanged {
         println!(
             "{}: up to date ({} streams), nothing written in {:.3} s",

@@ -157,6 +157,17 @@ fn read_index(out: &Path) -> Option<TreeIndex> {
     serde_json::from_str(&text).ok()
 }
 
+/// Told how a build advances, for progress bars; the library draws nothing.
+pub trait Progress: Sync {
+    /// The number of segments this build will cut.
+    fn start(&self, _segments: u64) {}
+    fn segment_done(&self) {}
+}
+
+/// Reports nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
 /// Counts what was written, across threads.
 #[derive(Default)]
 struct Tally {
@@ -225,6 +236,7 @@ fn cut_representation(
     source: &Path,
     rep: &Representation,
     tally: &Tally,
+    progress: &dyn Progress,
 ) -> Result<RepresentationIndex, BuildError> {
     let sfx = suffix(rep.content_type);
     let dir = staging.join("dash/vod").join(stream).join(&rep.id);
@@ -271,6 +283,7 @@ fn cut_representation(
             &path,
             &dir.join("time").join(format!("{}.{sfx}", s.decode_time)),
         )?;
+        progress.segment_done();
         segments.push(SegmentFile {
             number,
             decode_time: s.decode_time,
@@ -369,6 +382,15 @@ fn staging_dir(out: &Path) -> PathBuf {
 
 /// Builds the catalog in `config` into its site's output folder (or `out`).
 pub fn build(config: &Path, out: Option<&Path>) -> Result<BuildReport, BuildError> {
+    build_with(config, out, &Quiet)
+}
+
+/// [`build`], telling `progress` how it advances.
+pub fn build_with(
+    config: &Path,
+    out: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     #[cfg(feature = "synth")]
     {
@@ -393,6 +415,13 @@ pub fn build(config: &Path, out: Option<&Path>) -> Result<BuildReport, BuildErro
         });
     }
     let indexed = catalog.index()?;
+    progress.start(
+        indexed
+            .iter()
+            .flat_map(|s| &s.representations)
+            .map(|r| r.media_segments().len() as u64)
+            .sum(),
+    );
     let staging = staging_dir(&out);
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
@@ -431,7 +460,14 @@ pub fn build(config: &Path, out: Option<&Path>) -> Result<BuildReport, BuildErro
                     .par_iter()
                     .zip(s.representations.par_iter())
                     .map(|(src, rep)| {
-                        cut_representation(&staging, &s.stream.directory, src, rep, &tally)
+                        cut_representation(
+                            &staging,
+                            &s.stream.directory,
+                            src,
+                            rep,
+                            &tally,
+                            progress,
+                        )
                     })
                     .collect::<Result<Vec<_>, _>>()?,
             };

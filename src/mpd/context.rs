@@ -65,6 +65,8 @@ pub struct MpdContext {
     pub media_presentation_duration: String,
     pub max_segment_duration: String,
     pub location: Option<String>,
+    /// The request clock as an xs:dateTime: the value of a `direct` UTCTiming.
+    pub now: String,
     /// Period-level `<BaseURL>`, absolute when the site URL is known.
     pub base_url: Option<String>,
     pub periods: Vec<PeriodContext>,
@@ -100,6 +102,9 @@ pub struct AdaptationSetContext {
     pub id: u32,
     /// 1-based position, for templates that number groups.
     pub index: usize,
+    /// `@group` by content type (video 1, audio 2, text 3): sets sharing a
+    /// group are alternatives, so audio never shares one with video.
+    pub group: u32,
     pub content_type: &'static str,
     pub mime_type: String,
     /// The codecs string when every representation shares it.
@@ -138,13 +143,30 @@ pub struct RepresentationContext {
     pub height: Option<u32>,
     pub frame_rate: Option<String>,
     pub sar: Option<String>,
+    /// `progressive` for video (the indexer finds no interlaced media;
+    /// dash-live writes the same), `None` otherwise.
+    pub scan_type: Option<&'static str>,
     pub audio_sampling_rate: Option<u32>,
     pub num_channels: Option<u16>,
+    /// This representation's channel layout, for templates that write it per
+    /// Representation.
+    pub audio_channels: Option<AudioChannels>,
     pub lang: Option<String>,
     /// On-demand profile: the single file and its byte ranges.
     pub base_url: Option<String>,
+    /// On-demand profile: the file's URL joined to the stream's base URL
+    /// when the manifest has one (else the same as `base_url`), for templates
+    /// that write the whole URL on the Representation.
+    pub full_base_url: Option<String>,
     pub segment_list: Option<SegmentListContext>,
     pub segment_durations: Vec<u64>,
+    pub timescale: u32,
+    /// `segment_durations` as runs of equal durations (`t` never set), for
+    /// the proprietary `SegmentDurations` element.
+    pub duration_runs: Vec<S>,
+    /// This representation's own SegmentTemplate, for templates that write
+    /// one inside every Representation.
+    pub segment_template: SegmentTemplateContext,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -203,6 +225,67 @@ fn with_query(url: String, query: &str) -> String {
     }
 }
 
+/// Whether a template lays out text AdaptationSets: dash-live's vendor
+/// templates list video and audio only, hand_made alone shows text
+/// (reference §12.23). Leaving text out here keeps the values computed over
+/// the sets (maxSegmentDuration, positions) true to what the manifest lists.
+fn shows_text(def: &ManifestDef) -> bool {
+    def.text
+}
+
+/// `@group` of an adaptation set: one group per content type.
+fn group_of(ct: ContentType) -> u32 {
+    match ct {
+        ContentType::Video => 1,
+        ContentType::Audio => 2,
+        ContentType::Text => 3,
+    }
+}
+
+/// The channel layout of an audio representation: Dolby's scheme when the
+/// sample entry carries a Dolby channel configuration, else the MPEG one.
+fn audio_channels(r: &Representation) -> Option<AudioChannels> {
+    (r.content_type == ContentType::Audio).then(|| match &r.dolby_channel_configuration {
+        Some(v) => AudioChannels {
+            scheme: "tag:dolby.com,2014:dash:audio_channel_configuration:2011",
+            value: v.clone(),
+        },
+        None => AudioChannels {
+            scheme: "urn:mpeg:dash:23003:3:audio_channel_configuration:2011",
+            value: r.channels.unwrap_or(2).to_string(),
+        },
+    })
+}
+
+/// Runs of equal segment durations without start times.
+fn duration_runs(durations: &[u64]) -> Vec<S> {
+    let mut runs = entries(0, durations.iter().copied());
+    for s in &mut runs {
+        s.t = None;
+    }
+    runs
+}
+
+/// A SegmentTemplate for `r`: `$Number$`, or `$Time$` with a timeline.
+fn segment_template(r: &Representation, use_timeline: bool, query: &str) -> SegmentTemplateContext {
+    let sfx = suffix(r.content_type);
+    let media = if use_timeline {
+        format!("$RepresentationID$/time/$Time$.{sfx}")
+    } else {
+        format!("$RepresentationID$/$Number$.{sfx}")
+    };
+    SegmentTemplateContext {
+        timescale: r.timescale,
+        duration: r.segment_duration,
+        start_number: r.start_number,
+        presentation_time_offset: r.start_time,
+        initialization: with_query(format!("$RepresentationID$/init.{sfx}"), query),
+        media: with_query(media, query),
+        timeline: use_timeline
+            .then(|| entries(r.start_time, r.media_segments().iter().map(|s| s.duration))),
+    }
+}
+
 /// Computes the context of a static (vod or odvod) manifest.
 pub fn static_context(
     directory: &str,
@@ -254,7 +337,7 @@ pub fn static_context(
     let text: Vec<&Representation> = clear
         .iter()
         .copied()
-        .filter(|r| r.content_type == ContentType::Text)
+        .filter(|r| r.content_type == ContentType::Text && shows_text(def))
         .filter(|r| {
             opts.text_codec
                 .as_deref()
@@ -289,6 +372,13 @@ pub fn static_context(
         });
     }
 
+    // The stream's base URL, when the manifest carries one.
+    let stream_base = req
+        .site_url
+        .as_ref()
+        .filter(|_| opts.base_urls)
+        .map(|site| format!("{site}dash/{}/{directory}/", req.mode.as_str()));
+
     let mut first_audio = true;
     let mut first_text = true;
     let mut sets = Vec::new();
@@ -296,7 +386,6 @@ pub fn static_context(
     for (index, group) in groups.iter().enumerate() {
         let first = group[0];
         let ct = first.content_type;
-        let sfx = suffix(ct);
         let (role, accessibility) = match ct {
             ContentType::Video => (None, None),
             ContentType::Audio => {
@@ -323,39 +412,7 @@ pub fn static_context(
                 (Some(if main { "subtitle" } else { "alternate" }), None)
             }
         };
-        let audio_channels =
-            (ct == ContentType::Audio).then(|| match &first.dolby_channel_configuration {
-                Some(v) => AudioChannels {
-                    scheme: "tag:dolby.com,2014:dash:audio_channel_configuration:2011",
-                    value: v.clone(),
-                },
-                None => AudioChannels {
-                    scheme: "urn:mpeg:dash:23003:3:audio_channel_configuration:2011",
-                    value: first.channels.unwrap_or(2).to_string(),
-                },
-            });
-        let media = if use_timeline {
-            format!("$RepresentationID$/time/$Time$.{sfx}")
-        } else {
-            format!("$RepresentationID$/$Number$.{sfx}")
-        };
-        let segment_template = SegmentTemplateContext {
-            timescale: first.timescale,
-            duration: first.segment_duration,
-            start_number: first.start_number,
-            presentation_time_offset: first.start_time,
-            initialization: with_query(
-                format!("$RepresentationID$/init.{sfx}"),
-                &opts.segment_query,
-            ),
-            media: with_query(media, &opts.segment_query),
-            timeline: use_timeline.then(|| {
-                entries(
-                    first.start_time,
-                    first.media_segments().iter().map(|s| s.duration),
-                )
-            }),
-        };
+        let set_template = segment_template(first, use_timeline, &opts.segment_query);
         let mut representations = Vec::new();
         for r in group {
             let seg_max = r
@@ -365,6 +422,7 @@ pub fn static_context(
                 .max()
                 .unwrap_or(0);
             max_segment_ms = max_segment_ms.max(ticks_to_ms(seg_max, r.timescale));
+            let durations: Vec<u64> = r.media_segments().iter().map(|s| s.duration).collect();
             let (base_url, segment_list) = if req.mode == Mode::Odvod {
                 let init = r.init_segment().map(|s| s.size).unwrap_or(0);
                 (
@@ -392,12 +450,21 @@ pub fn static_context(
                 height: r.height,
                 frame_rate: r.frame_rate.map(|f| f.to_string()),
                 sar: r.sar.clone(),
+                scan_type: (ct == ContentType::Video).then_some("progressive"),
                 audio_sampling_rate: r.sample_rate,
                 num_channels: r.channels,
+                audio_channels: audio_channels(r),
                 lang: (ct != ContentType::Video).then(|| r.language.clone()),
+                full_base_url: base_url.as_ref().map(|f| match &stream_base {
+                    Some(b) => format!("{b}{f}"),
+                    None => f.clone(),
+                }),
                 base_url,
                 segment_list,
-                segment_durations: r.media_segments().iter().map(|s| s.duration).collect(),
+                timescale: r.timescale,
+                duration_runs: duration_runs(&durations),
+                segment_durations: durations,
+                segment_template: segment_template(r, use_timeline, &opts.segment_query),
             });
         }
         let same_codecs = group.iter().all(|r| r.codecs == first.codecs);
@@ -406,13 +473,14 @@ pub fn static_context(
         sets.push(AdaptationSetContext {
             id: index as u32 + 1,
             index: index + 1,
+            group: group_of(ct),
             content_type: ct.as_str(),
             mime_type: first.mime_type.clone(),
             codecs: same_codecs.then(|| first.codecs.clone()),
             lang: (ct != ContentType::Video).then(|| first.language.clone()),
             role,
             accessibility,
-            audio_channels,
+            audio_channels: audio_channels(first),
             max_width: widths.clone().max(),
             max_height: heights.clone().max(),
             min_width: widths.min(),
@@ -428,15 +496,11 @@ pub fn static_context(
             },
             min_bandwidth: group.iter().map(|r| r.bitrate).min().unwrap_or(0),
             max_bandwidth: group.iter().map(|r| r.bitrate).max().unwrap_or(0),
-            segment_template,
+            segment_template: set_template,
             representations,
         });
     }
 
-    let stream_url = req
-        .site_url
-        .as_ref()
-        .map(|site| format!("{site}dash/{}/{directory}/", req.mode.as_str()));
     Ok(MpdContext {
         mode: req.mode.as_str(),
         mpd_type: "static",
@@ -446,7 +510,8 @@ pub fn static_context(
         media_presentation_duration: iso_duration_ms(duration_ms),
         max_segment_duration: iso_duration_ms(max_segment_ms),
         location: req.manifest_url.clone(),
-        base_url: if opts.base_urls { stream_url } else { None },
+        now: iso_datetime_ms(req.now_ms),
+        base_url: stream_base,
         periods: vec![PeriodContext {
             id: "p0".into(),
             start: "PT0S".into(),
@@ -473,5 +538,192 @@ mod tests {
         assert!(audio_matches("ac-3", "ec-3"));
         assert!(!audio_matches("ec-3", "mp4a"));
         assert!(audio_matches("ec-3", "any"));
+    }
+
+    /// A small clear representation with `n` segments of `d` ticks.
+    fn rep(id: &str, ct: ContentType, codecs: &str, n: usize, d: u64) -> Representation {
+        let mut segments = vec![crate::media::representation::Segment {
+            offset: 0,
+            size: 100,
+            ..Default::default()
+        }];
+        for i in 0..n as u64 {
+            segments.push(crate::media::representation::Segment {
+                offset: 100 + i * 50,
+                size: 50,
+                duration: d,
+                decode_time: i * d,
+            });
+        }
+        let video = ct == ContentType::Video;
+        Representation {
+            id: id.into(),
+            filename: format!("{id}.mp4"),
+            content_type: ct,
+            mime_type: format!("{}/mp4", ct.as_str()),
+            codecs: codecs.into(),
+            sample_entry: codecs.split('.').next().unwrap().into(),
+            timescale: 1000,
+            language: "eng".into(),
+            track_id: 1,
+            start_number: 1,
+            start_time: 0,
+            segments,
+            media_duration: n as u64 * d,
+            segment_duration: d,
+            bitrate: 1000,
+            max_bitrate: 1000,
+            width: video.then_some(1280),
+            height: video.then_some(720),
+            frame_rate: if video {
+                crate::media::representation::FrameRate::new(25, 1)
+            } else {
+                None
+            },
+            sar: video.then(|| "1:1".to_string()),
+            nal_length_size: None,
+            sample_rate: (!video).then_some(48_000),
+            channels: (!video).then_some(6),
+            dolby_channel_configuration: codecs.starts_with("ec-3").then(|| "F801".to_string()),
+            encryption: None,
+        }
+    }
+
+    fn context(mode: Mode, opts: &ManifestOptions) -> MpdContext {
+        let reps = [
+            rep("v1", ContentType::Video, "avc1.64001f", 3, 2000),
+            rep("a1", ContentType::Audio, "mp4a.40.2", 3, 2000),
+            rep("a2", ContentType::Audio, "ec-3", 3, 2000),
+        ];
+        let def = crate::mpd::registry::find(if mode == Mode::Odvod {
+            "manifest_vod_aiv"
+        } else {
+            "hand_made"
+        })
+        .unwrap();
+        let req = Request {
+            mode,
+            site_url: Some("http://h/".into()),
+            manifest_url: None,
+            now_ms: 1_662_477_000_000,
+        };
+        static_context("s", "S", "v1", &reps, def, &req, opts).unwrap()
+    }
+
+    #[test]
+    fn only_hand_made_lays_out_text() {
+        let reps = [
+            rep("v1", ContentType::Video, "avc1.64001f", 3, 2000),
+            rep("t1", ContentType::Text, "stpp", 1, 6000),
+        ];
+        let req = Request {
+            mode: Mode::Vod,
+            site_url: None,
+            manifest_url: None,
+            now_ms: 0,
+        };
+        let opts = ManifestOptions::default();
+        let ctx = |name| {
+            let def = crate::mpd::registry::find(name).unwrap();
+            static_context("s", "S", "v1", &reps, def, &req, &opts).unwrap()
+        };
+        let hand = ctx("hand_made");
+        assert_eq!(hand.periods[0].adaptation_sets.len(), 2);
+        assert_eq!(hand.max_segment_duration, "PT6S");
+        let vendor = ctx("manifest_h");
+        assert_eq!(vendor.periods[0].adaptation_sets.len(), 1);
+        assert_eq!(
+            vendor.max_segment_duration, "PT2S",
+            "over the listed sets only"
+        );
+    }
+
+    #[test]
+    fn duration_runs_have_no_start_times() {
+        let runs = duration_runs(&[960, 960, 960, 480]);
+        assert_eq!(runs.len(), 2);
+        assert!(runs.iter().all(|s| s.t.is_none()));
+        assert_eq!(
+            (runs[0].d, runs[0].r, runs[1].d, runs[1].r),
+            (960, 2, 480, 0)
+        );
+        assert!(duration_runs(&[]).is_empty());
+    }
+
+    #[test]
+    fn vendor_fields_of_a_static_context() {
+        let any = ManifestOptions {
+            audio_codec: "any".into(),
+            segment_query: "x=1".into(),
+            ..ManifestOptions::default()
+        };
+        let ctx = context(Mode::Vod, &any);
+        assert_eq!(ctx.now, "2022-09-06T15:10:00Z");
+        let sets = &ctx.periods[0].adaptation_sets;
+        let groups: Vec<u32> = sets.iter().map(|a| a.group).collect();
+        assert_eq!(
+            groups,
+            [1, 2, 2],
+            "audio sets share a group, video has its own"
+        );
+        let v = &sets[0].representations[0];
+        assert_eq!(v.scan_type, Some("progressive"));
+        assert!(v.audio_channels.is_none());
+        assert_eq!(
+            v.segment_template.media,
+            "$RepresentationID$/$Number$.m4v?x=1"
+        );
+        assert_eq!(v.segment_template.duration, 2000);
+        assert_eq!(v.timescale, 1000);
+        assert_eq!(v.duration_runs.len(), 1);
+        assert_eq!(v.duration_runs[0].r, 2);
+        let aac = &sets[1].representations[0];
+        assert_eq!(aac.scan_type, None);
+        let ch = aac.audio_channels.as_ref().unwrap();
+        assert_eq!(
+            (ch.scheme, ch.value.as_str()),
+            (
+                "urn:mpeg:dash:23003:3:audio_channel_configuration:2011",
+                "6"
+            )
+        );
+        assert_eq!(
+            aac.segment_template.initialization,
+            "$RepresentationID$/init.m4a?x=1"
+        );
+        let ec3 = &sets[2].representations[0];
+        assert_eq!(ec3.audio_channels.as_ref().unwrap().value, "F801");
+        assert!(v.full_base_url.is_none() && v.segment_template.timeline.is_none());
+
+        let timeline = ManifestOptions {
+            timeline: true,
+            ..ManifestOptions::default()
+        };
+        let ctx = context(Mode::Vod, &timeline);
+        let t = ctx.periods[0].adaptation_sets[1].representations[0]
+            .segment_template
+            .timeline
+            .as_ref()
+            .unwrap();
+        assert_eq!((t[0].t, t[0].d, t[0].r), (Some(0), 2000, 2));
+    }
+
+    #[test]
+    fn on_demand_file_urls() {
+        let ctx = context(Mode::Odvod, &ManifestOptions::default());
+        let r = &ctx.periods[0].adaptation_sets[0].representations[0];
+        assert_eq!(r.base_url.as_deref(), Some("v1.mp4"));
+        assert_eq!(
+            r.full_base_url.as_deref(),
+            Some("http://h/dash/odvod/s/v1.mp4")
+        );
+        let relative = ManifestOptions {
+            base_urls: false,
+            ..ManifestOptions::default()
+        };
+        let ctx = context(Mode::Odvod, &relative);
+        assert!(ctx.base_url.is_none());
+        let r = &ctx.periods[0].adaptation_sets[0].representations[0];
+        assert_eq!(r.full_base_url.as_deref(), Some("v1.mp4"));
     }
 }

@@ -28,6 +28,8 @@ pub struct ManifestDef {
     /// (option full name, the only value allowed).
     pub restrictions: &'static [(&'static str, &'static str)],
     pub timeline: Timeline,
+    /// Lists text (subtitle) adaptation sets; dash-live's vendor styles do not.
+    pub text: bool,
 }
 
 const COMMON: &[&str] = &["abr", "audioCodec", "useBaseUrls", "drmSelection", "mode"];
@@ -51,6 +53,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         ],
         restrictions: &[],
         timeline: Timeline::Optional,
+        text: true,
     },
     ManifestDef {
         name: "manifest_vod_aiv",
@@ -63,6 +66,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
             ("audioCodec", "mp4a"),
         ],
         timeline: Timeline::Never,
+        text: false,
     },
     ManifestDef {
         name: "manifest_a",
@@ -78,6 +82,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         ],
         restrictions: &[("drmSelection", "none")],
         timeline: Timeline::Forced,
+        text: false,
     },
     ManifestDef {
         name: "manifest_b",
@@ -86,6 +91,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         features: &["abr", "audioCodec", "useBaseUrls", "drmSelection"],
         restrictions: &[("mode", "vod")],
         timeline: Timeline::Never,
+        text: false,
     },
     ManifestDef {
         name: "manifest_e",
@@ -102,6 +108,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         ],
         restrictions: &[],
         timeline: Timeline::Never,
+        text: false,
     },
     ManifestDef {
         name: "manifest_h",
@@ -118,6 +125,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         ],
         restrictions: &[],
         timeline: Timeline::Never,
+        text: false,
     },
     ManifestDef {
         name: "manifest_i",
@@ -134,6 +142,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         ],
         restrictions: &[("utcMethod", "direct")],
         timeline: Timeline::Never,
+        text: false,
     },
     ManifestDef {
         name: "manifest_ef",
@@ -142,6 +151,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         features: COMMON,
         restrictions: &[("audioCodec", "mp4a")],
         timeline: Timeline::Never,
+        text: false,
     },
     ManifestDef {
         name: "manifest_n",
@@ -159,6 +169,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         ],
         restrictions: &[("segmentTimeline", "1")],
         timeline: Timeline::Forced,
+        text: false,
     },
 ];
 

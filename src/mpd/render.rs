@@ -8,10 +8,44 @@ use super::context::MpdContext;
 use super::registry::ManifestDef;
 
 /// Every template, by name, as shipped in `templates/manifests/`.
-const TEMPLATES: &[(&str, &str)] = &[(
-    "hand_made",
-    include_str!("../../templates/manifests/hand_made.mpd"),
-)];
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "hand_made",
+        include_str!("../../templates/manifests/hand_made.mpd"),
+    ),
+    (
+        "manifest_a",
+        include_str!("../../templates/manifests/manifest_a.mpd"),
+    ),
+    (
+        "manifest_b",
+        include_str!("../../templates/manifests/manifest_b.mpd"),
+    ),
+    (
+        "manifest_e",
+        include_str!("../../templates/manifests/manifest_e.mpd"),
+    ),
+    (
+        "manifest_ef",
+        include_str!("../../templates/manifests/manifest_ef.mpd"),
+    ),
+    (
+        "manifest_h",
+        include_str!("../../templates/manifests/manifest_h.mpd"),
+    ),
+    (
+        "manifest_i",
+        include_str!("../../templates/manifests/manifest_i.mpd"),
+    ),
+    (
+        "manifest_n",
+        include_str!("../../templates/manifests/manifest_n.mpd"),
+    ),
+    (
+        "manifest_vod_aiv",
+        include_str!("../../templates/manifests/manifest_vod_aiv.mpd"),
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
