@@ -180,6 +180,11 @@ impl Tally {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
+        self.write_new(path, data)
+    }
+
+    /// Writes a file whose folder exists already (segments: one mkdir a folder).
+    fn write_new(&self, path: &Path, data: &[u8]) -> Result<(), BuildError> {
         std::fs::write(path, data).map_err(io(path))?;
         self.count(data.len() as u64);
         Ok(())
@@ -247,6 +252,8 @@ fn cut_representation(
         Ok(buf)
     };
     let init_seg = rep.init_segment().copied().unwrap_or_default();
+    let time_dir = dir.join("time");
+    std::fs::create_dir_all(&time_dir).map_err(io(&time_dir))?;
     let init_path = dir.join(format!("init.{sfx}"));
     let init_bytes = read(init_seg.offset, init_seg.size)?;
     tally.write(&init_path, &init_bytes)?;
@@ -277,12 +284,12 @@ fn cut_representation(
                 source,
             })?;
         let path = dir.join(format!("{number}.{sfx}"));
-        tally.write(&path, &cut)?;
+        tally.write_new(&path, &cut)?;
         // `$Time$` addressing shares the bytes of `$Number$` addressing.
-        link_or_copy(
-            &path,
-            &dir.join("time").join(format!("{}.{sfx}", s.decode_time)),
-        )?;
+        let time_path = time_dir.join(format!("{}.{sfx}", s.decode_time));
+        if std::fs::hard_link(&path, &time_path).is_err() {
+            std::fs::copy(&path, &time_path).map_err(io(&time_path))?;
+        }
         progress.segment_done();
         segments.push(SegmentFile {
             number,
@@ -300,8 +307,13 @@ fn cut_representation(
     if let Some(d) = od.parent() {
         std::fs::create_dir_all(d).map_err(io(d))?;
     }
-    let n = std::fs::copy(source, &od).map_err(io(&od))?;
-    tally.count(n);
+    // The on-demand file is the source, byte for byte: a hard link where the
+    // file system allows (the fingerprint notices any later change to the
+    // source and rebuilds), else a copy.
+    if std::fs::hard_link(source, &od).is_err() {
+        let n = std::fs::copy(source, &od).map_err(io(&od))?;
+        tally.count(n);
+    }
     Ok(RepresentationIndex {
         representation: rep.clone(),
         init: rel(staging, &init_path),
