@@ -91,3 +91,111 @@ mod tests {
         assert_eq!(live.len(), vod.len() - 20, "only the 20-byte mehd went");
     }
 }
+
+/// A segment ready to write: its rewritten head, then the media payload to
+/// copy straight from the source file (in the kernel, never through memory),
+/// then anything after it.
+pub struct CutPlan {
+    pub head: Vec<u8>,
+    /// How much of `head` comes before the `mdat` header: whole boxes only.
+    pub boxes_len: usize,
+    /// (absolute offset in the source, length) of the first `mdat`'s payload.
+    pub payload: Option<(u64, u64)>,
+    pub tail: Vec<u8>,
+}
+
+impl CutPlan {
+    pub fn len(&self) -> u64 {
+        self.head.len() as u64 + self.payload.map_or(0, |p| p.1) + self.tail.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Plans the cut of the segment at `offset`..`offset + size` of `file`,
+/// reading only box headers and the boxes that are not media data.
+pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutPlan, CutError> {
+    use crate::mp4::header::parse_header;
+    use std::os::unix::fs::FileExt;
+    let read = |at: u64, len: u64| -> Result<Vec<u8>, CutError> {
+        let mut buf = vec![0u8; len as usize];
+        file.read_exact_at(&mut buf, offset + at)
+            .map_err(CutError::Io)?;
+        Ok(buf)
+    };
+    let mut plan = CutPlan {
+        head: Vec::new(),
+        boxes_len: 0,
+        payload: None,
+        tail: Vec::new(),
+    };
+    let mut pos = 0u64;
+    while pos < size {
+        let head = read(pos, (size - pos).min(32))?;
+        let h = parse_header(&head, size - pos)
+            .map_err(|e| CutError::Mp4(e.locate(offset + pos, "")))?;
+        if h.typ == b"mdat" && plan.payload.is_none() {
+            plan.boxes_len = plan.head.len();
+            plan.head.extend_from_slice(&head[..h.header_len as usize]);
+            plan.payload = Some((offset + pos + h.header_len, h.size - h.header_len));
+        } else {
+            let piece = cut_segment(&read(pos, h.size)?).map_err(CutError::Mp4)?;
+            if plan.payload.is_none() {
+                plan.head.extend(piece);
+            } else {
+                plan.tail.extend(piece);
+            }
+        }
+        pos += h.size;
+    }
+    if plan.payload.is_none() {
+        plan.boxes_len = plan.head.len();
+    }
+    Ok(plan)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CutError {
+    #[error("{0}")]
+    Mp4(Mp4Error),
+    #[error("read failed: {0}")]
+    Io(std::io::Error),
+}
+
+/// Copies `len` bytes at `offset` of `from` to the end of `to`, in the kernel
+/// where it can (`copy_file_range`), through a buffer where it cannot.
+pub fn copy_range(
+    from: &std::fs::File,
+    offset: u64,
+    len: u64,
+    to: &mut std::fs::File,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::FileExt;
+    let mut off = offset;
+    let mut left = len;
+    while left > 0 {
+        match rustix::fs::copy_file_range(
+            from,
+            Some(&mut off),
+            &*to,
+            None,
+            left.min(1 << 30) as usize,
+        ) {
+            Ok(0) => break,
+            Ok(n) => left -= n as u64,
+            Err(_) => break,
+        }
+    }
+    let mut buf = vec![0u8; (left.min(1 << 20)) as usize];
+    while left > 0 {
+        let n = left.min(buf.len() as u64) as usize;
+        from.read_exact_at(&mut buf[..n], off)?;
+        to.write_all(&buf[..n])?;
+        off += n as u64;
+        left -= n as u64;
+    }
+    Ok(())
+}

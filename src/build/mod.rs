@@ -238,13 +238,14 @@ fn rel(root: &Path, p: &Path) -> String {
 fn cut_representation(
     staging: &Path,
     stream: &str,
-    source: &Path,
+    source_path: &Path,
     rep: &Representation,
     tally: &Tally,
     progress: &dyn Progress,
 ) -> Result<RepresentationIndex, BuildError> {
     let sfx = suffix(rep.content_type);
     let dir = staging.join("dash/vod").join(stream).join(&rep.id);
+    let source = source_path;
     let file = File::open(source).map_err(io(source))?;
     let read = |offset: u64, size: u64| -> Result<Vec<u8>, BuildError> {
         let mut buf = vec![0u8; size as usize];
@@ -271,20 +272,36 @@ fn cut_representation(
     let mut segments = Vec::with_capacity(rep.media_segments().len());
     for (i, s) in rep.media_segments().iter().enumerate() {
         let number = u64::from(rep.start_number) + i as u64;
-        let bytes = read(s.offset, s.size)?;
-        let cut = cut::cut_segment(&bytes).map_err(|source| BuildError::Cut {
-            file: PathBuf::from(&rep.filename),
-            number,
-            source,
-        })?;
-        let patch =
-            crate::mp4::patch::find_patch_points(&cut).map_err(|source| BuildError::Cut {
+        let cut_err = |e: cut::CutError| match e {
+            cut::CutError::Mp4(source) => BuildError::Cut {
                 file: PathBuf::from(&rep.filename),
                 number,
                 source,
-            })?;
+            },
+            cut::CutError::Io(source) => BuildError::Io {
+                path: source_path.to_path_buf(),
+                source,
+            },
+        };
+        let plan = cut::plan_segment(&file, s.offset, s.size).map_err(cut_err)?;
+        let patch = crate::mp4::patch::find_patch_points(&plan.head[..plan.boxes_len]).map_err(
+            |source| BuildError::Cut {
+                file: PathBuf::from(&rep.filename),
+                number,
+                source,
+            },
+        )?;
         let path = dir.join(format!("{number}.{sfx}"));
-        tally.write_new(&path, &cut)?;
+        {
+            use std::io::Write;
+            let mut f = File::create(&path).map_err(io(&path))?;
+            f.write_all(&plan.head).map_err(io(&path))?;
+            if let Some((at, len)) = plan.payload {
+                cut::copy_range(&file, at, len, &mut f).map_err(io(&path))?;
+            }
+            f.write_all(&plan.tail).map_err(io(&path))?;
+            tally.count(plan.len());
+        }
         // `$Time$` addressing shares the bytes of `$Number$` addressing.
         let time_path = time_dir.join(format!("{}.{sfx}", s.decode_time));
         if std::fs::hard_link(&path, &time_path).is_err() {
@@ -296,7 +313,7 @@ fn cut_representation(
             decode_time: s.decode_time,
             duration: s.duration,
             path: rel(staging, &path),
-            size: cut.len() as u64,
+            size: plan.len(),
             patch,
         });
     }
