@@ -3,22 +3,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use dashlive::media::{index_file, Representation};
+use dashlive::media::Representation;
 use dashlive::mpd::context::{static_context, ManifestOptions, Request};
 use dashlive::mpd::registry::{find, Mode};
 use dashlive::mpd::render::Renderer;
 
 const NOW: i64 = 1_662_477_000_000; // 2022-09-06T15:10:00Z, the goldens' clock
-
-fn bbb_reps(dir: &Path) -> Vec<Representation> {
-    common::BBB_FILES
-        .iter()
-        .map(|n| index_file(&dir.join(format!("{n}.mp4"))).unwrap())
-        .collect()
-}
 
 fn render(reps: &[Representation], manifest: &str, mode: Mode, opts: &ManifestOptions) -> String {
     let def = find(manifest).unwrap();
@@ -33,17 +26,6 @@ fn render(reps: &[Representation], manifest: &str, mode: Mode, opts: &ManifestOp
     };
     let ctx = static_context("bbb", "Big Buck Bunny", "bbb_v6", reps, def, &req, opts).unwrap();
     Renderer::new().unwrap().render(def, &ctx).unwrap()
-}
-
-fn well_formed(xml: &str) {
-    let mut r = quick_xml::Reader::from_str(xml);
-    loop {
-        match r.read_event() {
-            Ok(quick_xml::events::Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => panic!("not well-formed at {}: {e}\n{xml}", r.buffer_position()),
-        }
-    }
 }
 
 /// Validates with xmllint against ../shared/reference/schema when both exist.
@@ -87,9 +69,9 @@ fn hand_made_vod_for_bbb() {
     let Some(dir) = common::bbb_dir("hand_made_vod_for_bbb") else {
         return;
     };
-    let reps = bbb_reps(&dir);
+    let reps = common::bbb_reps(&dir);
     let xml = render(&reps, "hand_made", Mode::Vod, &ManifestOptions::default());
-    well_formed(&xml);
+    common::well_formed(&xml, "hand_made");
     schema_valid(&xml, "hand_made_vod");
     assert!(
         xml.contains(r#"mediaPresentationDuration="PT40S""#),
@@ -115,7 +97,7 @@ fn hand_made_timeline_odvod_and_options() {
     let Some(dir) = common::bbb_dir("hand_made_timeline_odvod") else {
         return;
     };
-    let reps = bbb_reps(&dir);
+    let reps = common::bbb_reps(&dir);
     let timeline = ManifestOptions {
         timeline: true,
         abr: false,
@@ -124,7 +106,7 @@ fn hand_made_timeline_odvod_and_options() {
         ..ManifestOptions::default()
     };
     let xml = render(&reps, "hand_made", Mode::Vod, &timeline);
-    well_formed(&xml);
+    common::well_formed(&xml, "hand_made");
     schema_valid(&xml, "hand_made_vod_timeline");
     assert!(xml.contains(r#"<S t="0" d="176128" r="2"/>"#), "{xml}");
     assert!(
@@ -139,7 +121,7 @@ fn hand_made_timeline_odvod_and_options() {
         xml.contains("tag:dolby.com,2014:dash:audio_channel_configuration:2011\" value=\"F801\"")
     );
     let od = render(&reps, "hand_made", Mode::Odvod, &ManifestOptions::default());
-    well_formed(&od);
+    common::well_formed(&od, "hand_made odvod");
     schema_valid(&od, "hand_made_odvod");
     assert!(
         od.contains("<BaseURL>bbb_v6.mp4</BaseURL>") && od.contains("<Initialization range=\"0-"),

@@ -14,7 +14,7 @@ use std::process::Command;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer};
 
-use dashlive::media::{index_file, Representation};
+use dashlive::media::Representation;
 use dashlive::mpd::context::{static_context, ManifestOptions, Request};
 use dashlive::mpd::registry::{find, Mode, MANIFESTS};
 use dashlive::mpd::render::Renderer;
@@ -173,13 +173,6 @@ const QUERIES: &[&str] = &["abr=0", "acodec=any", "base=0", "acodec=any&abr=0&ba
 
 // ---------------------------------------------------------------- helpers
 
-fn bbb_reps(dir: &Path) -> Vec<Representation> {
-    common::BBB_FILES
-        .iter()
-        .map(|n| index_file(&dir.join(format!("{n}.mp4"))).unwrap())
-        .collect()
-}
-
 /// Renders through the request pipeline: the template's restrictions and
 /// features apply to the query as they do for a request.
 fn render(reps: &[Representation], manifest: &str, mode: Mode, query: &str) -> String {
@@ -199,20 +192,6 @@ fn render(reps: &[Representation], manifest: &str, mode: Mode, query: &str) -> S
     };
     let ctx = static_context("bbb", "Big Buck Bunny", "bbb_v6", reps, def, &req, &opts).unwrap();
     Renderer::new().unwrap().render(def, &ctx).unwrap()
-}
-
-fn well_formed(xml: &str, name: &str) {
-    let mut r = Reader::from_str(xml);
-    loop {
-        match r.read_event() {
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => panic!(
-                "{name} not well-formed at {}: {e}\n{xml}",
-                r.buffer_position()
-            ),
-        }
-    }
 }
 
 fn schema_path() -> Option<PathBuf> {
@@ -521,11 +500,11 @@ fn vendor_templates_match_their_golden_shape() {
     let Some(dir) = common::bbb_dir("vendor_templates_match_their_golden_shape") else {
         return;
     };
-    let reps = bbb_reps(&dir);
+    let reps = common::bbb_reps(&dir);
     for case in CASES {
         let xml = render(&reps, case.manifest, case.mode, "");
         let name = format!("{}_{}", case.manifest, case.mode.as_str());
-        well_formed(&xml, &name);
+        common::well_formed(&xml, &name);
         assert!(xml.starts_with('<'), "{name}: text before the prolog");
         check_shape(&xml, case);
     }
@@ -540,7 +519,7 @@ fn vendor_templates_are_schema_valid_but_for_their_quirks() {
     let Some(schema) = schema_path() else {
         return;
     };
-    let reps = bbb_reps(&dir);
+    let reps = common::bbb_reps(&dir);
     for case in CASES {
         let name = format!("{}_{}", case.manifest, case.mode.as_str());
         let xml = render(&reps, case.manifest, case.mode, "");
@@ -548,7 +527,7 @@ fn vendor_templates_are_schema_valid_but_for_their_quirks() {
         for (i, query) in QUERIES.iter().enumerate() {
             let xml = render(&reps, case.manifest, case.mode, query);
             let name = format!("{name}_q{i}");
-            well_formed(&xml, &name);
+            common::well_formed(&xml, &name);
             check_schema(&schema, &xml, &name, case.quirks, false);
         }
     }
@@ -572,7 +551,7 @@ fn vendor_specifics_for_bbb() {
     let Some(dir) = common::bbb_dir("vendor_specifics_for_bbb") else {
         return;
     };
-    let reps = bbb_reps(&dir);
+    let reps = common::bbb_reps(&dir);
     let vod = |m: &str| render(&reps, m, Mode::Vod, "");
     let has = |xml: &str, s: &str| assert!(xml.contains(s), "missing {s}:\n{xml}");
 

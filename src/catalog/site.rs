@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::CatalogError;
 use super::locate;
-use super::stream::syntax;
+use super::stream::{invalid_field, read_yaml};
 use crate::mpd::registry;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,24 +55,9 @@ impl Site {
 }
 
 pub fn load(file: &Path) -> Result<Site, Vec<CatalogError>> {
-    let text = std::fs::read_to_string(file).map_err(|source| {
-        vec![CatalogError::Io {
-            file: file.to_path_buf(),
-            source,
-        }]
-    })?;
-    let raw: SiteFile = serde_yaml::from_str(&text).map_err(|e| vec![syntax(file, &e)])?;
+    let (text, raw): (String, SiteFile) = read_yaml(file)?;
     let mut errors = Vec::new();
-    let invalid = |field: &str, message: String| {
-        let (line, column) = locate::key(&text, field);
-        CatalogError::Invalid {
-            file: file.to_path_buf(),
-            line,
-            column,
-            field: field.into(),
-            message,
-        }
-    };
+    let invalid = |field: &str, message: String| invalid_field(file, &text, field, message);
     if let Some(u) = &raw.base_url {
         if !(u.starts_with("http://") || u.starts_with("https://")) || !u.ends_with('/') {
             errors.push(invalid(

@@ -82,26 +82,38 @@ pub fn syntax(file: &Path, e: &serde_yaml::Error) -> CatalogError {
     }
 }
 
-/// Reads and checks one stream file; every problem found is returned.
-pub fn load(file: &Path) -> Result<Stream, Vec<CatalogError>> {
+/// Reads a catalog YAML file into `T`: its text (for locating later
+/// errors) and its value, or the located syntax error.
+pub fn read_yaml<T: serde::de::DeserializeOwned>(
+    file: &Path,
+) -> Result<(String, T), Vec<CatalogError>> {
     let text = std::fs::read_to_string(file).map_err(|source| {
         vec![CatalogError::Io {
             file: file.to_path_buf(),
             source,
         }]
     })?;
-    let raw: StreamFile = serde_yaml::from_str(&text).map_err(|e| vec![syntax(file, &e)])?;
+    let value = serde_yaml::from_str(&text).map_err(|e| vec![syntax(file, &e)])?;
+    Ok((text, value))
+}
+
+/// An invalid value of top-level `field`, located in `text`.
+pub fn invalid_field(file: &Path, text: &str, field: &str, message: String) -> CatalogError {
+    let (line, column) = locate::key(text, field);
+    CatalogError::Invalid {
+        file: file.to_path_buf(),
+        line,
+        column,
+        field: field.to_string(),
+        message,
+    }
+}
+
+/// Reads and checks one stream file; every problem found is returned.
+pub fn load(file: &Path) -> Result<Stream, Vec<CatalogError>> {
+    let (text, raw): (String, StreamFile) = read_yaml(file)?;
     let mut errors = Vec::new();
-    let invalid = |field: &str, message: String| {
-        let (line, column) = locate::key(&text, field);
-        CatalogError::Invalid {
-            file: file.to_path_buf(),
-            line,
-            column,
-            field: field.to_string(),
-            message,
-        }
-    };
+    let invalid = |field: &str, message: String| invalid_field(file, &text, field, message);
     if !valid_directory(&raw.directory) {
         errors.push(invalid(
             "directory",

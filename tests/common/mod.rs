@@ -59,3 +59,26 @@ pub fn have_ffmpeg(test: &str) -> bool {
     }
     ok
 }
+
+/// Indexes every BBB file, in the order of [`BBB_FILES`].
+pub fn bbb_reps(dir: &std::path::Path) -> Vec<dashlive::media::Representation> {
+    BBB_FILES
+        .iter()
+        .map(|n| dashlive::media::index_file(&dir.join(format!("{n}.mp4"))).unwrap())
+        .collect()
+}
+
+/// Panics, naming `name` and the position, unless `xml` is well-formed.
+pub fn well_formed(xml: &str, name: &str) {
+    let mut r = quick_xml::Reader::from_str(xml);
+    loop {
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!(
+                "{name} not well-formed at {}: {e}\n{xml}",
+                r.buffer_position()
+            ),
+        }
+    }
+}
