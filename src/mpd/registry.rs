@@ -34,6 +34,17 @@ pub struct ManifestDef {
 
 const COMMON: &[&str] = &["abr", "audioCodec", "useBaseUrls", "drmSelection", "mode"];
 
+/// What vendors E and H honour: the common set plus live timing and UTCTiming.
+const LIVE_PROFILE: &[&str] = &[
+    "abr",
+    "audioCodec",
+    "useBaseUrls",
+    "drmSelection",
+    "mode",
+    "minimumUpdatePeriod",
+    "utcMethod",
+];
+
 pub static MANIFESTS: &[ManifestDef] = &[
     ManifestDef {
         name: "hand_made",
@@ -97,15 +108,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         name: "manifest_e",
         title: "Vendor E live profile",
         modes: &[Mode::Live, Mode::Vod],
-        features: &[
-            "abr",
-            "audioCodec",
-            "useBaseUrls",
-            "drmSelection",
-            "mode",
-            "minimumUpdatePeriod",
-            "utcMethod",
-        ],
+        features: LIVE_PROFILE,
         restrictions: &[],
         timeline: Timeline::Never,
         text: false,
@@ -114,15 +117,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         name: "manifest_h",
         title: "Vendor H live profile",
         modes: &[Mode::Live, Mode::Vod],
-        features: &[
-            "abr",
-            "audioCodec",
-            "useBaseUrls",
-            "drmSelection",
-            "mode",
-            "minimumUpdatePeriod",
-            "utcMethod",
-        ],
+        features: LIVE_PROFILE,
         restrictions: &[],
         timeline: Timeline::Never,
         text: false,
