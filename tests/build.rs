@@ -240,3 +240,21 @@ fn live_init_segments_survive_a_linked_rebuild() {
         );
     }
 }
+
+#[test]
+fn every_file_of_the_tree_is_readable_by_a_web_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let cfg = config();
+    // Media only its owner may read: the tree must still be readable by all.
+    for f in std::fs::read_dir(cfg.path().join("media")).unwrap() {
+        let p = f.unwrap().path();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let out = cfg.path().join("out");
+    build(cfg.path(), Some(&out)).unwrap();
+    for e in walkdir::WalkDir::new(&out) {
+        let e = e.unwrap();
+        let mode = e.metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o004, 0o004, "{} is {mode:o}", e.path().display());
+    }
+}

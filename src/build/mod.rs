@@ -327,8 +327,15 @@ fn cut_representation(
     // The on-demand file is the source, byte for byte: a hard link where the
     // file system allows (the fingerprint notices any later change to the
     // source and rebuilds), else a copy.
-    if std::fs::hard_link(source, &od).is_err() {
+    // A link shares the source's permissions: only link a file others may
+    // read, so a web server running as another user can serve the tree.
+    use std::os::unix::fs::PermissionsExt;
+    let world_readable = file
+        .metadata()
+        .is_ok_and(|m| m.permissions().mode() & 0o004 != 0);
+    if !world_readable || std::fs::hard_link(source, &od).is_err() {
         let n = std::fs::copy(source, &od).map_err(io(&od))?;
+        std::fs::set_permissions(&od, std::fs::Permissions::from_mode(0o644)).map_err(io(&od))?;
         tally.count(n);
     }
     Ok(RepresentationIndex {
