@@ -13,6 +13,8 @@ pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
         let b = b?;
         match &b.typ().0 {
             b"sidx" => {}
+            // `msix` promises a sidx, which cut segments no longer carry.
+            b"styp" => out.extend(without_brand(&b, b"msix")?),
             b"moof" => {
                 // Absolute data offsets would point into the source file.
                 for traf in b.children_of(b"traf")? {
@@ -34,6 +36,28 @@ pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
         }
     }
     Ok(out)
+}
+
+/// A `styp` (or `ftyp`) with `brand` taken out of its compatible brands
+/// (and replaced as major brand by `msdh`); the box as is when absent.
+fn without_brand(b: &crate::mp4::BoxRef, brand: &[u8; 4]) -> Result<Vec<u8>, Mp4Error> {
+    use crate::mp4::boxes::FileType;
+    use crate::mp4::mux::bx;
+    let t = expect(b, FileType::parse)?;
+    if t.major_brand != brand && !t.compatible_brands.iter().any(|c| c.0 == *brand) {
+        return Ok(b.data.to_vec());
+    }
+    let major = if t.major_brand == brand {
+        *b"msdh"
+    } else {
+        t.major_brand.0
+    };
+    let mut p = major.to_vec();
+    p.extend_from_slice(&t.minor_version.to_be_bytes());
+    for c in t.compatible_brands.iter().filter(|c| c.0 != *brand) {
+        p.extend_from_slice(&c.0);
+    }
+    Ok(bx(&b.typ().0, &p))
 }
 
 /// The live variant of an init segment: no `mehd` (a live presentation has
@@ -63,6 +87,23 @@ pub fn live_init(init: &[u8]) -> Result<Vec<u8>, Mp4Error> {
 mod tests {
     use super::*;
     use crate::mp4::mux::{aac_sample_entry, init_segment, Handler, TrackConfig};
+
+    #[test]
+    fn cut_segments_drop_sidx_and_the_msix_brand() {
+        use crate::mp4::boxes::FileType;
+        use crate::mp4::mux::bx;
+        let styp = bx(b"styp", b"msdh\0\0\0\0msdhmsix");
+        let sidx = bx(b"sidx", &[0; 24]);
+        let free = bx(b"free", b"x");
+        let seg = [styp, sidx, free.clone()].concat();
+        let cut = cut_segment(&seg).unwrap();
+        let types: Vec<String> = boxes(&cut).map(|b| b.unwrap().typ().to_string()).collect();
+        assert_eq!(types, ["styp", "free"]);
+        let s = boxes(&cut).next().unwrap().unwrap();
+        let t = FileType::parse(s.payload()).unwrap();
+        assert_eq!(t.major_brand, b"msdh");
+        assert!(t.compatible_brands.iter().all(|c| &c.0 != b"msix"));
+    }
 
     #[test]
     fn the_live_init_has_no_mehd_and_nothing_else_changes() {
