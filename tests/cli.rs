@@ -147,3 +147,18 @@ fn inspect_shows_every_bbb_file_in_full() {
         );
     }
 }
+
+#[test]
+fn options_lists_the_whole_table() {
+    let out = dashlive(&["options"]);
+    assert!(out.status.success());
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("acodec (ac, audioCodec) = mp4a") && s.contains("mp4a|ec-3|any"),
+        "{s}"
+    );
+    assert!(s.contains("58 options"), "{s}");
+    let json = dashlive(&["options", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 58);
+}

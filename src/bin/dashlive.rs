@@ -71,6 +71,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// List every query option: names, syntax, default, where it applies, what it does.
+    Options {
+        #[arg(long)]
+        json: bool,
+    },
     /// Check or extend the catalog (config/site.yaml, config/streams/*.yaml).
     Catalog {
         #[command(subcommand)]
@@ -121,6 +126,7 @@ fn main() -> ExitCode {
         }
         Command::Index { files, json } => cmd_index(&files, json),
         Command::Build { config, out } => cmd_build(&config, out.as_deref()),
+        Command::Options { json } => cmd_options(json),
         Command::Catalog { command } => match command {
             CatalogCommand::Check { config } => cmd_catalog_check(&config),
             CatalogCommand::Import {
@@ -395,5 +401,27 @@ fn cmd_build(config: &Path, out: Option<&Path>) -> Result<bool> {
             r.seconds
         );
     }
+    Ok(true)
+}
+
+fn cmd_options(json: bool) -> Result<bool> {
+    let docs = dashlive::options::describe();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&docs)?);
+        return Ok(true);
+    }
+    for d in &docs {
+        let values = if d.choices.is_empty() {
+            d.syntax.to_string()
+        } else {
+            d.choices.join("|")
+        };
+        println!(
+            "{} ({}, {}) = {}   [{}] {}",
+            d.cgi, d.short, d.full, d.default, d.usage, values
+        );
+        println!("    {}", d.help);
+    }
+    println!("{} options; usage letters: M manifest, V/A/T video/audio/text segments, Ti /time, H player page", docs.len());
     Ok(true)
 }
