@@ -12,6 +12,35 @@ use dashlive::media::synth::{self, SynthOptions};
 use dashlive::media::{index_file, Representation};
 use dashlive::mp4::inspect::{inspect, render_text, select, TextOptions};
 
+/// Prints a line to stdout. A closed pipe (`dashlive options | head`) ends the
+/// program quietly, as it does any Unix filter, instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
+            stdout_failed(e)
+        }
+    }};
+}
+
+/// As [`out!`], without the newline.
+macro_rules! out_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($t)*) {
+            stdout_failed(e)
+        }
+    }};
+}
+
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("dashlive: writing to stdout: {e}");
+    std::process::exit(1);
+}
+
 #[derive(Parser)]
 #[command(
     name = "dashlive",
@@ -173,12 +202,12 @@ fn cmd_inspect(file: &Path, box_path: Option<&str>, json: bool, full: bool) -> R
             "boxes": shown,
             "errors": report.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        out!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         let opts = TextOptions {
             max_entries: if full { usize::MAX } else { 8 },
         };
-        print!("{}", render_text(&shown, opts));
+        out_raw!("{}", render_text(&shown, opts));
     }
     if let Some(sel) = box_path {
         if shown.is_empty() && report.errors.is_empty() {
@@ -195,12 +224,16 @@ fn cmd_inspect(file: &Path, box_path: Option<&str>, json: bool, full: bool) -> R
 fn cmd_segments(file: &Path, json: bool) -> Result<bool> {
     let rep = index_file(file)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&rep.segments)?);
+        out!("{}", serde_json::to_string_pretty(&rep.segments)?);
         return Ok(true);
     }
-    println!(
+    out!(
         "{:>6} {:>12} {:>10} {:>14} {:>10}",
-        "number", "offset", "size", "decode_time", "duration"
+        "number",
+        "offset",
+        "size",
+        "decode_time",
+        "duration"
     );
     for (i, s) in rep.segments.iter().enumerate() {
         let number = if i == 0 {
@@ -208,9 +241,12 @@ fn cmd_segments(file: &Path, json: bool) -> Result<bool> {
         } else {
             (u64::from(rep.start_number) + i as u64 - 1).to_string()
         };
-        println!(
+        out!(
             "{number:>6} {:>12} {:>10} {:>14} {:>10}",
-            s.offset, s.size, s.decode_time, s.duration
+            s.offset,
+            s.size,
+            s.decode_time,
+            s.duration
         );
     }
     Ok(true)
@@ -229,10 +265,10 @@ fn cmd_index(files: &[PathBuf], json: bool) -> Result<bool> {
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&reps)?);
+        out!("{}", serde_json::to_string_pretty(&reps)?);
     } else {
         for r in &reps {
-            print!("{}", describe(r));
+            out_raw!("{}", describe(r));
         }
     }
     Ok(ok)
@@ -298,9 +334,9 @@ fn cmd_synth(
     let outputs = synth::synth(&o)?;
     let secs = started.elapsed().as_secs_f64();
     for x in &outputs {
-        println!("{:>6} {:>10} bytes  {}", x.kind, x.bytes, x.file.display());
+        out!("{:>6} {:>10} bytes  {}", x.kind, x.bytes, x.file.display());
     }
-    println!(
+    out!(
         "{} files, {:.2} s of media in {secs:.2} s ({:.2}x real time); catalog entry {}",
         outputs.len(),
         o.duration_ms as f64 / 1000.0,
@@ -331,7 +367,7 @@ fn cmd_catalog_check(config: &Path) -> Result<bool> {
             .iter()
             .map(|r| format!("{} ({})", r.id, r.codecs))
             .collect();
-        println!(
+        out!(
             "{}: {} — {} representations: {}",
             s.stream.directory,
             s.stream.title,
@@ -339,7 +375,7 @@ fn cmd_catalog_check(config: &Path) -> Result<bool> {
             reps.join(", ")
         );
     }
-    println!(
+    out!(
         "{}: {} streams, site writes to {}",
         config.display(),
         indexed.len(),
@@ -350,7 +386,7 @@ fn cmd_catalog_check(config: &Path) -> Result<bool> {
 
 fn cmd_catalog_import(file: &Path, config: &Path, force: bool) -> Result<bool> {
     for written in dashlive::catalog::import::import(file, config, force)? {
-        println!("wrote {}", written.display());
+        out!("wrote {}", written.display());
     }
     Ok(true)
 }
@@ -385,14 +421,14 @@ fn cmd_build(config: &Path, out: Option<&Path>) -> Result<bool> {
     bar.finish_and_clear();
     let r = r?;
     if r.unchanged {
-        println!(
+        out!(
             "{}: up to date ({} streams), nothing written in {:.3} s",
             r.out.display(),
             r.streams,
             r.seconds
         );
     } else {
-        println!(
+        out!(
             "{}: {} streams, {} files, {:.1} MB in {:.2} s",
             r.out.display(),
             r.streams,
@@ -407,7 +443,7 @@ fn cmd_build(config: &Path, out: Option<&Path>) -> Result<bool> {
 fn cmd_options(json: bool) -> Result<bool> {
     let docs = dashlive::options::describe();
     if json {
-        println!("{}", serde_json::to_string_pretty(&docs)?);
+        out!("{}", serde_json::to_string_pretty(&docs)?);
         return Ok(true);
     }
     for d in &docs {
@@ -416,12 +452,17 @@ fn cmd_options(json: bool) -> Result<bool> {
         } else {
             d.choices.join("|")
         };
-        println!(
+        out!(
             "{} ({}, {}) = {}   [{}] {}",
-            d.cgi, d.short, d.full, d.default, d.usage, values
+            d.cgi,
+            d.short,
+            d.full,
+            d.default,
+            d.usage,
+            values
         );
-        println!("    {}", d.help);
+        out!("    {}", d.help);
     }
-    println!("{} options; usage letters: M manifest, V/A/T video/audio/text segments, Ti /time, H player page", docs.len());
+    out!("{} options; usage letters: M manifest, V/A/T video/audio/text segments, Ti /time, H player page", docs.len());
     Ok(true)
 }
