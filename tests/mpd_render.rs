@@ -7,25 +7,11 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use dashlive::media::Representation;
-use dashlive::mpd::context::{static_context, ManifestOptions, Request};
-use dashlive::mpd::registry::{find, Mode};
-use dashlive::mpd::render::Renderer;
-
-const NOW: i64 = 1_662_477_000_000; // 2022-09-06T15:10:00Z, the goldens' clock
+use dashlive::mpd::context::ManifestOptions;
+use dashlive::mpd::registry::Mode;
 
 fn render(reps: &[Representation], manifest: &str, mode: Mode, opts: &ManifestOptions) -> String {
-    let def = find(manifest).unwrap();
-    let req = Request {
-        mode,
-        site_url: Some("http://unit.test/".into()),
-        manifest_url: Some(format!(
-            "http://unit.test/dash/{}/bbb/{manifest}.mpd",
-            mode.as_str()
-        )),
-        now_ms: NOW,
-    };
-    let ctx = static_context("bbb", "Big Buck Bunny", "bbb_v6", reps, def, &req, opts).unwrap();
-    Renderer::new().unwrap().render(def, &ctx).unwrap()
+    common::render_bbb(reps, manifest, mode, opts)
 }
 
 /// Validates with xmllint against ../shared/reference/schema when both exist.

@@ -15,12 +15,11 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer};
 
 use dashlive::media::Representation;
-use dashlive::mpd::context::{static_context, ManifestOptions, Request};
+use dashlive::mpd::context::ManifestOptions;
 use dashlive::mpd::registry::{find, Mode, MANIFESTS};
 use dashlive::mpd::render::Renderer;
 use dashlive::mpd::request::{resolve, Defaults};
 
-const NOW: i64 = 1_662_477_000_000; // 2022-09-06T15:10:00Z, the goldens' clock
 const DASH_NS: &str = "{urn:mpeg:dash:schema:mpd:2011}";
 
 // ---------------------------------------------------------------- cases
@@ -181,17 +180,7 @@ fn render(reps: &[Representation], manifest: &str, mode: Mode, query: &str) -> S
         resolve(def, mode, &Defaults::new(), &Defaults::new(), query).unwrap();
     assert!(warnings.is_empty(), "{manifest}?{query}: {warnings:?}");
     let opts = ManifestOptions::from_options(&o, &base);
-    let req = Request {
-        mode,
-        site_url: Some("http://unit.test/".into()),
-        manifest_url: Some(format!(
-            "http://unit.test/dash/{}/bbb/{manifest}.mpd",
-            mode.as_str()
-        )),
-        now_ms: NOW,
-    };
-    let ctx = static_context("bbb", "Big Buck Bunny", "bbb_v6", reps, def, &req, &opts).unwrap();
-    Renderer::new().unwrap().render(def, &ctx).unwrap()
+    common::render_bbb(reps, manifest, mode, &opts)
 }
 
 fn schema_path() -> Option<PathBuf> {

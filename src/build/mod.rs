@@ -68,40 +68,24 @@ pub struct BuildReport {
 }
 
 /// The hash of every input: the binary's version and templates, the config
-/// files, and each media file's path, size and modification time.
-fn fingerprint(catalog: &Catalog) -> Result<(String, i64), BuildError> {
+/// files' contents, and each stream's media fingerprint.
+fn fingerprint(catalog: &Catalog, media_fps: &[String]) -> Result<String, BuildError> {
     let mut h = blake3::Hasher::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(crate::mpd::render::templates_fingerprint().as_bytes());
-    let mut newest = 0i64;
-    let mut add_file =
-        |h: &mut blake3::Hasher, p: &Path, content: bool| -> Result<(), BuildError> {
-            let meta = std::fs::metadata(p).map_err(io(p))?;
-            let mtime = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_millis() as i64);
-            newest = newest.max(mtime);
-            h.update(p.to_string_lossy().as_bytes());
-            if content {
-                h.update(&std::fs::read(p).map_err(io(p))?);
-            } else {
-                h.update(&meta.len().to_le_bytes());
-                h.update(&mtime.to_le_bytes());
-            }
-            Ok(())
-        };
-    if let Some(site) = &catalog.site.source {
-        add_file(&mut h, site, true)?;
+    let sources = catalog
+        .site
+        .source
+        .iter()
+        .chain(catalog.streams.iter().map(|s| &s.source));
+    for p in sources {
+        h.update(p.to_string_lossy().as_bytes());
+        h.update(&std::fs::read(p).map_err(io(p))?);
     }
-    for s in &catalog.streams {
-        add_file(&mut h, &s.source, true)?;
-        for m in &s.media {
-            add_file(&mut h, m, false)?;
-        }
+    for fp in media_fps {
+        h.update(fp.as_bytes());
     }
-    Ok((h.finalize().to_hex().to_string(), newest))
+    Ok(h.finalize().to_hex().to_string())
 }
 
 /// The hash of what a stream's cut segments depend on: the media files
@@ -439,7 +423,12 @@ pub fn build_with(
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| catalog.site.out.clone());
-    let (fp, _) = fingerprint(&catalog)?;
+    let media_fps = catalog
+        .streams
+        .iter()
+        .map(media_fingerprint)
+        .collect::<Result<Vec<_>, _>>()?;
+    let fp = fingerprint(&catalog, &media_fps)?;
     let previous = read_index(&out).filter(|i| i.version == INDEX_VERSION);
     if previous.as_ref().is_some_and(|i| i.fingerprint == fp) {
         return Ok(BuildReport {
@@ -470,10 +459,12 @@ pub fn build_with(
     })?;
     let tally = Tally::default();
 
+    // `index` keeps the catalog's stream order, so stream i has media_fps[i].
     let streams = indexed
         .par_iter()
-        .map(|s| {
-            let media_fp = media_fingerprint(&s.stream)?;
+        .zip(media_fps.par_iter())
+        .map(|(s, media_fp)| {
+            let media_fp = media_fp.clone();
             let reusable = previous.as_ref().and_then(|p| {
                 p.streams
                     .iter()

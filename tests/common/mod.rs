@@ -82,3 +82,32 @@ pub fn well_formed(xml: &str, name: &str) {
         }
     }
 }
+
+/// The golden files' clock: 2022-09-06T15:10:00Z.
+pub const GOLDEN_NOW_MS: i64 = 1_662_477_000_000;
+
+/// Renders `manifest` for the BBB stream as the golden files were made:
+/// host `http://unit.test/`, the goldens' clock, timing reference bbb_v6.
+pub fn render_bbb(
+    reps: &[dashlive::media::Representation],
+    manifest: &str,
+    mode: dashlive::mpd::registry::Mode,
+    opts: &dashlive::mpd::context::ManifestOptions,
+) -> String {
+    use dashlive::mpd::context::{static_context, Request};
+    let def = dashlive::mpd::registry::find(manifest).unwrap();
+    let req = Request {
+        mode,
+        site_url: Some("http://unit.test/".into()),
+        manifest_url: Some(format!(
+            "http://unit.test/dash/{}/bbb/{manifest}.mpd",
+            mode.as_str()
+        )),
+        now_ms: GOLDEN_NOW_MS,
+    };
+    let ctx = static_context("bbb", "Big Buck Bunny", "bbb_v6", reps, def, &req, opts).unwrap();
+    dashlive::mpd::render::Renderer::new()
+        .unwrap()
+        .render(def, &ctx)
+        .unwrap()
+}
