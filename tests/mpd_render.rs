@@ -114,3 +114,81 @@ fn hand_made_timeline_odvod_and_options() {
         "{od}"
     );
 }
+
+/// The values of dash-live's golden hand_made_live.mpd (`?start=today&time=xsd`
+/// at 2022-09-06T15:10:00Z), through the same pipeline the origin uses.
+#[test]
+fn hand_made_live_for_bbb() {
+    use dashlive::mpd::manifest::{render_manifest, ManifestQuery, StreamView};
+    use dashlive::mpd::request::Defaults;
+    let Some(dir) = common::bbb_dir("hand_made_live_for_bbb") else {
+        return;
+    };
+    let reps = common::bbb_reps(&dir);
+    let defaults = Defaults::new();
+    let stream = StreamView {
+        directory: "bbb",
+        title: "Big Buck Bunny",
+        timing_ref: "bbb_v6",
+        representations: &reps,
+        defaults: &defaults,
+    };
+    let render = |query: &str, now_ms: i64, now_override: bool| {
+        let q = ManifestQuery {
+            def: dashlive::mpd::registry::find("hand_made").unwrap(),
+            mode: Mode::Live,
+            site_defaults: &defaults,
+            query,
+            now_ms,
+            now_override,
+            site_url: Some("http://unit.test/".into()),
+            manifest_url: Some(format!(
+                "http://unit.test/dash/live/bbb/hand_made.mpd?{query}"
+            )),
+        };
+        let renderer = dashlive::mpd::render::Renderer::new().unwrap();
+        render_manifest(&renderer, &stream, &q).unwrap().xml
+    };
+    let xml = render("start=today&time=xsd", common::GOLDEN_NOW_MS, false);
+    common::well_formed(&xml, "hand_made_live");
+    schema_valid(&xml, "hand_made_live");
+    for want in [
+        r#"type="dynamic""#,
+        r#"availabilityStartTime="2022-09-06T00:00:00Z""#,
+        r#"publishTime="2022-09-06T15:10:00Z""#,
+        r#"minimumUpdatePeriod="PT8S""#,
+        r#"timeShiftBufferDepth="PT30M""#,
+        r#"suggestedPresentationDelay="PT30S""#,
+        r#"<UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-xsdate:2014" value="http://unit.test/time/xsd"/>"#,
+        r#"<BaseURL>http://unit.test/dash/live/bbb/</BaseURL>"#,
+        r#"startNumber="1" timescale="240" duration="960""#,
+        r#"media="$RepresentationID$/$Number$.m4v?start=2022-09-06T00:00:00Z""#,
+        r#"initialization="$RepresentationID$/init.m4a?start=2022-09-06T00:00:00Z""#,
+    ] {
+        assert!(xml.contains(want), "missing {want}:\n{xml}");
+    }
+    assert!(!xml.contains("mediaPresentationDuration"), "{xml}");
+
+    // A timeline covers the window: 30 s of 4 s segments ending at the
+    // newest complete one, with the clock pinned by `now` in every URL.
+    let xml = render(
+        "start=today&timeline=1&depth=30",
+        common::GOLDEN_NOW_MS + 2_000,
+        true,
+    );
+    schema_valid(&xml, "hand_made_live_timeline");
+    let now = common::GOLDEN_NOW_MS + 2_000;
+    assert!(
+        xml.contains(&format!(
+            "time/$Time$.m4v?depth=30&amp;start=2022-09-06T00:00:00Z&amp;now={now}"
+        )),
+        "{xml}"
+    );
+    // 15:10:02 is 54602 s into the day; the newest complete video segment
+    // starts at 54596 s, the window starts at 54572 s.
+    let first_t = 54_572 * 240;
+    assert!(
+        xml.contains(&format!(r#"<S t="{first_t}" d="960" r="6"/>"#)),
+        "{xml}"
+    );
+}

@@ -30,10 +30,6 @@ impl Body {
     pub fn len(&self) -> u64 {
         self.remaining
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.remaining == 0
-    }
 }
 
 impl From<Bytes> for Body {
@@ -93,7 +89,11 @@ mod tests {
 
     #[tokio::test]
     async fn chunks_arrive_in_order_with_an_exact_length() {
-        let body = Body::from_chunks([Bytes::from_static(b"ab"), Bytes::new(), Bytes::from_static(b"cde")]);
+        let body = Body::from_chunks([
+            Bytes::from_static(b"ab"),
+            Bytes::new(),
+            Bytes::from_static(b"cde"),
+        ]);
         assert_eq!(hyper::body::Body::size_hint(&body).exact(), Some(5));
         let all = body.collect().await.unwrap().to_bytes();
         assert_eq!(&all[..], b"abcde");

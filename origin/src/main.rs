@@ -1,59 +1,177 @@
-//! The live origin. The HTTP service arrives with its issue; for now the
-//! binary makes sure the demo content exists (generating it on first use),
-//! builds the static tree when the catalog changed, and reports what it
-//! would serve.
+//! dashlive-origin: serves the static tree and computes what depends on the
+//! clock or the request (live manifests and segments, /time, manifests with
+//! options). On start it makes sure the demo content exists and the tree is
+//! up to date, building it when the catalog changed.
 
+mod app;
+mod body;
+mod cors;
+mod live;
+mod metrics;
+mod respond;
+mod routes;
+mod server;
+mod settings;
+mod state;
+mod static_files;
+mod time;
+
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
 
-use clap::Parser;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
 use dashlive::media::synth::demo::{ensure, Demo};
 
 #[derive(Parser)]
 #[command(name = "dashlive-origin", version, about = "The dashlive live origin")]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Port to listen on (settings: DASHLIVE_PORT; default 5000).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Address to listen on (settings: DASHLIVE_BIND).
+    #[arg(long)]
+    bind: Option<IpAddr>,
+    /// The static tree to serve (settings: DASHLIVE_OUT; default: the catalog's output folder).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The catalog to build and serve (settings: DASHLIVE_CONFIG; default config).
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// The demo configuration; its test card is generated on first use.
     #[arg(long, default_value = "config/demo.yaml")]
     demo: PathBuf,
-    /// The catalog to build and serve.
-    #[arg(long, default_value = "config")]
-    config: PathBuf,
+    /// A settings file to read instead of .env (also DASHLIVE_SETTINGS).
+    #[arg(long)]
+    settings: Option<PathBuf>,
+    /// Serve the tree as it is, without checking the catalog or building.
+    #[arg(long)]
+    no_build: bool,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    println!("dashlive-origin {}", env!("CARGO_PKG_VERSION"));
-    let started = std::time::Instant::now();
-    match ensure(&cli.demo) {
-        Ok(Demo::Present(entry)) => println!("demo content: {}", entry.display()),
-        Ok(Demo::Generated(files)) => {
-            println!(
-                "generated the demo content in {:.1} s:",
+#[derive(Subcommand)]
+enum Command {
+    /// Write a settings file with fresh random secrets.
+    GenSettings {
+        /// Where to write it.
+        #[arg(long, default_value = ".env")]
+        output: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+    use tracing_subscriber::EnvFilter;
+    // The access log goes through a background writer: a request never
+    // waits on the terminal.
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(writer)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_target(false)
+        .init();
+    guard
+}
+
+fn prepare(
+    cli: &Cli,
+    config: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<PathBuf> {
+    let started = Instant::now();
+    if cli.demo.is_file() {
+        match ensure(&cli.demo).with_context(|| format!("{}: demo content", cli.demo.display()))? {
+            Demo::Present(_) => {}
+            Demo::Generated(files) => println!(
+                "generated the demo content ({} files) in {:.1} s",
+                files.len(),
                 started.elapsed().as_secs_f64()
-            );
-            for f in files {
-                println!("  {}", f.file.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("dashlive-origin: demo content: {e}");
-            return ExitCode::FAILURE;
+            ),
         }
     }
-    match dashlive::build::build(&cli.config, None) {
-        Ok(r) if r.unchanged => println!("static tree: {} (up to date)", r.out.display()),
-        Ok(r) => println!(
+    let r = dashlive::build::build(config, out)
+        .with_context(|| format!("building {}", config.display()))?;
+    if r.unchanged {
+        println!("static tree: {} (up to date)", r.out.display());
+    } else {
+        println!(
             "static tree: {} built: {} streams, {} files in {:.1} s",
             r.out.display(),
             r.streams,
             r.files,
             r.seconds
-        ),
-        Err(e) => {
-            eprintln!("dashlive-origin: build: {e}");
-            return ExitCode::FAILURE;
-        }
+        );
     }
-    println!("(the HTTP server arrives with the origin issue)");
-    ExitCode::SUCCESS
+    Ok(r.out)
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::GenSettings { output, force }) = &cli.command {
+        settings::generate_env_file(output, *force)?;
+        println!("wrote {} with fresh secrets", output.display());
+        return Ok(());
+    }
+    let overrides = settings::Overrides {
+        port: cli.port,
+        bind: cli.bind,
+        out: cli.out.clone(),
+        config: cli.config.clone(),
+        settings_file: cli.settings.clone(),
+    };
+    let settings = settings::Settings::from_process(&overrides)?;
+    let _log = init_logging();
+    for w in &settings.warnings {
+        tracing::warn!("settings: {w}");
+    }
+    let started = Instant::now();
+    let out = if cli.no_build {
+        settings.out.clone()
+    } else {
+        // An explicit output folder wins over the catalog's own.
+        let explicit = cli.out.is_some() || std::env::var_os("DASHLIVE_OUT").is_some();
+        prepare(
+            &cli,
+            &settings.config,
+            explicit.then_some(settings.out.as_path()),
+        )?
+    };
+    let tree = state::Tree::load(&out)?;
+    let streams = tree.streams.len();
+    let app = Arc::new(app::App {
+        files: static_files::StaticFiles::new(&out)
+            .with_context(|| format!("{}: cannot serve", out.display()))?,
+        tree,
+        renderer: dashlive::mpd::render::Renderer::new()?,
+        routes: routes::Routes::new(),
+        metrics: metrics::Metrics::new(),
+        cors: settings.allowed_domains.clone(),
+    });
+    let addr = SocketAddr::new(settings.bind, settings.port);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        println!(
+            "dashlive-origin {} serving {} ({streams} streams) on http://{local}/ (ready in {} ms)",
+            env!("CARGO_PKG_VERSION"),
+            out.display(),
+            started.elapsed().as_millis()
+        );
+        server::serve(app, listener, server::shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
 }

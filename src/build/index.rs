@@ -6,14 +6,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::media::Representation;
 use crate::mp4::patch::PatchPoints;
+use crate::mpd::request::Defaults;
 
-pub const INDEX_VERSION: u32 = 1;
+pub const INDEX_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TreeIndex {
     pub version: u32,
     /// Hash of every input; equal fingerprints mean nothing to rebuild.
     pub fingerprint: String,
+    /// The site's option defaults (`config/site.yaml`), applied before a stream's.
+    #[serde(default)]
+    pub site_defaults: Defaults,
     pub streams: Vec<StreamIndex>,
 }
 
@@ -29,6 +33,9 @@ pub struct StreamIndex {
     pub representations: Vec<RepresentationIndex>,
     /// Manifests written, relative to the tree root.
     pub manifests: Vec<String>,
+    /// The stream's option defaults, applied before a request's query.
+    #[serde(default)]
+    pub defaults: Defaults,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -17,10 +17,10 @@ use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogErrors, IndexedStream};
 use crate::media::Representation;
-use crate::mpd::context::{static_context, suffix, ManifestOptions, Request};
+use crate::mpd::context::suffix;
+use crate::mpd::manifest::{render_manifest, ManifestQuery, StreamView};
 use crate::mpd::registry::{self, Mode};
 use crate::mpd::render::Renderer;
-use crate::mpd::request::resolve;
 use index::{RepresentationIndex, SegmentFile, StreamIndex, TreeIndex, INDEX_VERSION};
 
 #[derive(Debug, thiserror::Error)]
@@ -358,32 +358,32 @@ fn render_manifests(
                 manifest: format!("{}/{}", mode.as_str(), def.name),
                 message,
             };
-            let (o, base, _) = resolve(def, mode, &catalog.site.defaults, &s.stream.defaults, "")
-                .map_err(|e| err(e.to_string()))?;
-            let opts = ManifestOptions::from_options(&o, &base);
             let path = format!(
                 "dash/{}/{}/{}.mpd",
                 mode.as_str(),
                 s.stream.directory,
                 def.name
             );
-            let req = Request {
+            let stream = StreamView {
+                directory: &s.stream.directory,
+                title: &s.stream.title,
+                timing_ref: &s.stream.timing_ref,
+                representations: &s.representations,
+                defaults: &s.stream.defaults,
+            };
+            let query = ManifestQuery {
+                def,
                 mode,
+                site_defaults: &catalog.site.defaults,
+                query: "",
+                now_ms,
+                now_override: false,
                 site_url: catalog.site.base_url.clone(),
                 manifest_url: catalog.site.base_url.as_ref().map(|b| format!("{b}{path}")),
-                now_ms,
             };
-            let ctx = static_context(
-                &s.stream.directory,
-                &s.stream.title,
-                &s.stream.timing_ref,
-                &s.representations,
-                def,
-                &req,
-                &opts,
-            )
-            .map_err(|e| err(e.to_string()))?;
-            let xml = renderer.render(def, &ctx).map_err(|e| err(e.to_string()))?;
+            let xml = render_manifest(renderer, &stream, &query)
+                .map_err(|e| err(e.to_string()))?
+                .xml;
             tally.write_or_link(staging, out, &path, xml.as_bytes())?;
             written.push(path);
         }
@@ -508,6 +508,7 @@ pub fn build_with(
                 timing_ref: s.stream.timing_ref.clone(),
                 representations: reps,
                 manifests,
+                defaults: s.stream.defaults.clone(),
             })
         })
         .collect::<Result<Vec<_>, BuildError>>()?;
@@ -515,6 +516,7 @@ pub fn build_with(
     let index = TreeIndex {
         version: INDEX_VERSION,
         fingerprint: fp,
+        site_defaults: catalog.site.defaults.clone(),
         streams,
     };
     tally.write(

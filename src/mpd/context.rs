@@ -5,9 +5,11 @@
 use serde::Serialize;
 
 use crate::media::{ContentType, Representation};
+use crate::mpd::live::{LiveTiming, LoopMap};
 use crate::mpd::registry::{ManifestDef, Mode, Timeline};
 use crate::mpd::time::{iso_datetime_ms, iso_duration_ms, ticks_to_ms};
 use crate::mpd::timeline::{entries, S};
+use crate::options::UtcMethod;
 
 /// The options a manifest's shape depends on, already resolved against the
 /// template's features and restrictions.
@@ -24,6 +26,12 @@ pub struct ManifestOptions {
     pub ad_audio: Option<String>,
     /// Query string (without `?`) appended to init and media URLs.
     pub segment_query: String,
+    /// Live only: how the manifest tells players the time.
+    pub utc_method: Option<UtcMethod>,
+    /// Servers for `ntp` and `sntp` (pool names already expanded or not).
+    pub ntp_sources: Vec<String>,
+    /// Query string for the `/time/…` URLs (the clock drift).
+    pub time_query: String,
 }
 
 impl Default for ManifestOptions {
@@ -38,6 +46,9 @@ impl Default for ManifestOptions {
             main_text: None,
             ad_audio: None,
             segment_query: String::new(),
+            utc_method: None,
+            ntp_sources: Vec::new(),
+            time_query: String::new(),
         }
     }
 }
@@ -53,6 +64,8 @@ pub struct Request {
     pub manifest_url: Option<String>,
     /// Milliseconds since the Unix epoch.
     pub now_ms: i64,
+    /// The live clock; `Some` exactly when `mode` is live.
+    pub timing: Option<LiveTiming>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,12 +77,25 @@ pub struct MpdContext {
     pub publish_time: String,
     pub media_presentation_duration: String,
     pub max_segment_duration: String,
+    /// Live only (else empty): MPD@availabilityStartTime, @timeShiftBufferDepth.
+    pub availability_start_time: String,
+    pub time_shift_buffer_depth: String,
+    /// Live only: MPD@minimumUpdatePeriod, when the manifest has one.
+    pub minimum_update_period: Option<String>,
+    pub utc_timing: Option<UtcTimingContext>,
     pub location: Option<String>,
     /// The request clock as an xs:dateTime: the value of a `direct` UTCTiming.
     pub now: String,
     /// Period-level `<BaseURL>`, absolute when the site URL is known.
     pub base_url: Option<String>,
     pub periods: Vec<PeriodContext>,
+}
+
+/// `<UTCTiming>`: how a live player learns the server's time.
+#[derive(Debug, Clone, Serialize)]
+pub struct UtcTimingContext {
+    pub scheme: &'static str,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -266,14 +292,37 @@ fn duration_runs(durations: &[u64]) -> Vec<S> {
     runs
 }
 
-/// A SegmentTemplate for `r`: `$Number$`, or `$Time$` with a timeline.
-fn segment_template(r: &Representation, use_timeline: bool, query: &str) -> SegmentTemplateContext {
+/// The live window of one representation, for its SegmentTemplate.
+struct LiveWindow<'a> {
+    timing: &'a LiveTiming,
+    reference: &'a Representation,
+}
+
+/// A SegmentTemplate for `r`: `$Number$`, or `$Time$` with a timeline (of
+/// the whole content, or of the live window).
+fn segment_template(
+    r: &Representation,
+    use_timeline: bool,
+    query: &str,
+    live: Option<&LiveWindow>,
+) -> SegmentTemplateContext {
     let sfx = suffix(r.content_type);
     let media = if use_timeline {
         format!("$RepresentationID$/time/$Time$.{sfx}")
     } else {
         format!("$RepresentationID$/$Number$.{sfx}")
     };
+    let timeline =
+        use_timeline.then(
+            || match live.and_then(|w| Some((w, LoopMap::new(r, w.reference)?))) {
+                Some((w, map)) => {
+                    let (t, durations) = map.timeline(w.timing);
+                    entries(t, durations)
+                }
+                None if live.is_some() => Vec::new(),
+                None => entries(r.start_time, r.media_segments().iter().map(|s| s.duration)),
+            },
+        );
     SegmentTemplateContext {
         timescale: r.timescale,
         duration: r.segment_duration,
@@ -281,13 +330,52 @@ fn segment_template(r: &Representation, use_timeline: bool, query: &str) -> Segm
         presentation_time_offset: r.start_time,
         initialization: with_query(format!("$RepresentationID$/init.{sfx}"), query),
         media: with_query(media, query),
-        timeline: use_timeline
-            .then(|| entries(r.start_time, r.media_segments().iter().map(|s| s.duration))),
+        timeline,
     }
 }
 
-/// Computes the context of a static (vod or odvod) manifest.
-pub fn static_context(
+/// `<UTCTiming>` for `method`, with `/time/…` URLs on the site.
+fn utc_timing(
+    method: UtcMethod,
+    site_url: Option<&str>,
+    opts: &ManifestOptions,
+    now_ms: i64,
+) -> UtcTimingContext {
+    let url = |path: &str| {
+        with_query(
+            format!("{}time/{path}", site_url.unwrap_or("/")),
+            &opts.time_query,
+        )
+    };
+    let servers = || {
+        let mut out = Vec::new();
+        for s in opts.ntp_sources.iter().map(String::as_str) {
+            match s {
+                "google" => out.extend((1..=4).map(|i| format!("time{i}.google.com"))),
+                "europe-ntp" => out.extend((0..4).map(|i| format!("{i}.europe.pool.ntp.org"))),
+                host => out.push(host.to_string()),
+            }
+        }
+        if out.is_empty() {
+            out.extend((1..=4).map(|i| format!("time{i}.google.com")));
+        }
+        out.join(" ")
+    };
+    let (scheme, value) = match method {
+        UtcMethod::Direct => ("urn:mpeg:dash:utc:direct:2014", iso_datetime_ms(now_ms)),
+        UtcMethod::Head => ("urn:mpeg:dash:utc:http-head:2014", url("head")),
+        UtcMethod::HttpNtp => ("urn:mpeg:dash:utc:http-ntp:2014", url("http-ntp")),
+        UtcMethod::Iso => ("urn:mpeg:dash:utc:http-iso:2014", url("iso")),
+        UtcMethod::Xsd => ("urn:mpeg:dash:utc:http-xsdate:2014", url("xsd")),
+        UtcMethod::Ntp => ("urn:mpeg:dash:utc:ntp:2014", servers()),
+        UtcMethod::Sntp => ("urn:mpeg:dash:utc:sntp:2014", servers()),
+    };
+    UtcTimingContext { scheme, value }
+}
+
+/// Computes the context of a manifest: static (vod, odvod) or dynamic (live,
+/// with `req.timing`).
+pub fn manifest_context(
     directory: &str,
     title: &str,
     timing_ref: &str,
@@ -296,7 +384,8 @@ pub fn static_context(
     req: &Request,
     opts: &ManifestOptions,
 ) -> Result<MpdContext, ContextError> {
-    if !def.supports(req.mode) || req.mode == Mode::Live {
+    let live_timing = req.timing.as_ref().filter(|_| req.mode == Mode::Live);
+    if !def.supports(req.mode) || (req.mode == Mode::Live) != live_timing.is_some() {
         return Err(ContextError::Mode {
             manifest: def.name,
             mode: req.mode.as_str(),
@@ -310,6 +399,10 @@ pub fn static_context(
                 timing_ref: timing_ref.into(),
             })?;
     let duration_ms = ticks_to_ms(timing.media_duration, timing.timescale);
+    let window = live_timing.map(|t| LiveWindow {
+        timing: t,
+        reference: timing,
+    });
     let use_timeline = match def.timeline {
         Timeline::Forced => true,
         Timeline::Never => false,
@@ -412,7 +505,8 @@ pub fn static_context(
                 (Some(if main { "subtitle" } else { "alternate" }), None)
             }
         };
-        let set_template = segment_template(first, use_timeline, &opts.segment_query);
+        let set_template =
+            segment_template(first, use_timeline, &opts.segment_query, window.as_ref());
         let mut representations = Vec::new();
         for r in group {
             let seg_max = r
@@ -464,7 +558,12 @@ pub fn static_context(
                 timescale: r.timescale,
                 duration_runs: duration_runs(&durations),
                 segment_durations: durations,
-                segment_template: segment_template(r, use_timeline, &opts.segment_query),
+                segment_template: segment_template(
+                    r,
+                    use_timeline,
+                    &opts.segment_query,
+                    window.as_ref(),
+                ),
             });
         }
         let same_codecs = group.iter().all(|r| r.codecs == first.codecs);
@@ -501,16 +600,35 @@ pub fn static_context(
         });
     }
 
+    let (mpd_type, publish_ms) = match live_timing {
+        Some(t) => ("dynamic", t.publish_ms),
+        None => ("static", req.now_ms),
+    };
     Ok(MpdContext {
         mode: req.mode.as_str(),
-        mpd_type: "static",
+        mpd_type,
         id: directory.into(),
         title: title.into(),
-        publish_time: iso_datetime_ms(req.now_ms),
+        publish_time: iso_datetime_ms(publish_ms),
         media_presentation_duration: iso_duration_ms(duration_ms),
         max_segment_duration: iso_duration_ms(max_segment_ms),
+        availability_start_time: live_timing
+            .map(|t| iso_datetime_ms(t.availability_start_ms))
+            .unwrap_or_default(),
+        time_shift_buffer_depth: live_timing
+            .map(|t| iso_duration_ms(t.depth_s.max(0) as u64 * 1000))
+            .unwrap_or_default(),
+        // A template without the option writes no update period (vendor EF).
+        minimum_update_period: live_timing
+            .and_then(|t| t.min_update_period_s)
+            .filter(|_| def.features.contains(&"minimumUpdatePeriod"))
+            .map(|m| iso_duration_ms(m.max(0) as u64 * 1000)),
+        utc_timing: live_timing.and_then(|t| {
+            opts.utc_method
+                .map(|m| utc_timing(m, req.site_url.as_deref(), opts, t.now_ms))
+        }),
         location: req.manifest_url.clone(),
-        now: iso_datetime_ms(req.now_ms),
+        now: iso_datetime_ms(live_timing.map_or(req.now_ms, |t| t.now_ms)),
         base_url: stream_base,
         periods: vec![PeriodContext {
             id: "p0".into(),
@@ -606,8 +724,9 @@ mod tests {
             site_url: Some("http://h/".into()),
             manifest_url: None,
             now_ms: 1_662_477_000_000,
+            timing: None,
         };
-        static_context("s", "S", "v1", &reps, def, &req, opts).unwrap()
+        manifest_context("s", "S", "v1", &reps, def, &req, opts).unwrap()
     }
 
     #[test]
@@ -621,11 +740,12 @@ mod tests {
             site_url: None,
             manifest_url: None,
             now_ms: 0,
+            timing: None,
         };
         let opts = ManifestOptions::default();
         let ctx = |name| {
             let def = crate::mpd::registry::find(name).unwrap();
-            static_context("s", "S", "v1", &reps, def, &req, &opts).unwrap()
+            manifest_context("s", "S", "v1", &reps, def, &req, &opts).unwrap()
         };
         let hand = ctx("hand_made");
         assert_eq!(hand.periods[0].adaptation_sets.len(), 2);

@@ -2,6 +2,8 @@
 //! in Rust, and its rendering. One pure renderer serves the build and the origin.
 
 pub mod context;
+pub mod live;
+pub mod manifest;
 pub mod registry;
 pub mod render;
 pub mod request;

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::mpd::live::LiveTiming;
+use crate::mpd::time::iso_datetime_ms;
 use crate::options::{OptionError, Options, Usage};
 
 use super::context::ManifestOptions;
@@ -53,8 +55,23 @@ impl ManifestOptions {
             main_text: o.main_text().map(String::from),
             ad_audio: o.ad_audio().map(String::from),
             segment_query: o.to_query_against(base, Usage::VIDEO | Usage::AUDIO | Usage::TEXT),
+            utc_method: o.utc_method(),
+            ntp_sources: o.ntp_sources().to_vec(),
+            time_query: o.to_query_against(base, Usage::TIME),
         }
     }
+}
+
+/// Live: writes the clock the manifest resolved (the absolute availability
+/// start and the effective window) into the options, so that the segment
+/// URLs built from them make every segment request resolve the same clock
+/// (dash-live §1.3 step 8).
+pub fn pin_live_clock(o: &mut Options, timing: &LiveTiming) -> Result<(), OptionError> {
+    o.set(
+        "availabilityStartTime",
+        &iso_datetime_ms(timing.availability_start_ms),
+    )?;
+    o.set("timeShiftBufferDepth", &timing.depth_s.to_string())
 }
 
 #[cfg(test)]

@@ -94,7 +94,7 @@ pub fn render_bbb(
     mode: dashlive::mpd::registry::Mode,
     opts: &dashlive::mpd::context::ManifestOptions,
 ) -> String {
-    use dashlive::mpd::context::{static_context, Request};
+    use dashlive::mpd::context::{manifest_context, Request};
     let def = dashlive::mpd::registry::find(manifest).unwrap();
     let req = Request {
         mode,
@@ -104,8 +104,9 @@ pub fn render_bbb(
             mode.as_str()
         )),
         now_ms: GOLDEN_NOW_MS,
+        timing: None,
     };
-    let ctx = static_context("bbb", "Big Buck Bunny", "bbb_v6", reps, def, &req, opts).unwrap();
+    let ctx = manifest_context("bbb", "Big Buck Bunny", "bbb_v6", reps, def, &req, opts).unwrap();
     dashlive::mpd::render::Renderer::new()
         .unwrap()
         .render(def, &ctx)

@@ -1,0 +1,122 @@
+//! The HTTP layer: accepts connections (HTTP/1.1 with keep-alive, or HTTP/2
+//! cleartext, detected per connection), reads the clock once per request,
+//! asks the [`App`], logs and counts the answer. Shuts down gracefully: stops
+//! accepting, then lets requests in flight finish.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::app::App;
+use crate::body::Body;
+use crate::time::unix_ms;
+
+/// How long requests in flight may take to finish after a shutdown signal.
+const DRAIN: Duration = Duration::from_secs(10);
+
+fn answer(app: &App, req: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    let clock_ms = unix_ms(SystemTime::now());
+    let (parts, _body) = req.into_parts();
+    let (route, response) = app.handle(&parts.method, &parts.uri, &parts.headers, clock_ms);
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let bytes = if parts.method == hyper::Method::HEAD {
+        0
+    } else {
+        response.body().len()
+    };
+    app.metrics.record(route.name(), status, bytes, elapsed);
+    tracing::info!(
+        target: "access",
+        method = %parts.method,
+        path = %parts.uri,
+        status,
+        bytes,
+        us = elapsed.as_micros() as u64,
+    );
+    response
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off a little.
+                        tracing::warn!("accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let app = app.clone();
+                let service = service_fn(move |req| {
+                    let response = answer(&app, req);
+                    async move { Ok::<_, Infallible>(response) }
+                });
+                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, "connection: {e}");
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still in flight after {} s; closing",
+            DRAIN.as_secs()
+        );
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

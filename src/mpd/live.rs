@@ -1,0 +1,496 @@
+//! The live timing model: where the live edge is for a given `now`, which
+//! segments are available, and how a live segment number or time maps onto
+//! the looped VOD content. Pure functions of the options and `now`; the origin
+//! reads the clock once per request and passes it in.
+//!
+//! Conventions: wall-clock values are Unix milliseconds (`i64`); media values
+//! are ticks of a representation's timescale (`u64`), counted from the
+//! availability start time, which is also the start of the only Period.
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+
+use crate::media::Representation;
+use crate::options::{AvailabilityStart, Options};
+
+const DAY_MS: i64 = 86_400_000;
+/// `start=now` puts the availability start this far behind the clock, so a
+/// fresh stream has a minute of segments (dash-live's value).
+const NOW_START_BEHIND_MS: i64 = 60_000;
+/// The time-shift window when `depth` is 0 or unset.
+const DEFAULT_DEPTH_S: i64 = 60;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LiveError {
+    #[error("start={0}: not a date and time this server can represent")]
+    BadStart(String),
+    #[error("start={start}: the availability start time is after now ({now})")]
+    StartInFuture { start: String, now: String },
+    #[error("depth={0}: the time-shift buffer depth must be positive")]
+    BadDepth(i64),
+}
+
+/// The clock of one live request, as the manifest describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveTiming {
+    /// The request's clock after `drift`.
+    pub now_ms: i64,
+    pub availability_start_ms: i64,
+    /// `now − availabilityStartTime`.
+    pub elapsed_ms: i64,
+    /// MPD@publishTime: `now` to the second, or quantised to the update period.
+    pub publish_ms: i64,
+    /// MPD@timeShiftBufferDepth in seconds (never longer than the stream has run).
+    pub depth_s: i64,
+    /// MPD@minimumUpdatePeriod in seconds; `None` = omitted (a manifest that
+    /// never changes shape).
+    pub min_update_period_s: Option<i64>,
+    /// Seconds a segment stays fetchable after leaving the time-shift window.
+    pub leeway_s: i64,
+}
+
+/// Midnight UTC at the start of the day of `ms`.
+fn midnight(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS) * DAY_MS
+}
+
+fn date_ms(y: i32, m: u32, d: u32) -> Option<i64> {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| Utc.from_utc_datetime(&t).timestamp_millis())
+}
+
+/// Unix ms of an ISO 8601 date and time with a zone (`2023-01-01T00:00:00Z`).
+pub fn parse_datetime_ms(s: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+impl LiveTiming {
+    /// The timing of a live request at `now_ms` (Unix ms, the real clock).
+    /// `drift` applies when `drifted`: manifests and /time run behind by it,
+    /// segments use the true clock (dash-live §4.2). `reference_segment_ms`
+    /// is the timing reference's segment duration, for the default update period.
+    pub fn new(
+        opts: &Options,
+        now_ms: i64,
+        drifted: bool,
+        reference_segment_ms: u64,
+    ) -> Result<LiveTiming, LiveError> {
+        let drift_ms = if drifted {
+            opts.clock_drift().unwrap_or(0).saturating_mul(1000)
+        } else {
+            0
+        };
+        let now_ms = now_ms.saturating_sub(drift_ms);
+        let publish_s = now_ms.div_euclid(1000) * 1000;
+        let today = midnight(publish_s);
+        let date = DateTime::<Utc>::from_timestamp_millis(now_ms)
+            .ok_or_else(|| LiveError::BadStart(now_ms.to_string()))?;
+        let mut start = match opts.availability_start() {
+            AvailabilityStart::Epoch => 0,
+            AvailabilityStart::Now => publish_s - NOW_START_BEHIND_MS,
+            AvailabilityStart::Today => today,
+            AvailabilityStart::Month => date_ms(date.year(), date.month(), 1).unwrap_or(today),
+            AvailabilityStart::Year => date_ms(date.year(), 1, 1).unwrap_or(today),
+            AvailabilityStart::DateTime(s) => {
+                parse_datetime_ms(s).ok_or_else(|| LiveError::BadStart(s.into()))?
+            }
+        };
+        // A month or year that began less than a day ago starts a day
+        // earlier, and a start of exactly now a day earlier still, so the
+        // whole time-shift window is always there (as dash-live does).
+        let recent = matches!(
+            opts.availability_start(),
+            AvailabilityStart::Month | AvailabilityStart::Year
+        ) && now_ms - start < DAY_MS;
+        if recent || now_ms == start {
+            start -= DAY_MS;
+        }
+        let elapsed_ms = now_ms - start;
+        if elapsed_ms < 0 {
+            return Err(LiveError::StartInFuture {
+                start: crate::mpd::time::iso_datetime_ms(start),
+                now: crate::mpd::time::iso_datetime_ms(now_ms),
+            });
+        }
+        let mut depth_s = match opts.time_shift_buffer_depth() {
+            d if d < 0 => return Err(LiveError::BadDepth(d)),
+            0 => DEFAULT_DEPTH_S,
+            d => d,
+        };
+        depth_s = depth_s.min(elapsed_ms / 1000);
+        let min_update_period_s = match opts.min_update_period() {
+            None => Some(((2 * reference_segment_ms + 500) / 1000).max(1) as i64),
+            Some(m) if m <= 0 => None,
+            Some(m) => Some(m),
+        };
+        let publish_ms = match min_update_period_s {
+            Some(m) => start + (elapsed_ms / (m * 1000)) * m * 1000,
+            None => publish_s,
+        };
+        Ok(LiveTiming {
+            now_ms,
+            availability_start_ms: start,
+            elapsed_ms,
+            publish_ms,
+            depth_s,
+            min_update_period_s,
+            leeway_s: opts.leeway().max(0),
+        })
+    }
+
+    /// Start of the time-shift window, ms after the availability start.
+    pub fn first_available_ms(&self) -> i64 {
+        self.elapsed_ms - self.depth_s * 1000
+    }
+}
+
+/// Where a live segment comes from: media segment `index` (0-based, among the
+/// representation's media segments) of loop `loop_count`, its decode time
+/// moved by `time_shift` ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveSegment {
+    pub loop_count: u64,
+    pub index: usize,
+    /// Added to the cut segment's decode time.
+    pub time_shift: u64,
+    /// Live presentation time of the segment's start (ticks since the
+    /// availability start; the decode time is this plus the media's start time).
+    pub start: u64,
+    /// The duration the manifest gives it (the last segment of a loop runs to
+    /// the start of the next loop).
+    pub duration: u64,
+}
+
+/// One representation's content laid end to end for ever. Loop `k` starts at
+/// `k × L` where `L` is the timing reference's duration in this timescale,
+/// computed exactly per loop so that no rounding accumulates: every track
+/// stays aligned with the reference for any number of loops.
+#[derive(Debug, Clone)]
+pub struct LoopMap {
+    /// Media segment starts relative to the first, and durations.
+    starts: Vec<u64>,
+    durations: Vec<u64>,
+    /// The media's first decode time (its presentationTimeOffset).
+    pub media_start: u64,
+    /// Reference duration × this timescale (numerator of `L`).
+    loop_num: u128,
+    /// The reference's timescale (denominator of `L`).
+    loop_den: u128,
+    pub timescale: u32,
+    /// The template's segment duration (`$Number$` addressing).
+    pub segment_duration: u64,
+    pub start_number: u64,
+}
+
+impl LoopMap {
+    /// `None` when the representation or reference has no media or no timescale.
+    pub fn new(rep: &Representation, reference: &Representation) -> Option<LoopMap> {
+        let media = rep.media_segments();
+        let first = media.first()?.decode_time;
+        if reference.media_duration == 0 || reference.timescale == 0 || rep.timescale == 0 {
+            return None;
+        }
+        let loop_num = u128::from(reference.media_duration) * u128::from(rep.timescale);
+        let loop_den = u128::from(reference.timescale);
+        if loop_num < loop_den {
+            return None;
+        }
+        Some(LoopMap {
+            starts: media
+                .iter()
+                .map(|s| s.decode_time.saturating_sub(first))
+                .collect(),
+            durations: media.iter().map(|s| s.duration).collect(),
+            media_start: first,
+            loop_num,
+            loop_den,
+            timescale: rep.timescale,
+            segment_duration: rep.segment_duration.max(1),
+            start_number: u64::from(rep.start_number),
+        })
+    }
+
+    /// Start of loop `k`.
+    pub fn loop_start(&self, k: u64) -> u64 {
+        (u128::from(k) * self.loop_num / self.loop_den).min(u128::from(u64::MAX)) as u64
+    }
+
+    /// The loop that contains live time `t`.
+    fn loop_of(&self, t: u64) -> u64 {
+        let k = (u128::from(t) * self.loop_den / self.loop_num).min(u128::from(u64::MAX)) as u64;
+        // Integer division can land one loop late at an exact boundary.
+        if self.loop_start(k) > t {
+            k - 1
+        } else {
+            k
+        }
+    }
+
+    fn segment(&self, k: u64, index: usize) -> LiveSegment {
+        let origin = self.loop_start(k);
+        let start = origin + self.starts[index];
+        let duration = if index + 1 == self.starts.len() {
+            self.loop_start(k + 1).saturating_sub(start).max(1)
+        } else {
+            self.durations[index]
+        };
+        LiveSegment {
+            loop_count: k,
+            index,
+            time_shift: origin,
+            start,
+            duration,
+        }
+    }
+
+    /// The media segment whose start is nearest before `t + half a segment`:
+    /// a `$Number$` time lands on the segment it names even when the media's
+    /// durations wander around the template's.
+    pub fn at_time(&self, t: u64) -> LiveSegment {
+        let probe = t.saturating_add(self.segment_duration / 2);
+        let k = self.loop_of(probe);
+        let offset = probe - self.loop_start(k);
+        let index = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        self.segment(k, index)
+    }
+
+    /// The segment `$Number$` `number` names, or `None` before `startNumber`.
+    pub fn by_number(&self, number: u64) -> Option<LiveSegment> {
+        let n = number.checked_sub(self.start_number)?;
+        Some(self.at_time(n.checked_mul(self.segment_duration)?))
+    }
+
+    /// The segment `$Time$` `t` (a decode time) names, if one starts there.
+    pub fn by_time(&self, t: u64) -> Option<LiveSegment> {
+        let live = t.checked_sub(self.media_start)?;
+        let seg = self.at_time(live);
+        (seg.start == live).then_some(seg)
+    }
+
+    /// The sequence number of a live segment: the first `$Number$` that
+    /// names it (the inverse of [`LoopMap::by_number`]'s half-segment probe).
+    pub fn number_of(&self, seg: &LiveSegment) -> u64 {
+        let d = self.segment_duration;
+        self.start_number + seg.start.saturating_sub(d / 2).div_ceil(d)
+    }
+
+    /// Ticks of `ms`, truncated.
+    fn ticks(&self, ms: i64) -> u64 {
+        (i128::from(ms.max(0)) * i128::from(self.timescale) / 1000) as u64
+    }
+
+    /// Whether a segment spanning `[start, start + duration)` can be fetched:
+    /// complete by now, and not yet behind the window plus leeway.
+    pub fn available(&self, timing: &LiveTiming, start: u64, duration: u64) -> bool {
+        let end = start.saturating_add(duration);
+        let oldest = self.ticks(timing.first_available_ms() - timing.leeway_s * 1000);
+        end <= self.ticks(timing.elapsed_ms) && end > oldest
+    }
+
+    /// `$Number$` addressing: the newest complete segment and the oldest in
+    /// the window, by number.
+    pub fn number_window(&self, timing: &LiveTiming) -> (u64, u64) {
+        let d = self.segment_duration;
+        let newest = (self.ticks(timing.elapsed_ms) / d).saturating_sub(1);
+        let oldest = self.ticks(timing.first_available_ms()).div_ceil(d);
+        (
+            self.start_number + oldest.min(newest),
+            self.start_number + newest,
+        )
+    }
+
+    /// The SegmentTimeline of the window: every segment that starts inside it
+    /// and is complete by now, as (first decode time, durations).
+    pub fn timeline(&self, timing: &LiveTiming) -> (u64, Vec<u64>) {
+        let from = self.ticks(timing.first_available_ms());
+        let until = self.ticks(timing.elapsed_ms);
+        let mut seg = self.at_time(from);
+        if seg.start < from {
+            seg = self.next(&seg);
+        }
+        let first = seg.start;
+        let mut durations = Vec::new();
+        while seg.start + seg.duration <= until {
+            durations.push(seg.duration);
+            seg = self.next(&seg);
+        }
+        (first + self.media_start, durations)
+    }
+
+    fn next(&self, seg: &LiveSegment) -> LiveSegment {
+        if seg.index + 1 < self.starts.len() {
+            self.segment(seg.loop_count, seg.index + 1)
+        } else {
+            self.segment(seg.loop_count + 1, 0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::representation::Segment;
+    use crate::media::ContentType;
+    use crate::options::Mode;
+
+    fn opts(query: &str) -> Options {
+        Options::parse_query(query, Mode::Live).unwrap().0
+    }
+
+    const NOW: i64 = 1_662_477_000_000; // 2022-09-06T15:10:00Z
+
+    #[test]
+    fn availability_start_choices() {
+        let t = |q| LiveTiming::new(&opts(q), NOW, true, 4000).unwrap();
+        assert_eq!(
+            t("start=today").availability_start_ms,
+            parse_datetime_ms("2022-09-06T00:00:00Z").unwrap()
+        );
+        assert_eq!(
+            t("start=month").availability_start_ms,
+            parse_datetime_ms("2022-09-01T00:00:00Z").unwrap()
+        );
+        assert_eq!(
+            t("").availability_start_ms,
+            parse_datetime_ms("2022-01-01T00:00:00Z").unwrap()
+        );
+        assert_eq!(t("start=epoch").availability_start_ms, 0);
+        assert_eq!(t("start=now").availability_start_ms, NOW - 60_000);
+        assert_eq!(t("start=now").depth_s, 60, "the window is what has run");
+        let explicit = t("start=2022-09-06T15:00:00Z");
+        assert_eq!(explicit.elapsed_ms, 600_000);
+        // Within the first day of a year the stream started the day before.
+        let new_year = parse_datetime_ms("2023-01-01T00:00:10Z").unwrap();
+        let early = LiveTiming::new(&opts(""), new_year, true, 4000).unwrap();
+        assert_eq!(early.elapsed_ms, DAY_MS + 10_000);
+    }
+
+    #[test]
+    fn update_period_depth_and_drift() {
+        let t = LiveTiming::new(&opts("start=today"), NOW + 5_300, true, 4000).unwrap();
+        assert_eq!(t.min_update_period_s, Some(8), "twice the segment");
+        assert_eq!(t.depth_s, 1800);
+        // publishTime is quantised to the update period.
+        assert_eq!(t.publish_ms, NOW);
+        let t = LiveTiming::new(&opts("mup=-1&depth=30"), NOW + 5_300, true, 4000).unwrap();
+        assert_eq!(
+            (t.min_update_period_s, t.publish_ms, t.depth_s),
+            (None, NOW + 5_000, 30)
+        );
+        let drifted = LiveTiming::new(&opts("drift=10"), NOW, true, 4000).unwrap();
+        assert_eq!(drifted.now_ms, NOW - 10_000);
+        let segments = LiveTiming::new(&opts("drift=10"), NOW, false, 4000).unwrap();
+        assert_eq!(segments.now_ms, NOW, "segments use the true clock");
+        let future = LiveTiming::new(&opts("start=2030-01-01T00:00:00Z"), NOW, true, 4000);
+        assert!(matches!(future, Err(LiveError::StartInFuture { .. })));
+    }
+
+    /// `n` segments of `d` ticks at `timescale`, with the last `last` long.
+    fn rep(timescale: u32, n: u64, d: u64, last: u64, start: u64) -> Representation {
+        let mut segments = vec![Segment::default()];
+        let mut t = start;
+        for i in 0..n {
+            let duration = if i + 1 == n { last } else { d };
+            segments.push(Segment {
+                offset: 0,
+                size: 1,
+                duration,
+                decode_time: t,
+            });
+            t += duration;
+        }
+        Representation {
+            id: "r".into(),
+            content_type: ContentType::Video,
+            timescale,
+            start_number: 1,
+            segments,
+            media_duration: t - start,
+            segment_duration: d,
+            ..Representation::default()
+        }
+    }
+
+    #[test]
+    fn numbers_and_times_agree() {
+        let video = rep(240, 10, 960, 960, 0);
+        let map = LoopMap::new(&video, &video).unwrap();
+        for n in 1..100 {
+            let seg = map.by_number(n).unwrap();
+            assert_eq!(seg.start, (n - 1) * 960);
+            assert_eq!(seg.index as u64, (n - 1) % 10);
+            assert_eq!(seg.loop_count, (n - 1) / 10);
+            assert_eq!(map.by_time(seg.start), Some(seg));
+            assert_eq!(map.number_of(&seg), n);
+        }
+        assert_eq!(map.by_number(0), None);
+        assert_eq!(map.by_time(100), None, "no segment starts there");
+    }
+
+    #[test]
+    fn a_track_with_another_timescale_follows_the_reference_loop() {
+        // 40 s of video at 240 Hz; AAC at 44.1 kHz with 1024-sample frames
+        // that cannot fill 40 s exactly.
+        let video = rep(240, 10, 960, 960, 0);
+        let audio = rep(44_100, 10, 176_128, 176_128 + 12_800, 0);
+        let map = LoopMap::new(&audio, &video).unwrap();
+        assert_eq!(map.loop_start(1), 1_764_000);
+        let last = map.at_time(1_764_000 - 100_000);
+        assert_eq!(last.index, 9);
+        assert_eq!(
+            last.start + last.duration,
+            1_764_000,
+            "runs to the next loop"
+        );
+        let k = 10_000;
+        let start = map.by_time(map.loop_start(k)).unwrap();
+        assert_eq!((start.loop_count, start.index), (k, 0));
+        assert_eq!(start.time_shift, k * 1_764_000);
+    }
+
+    #[test]
+    fn a_media_start_time_is_kept_in_decode_times() {
+        let video = rep(1000, 4, 2000, 2000, 500);
+        let map = LoopMap::new(&video, &video).unwrap();
+        assert_eq!(map.media_start, 500);
+        let seg = map.by_time(500 + 8000 + 2000).unwrap();
+        assert_eq!((seg.loop_count, seg.index, seg.time_shift), (1, 1, 8000));
+        assert_eq!(map.by_time(2000), None);
+    }
+
+    #[test]
+    fn the_window_edges() {
+        let video = rep(1000, 10, 2000, 2000, 0);
+        let map = LoopMap::new(&video, &video).unwrap();
+        let timing = LiveTiming::new(
+            &opts("start=2022-09-06T15:00:00Z&depth=30&leeway=0"),
+            NOW + 1_000,
+            false,
+            2000,
+        )
+        .unwrap();
+        // 601 s elapsed: segments of 2 s, the one starting at 598 s is the newest complete.
+        let (oldest, newest) = map.number_window(&timing);
+        assert_eq!(newest, 1 + 598 / 2);
+        let seg = map.by_number(newest).unwrap();
+        assert!(map.available(&timing, seg.start, seg.duration));
+        let next = map.by_number(newest + 1).unwrap();
+        assert!(!map.available(&timing, next.start, next.duration));
+        let first = map.by_number(oldest).unwrap();
+        assert!(map.available(&timing, first.start, first.duration));
+        // One that started before the window but ends inside it is still there;
+        // the one before that is gone.
+        let straddling = map.by_number(oldest - 1).unwrap();
+        assert!(map.available(&timing, straddling.start, straddling.duration));
+        let gone = map.by_number(oldest - 2).unwrap();
+        assert!(!map.available(&timing, gone.start, gone.duration));
+        let (t, durations) = map.timeline(&timing);
+        assert_eq!(t, first.start);
+        assert_eq!(t + durations.iter().sum::<u64>(), next.start);
+    }
+}
