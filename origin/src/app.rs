@@ -40,6 +40,8 @@ pub struct Ctx {
     pub now_override: bool,
     /// `http://host/` (https behind a proxy that says so).
     pub site_url: String,
+    /// The request's `Range` header, when it has exactly one.
+    pub range: Option<String>,
 }
 
 impl Ctx {
@@ -154,6 +156,13 @@ impl App {
                         now_ms: now.unwrap_or(clock_ms),
                         now_override: now.is_some(),
                         site_url: site_url(uri, headers),
+                        range: match headers.get_all(hyper::header::RANGE).iter().count() {
+                            1 => headers
+                                .get(hyper::header::RANGE)
+                                .and_then(|v| v.to_str().ok())
+                                .map(String::from),
+                            _ => None,
+                        },
                     };
                     self.dispatch(route, &matched, &ctx, method, headers)
                 }

@@ -3,6 +3,7 @@
 //! number and decode times rewritten in a copy of its first few hundred bytes.
 
 use bytes::Bytes;
+use hyper::header::{HeaderValue, ACCEPT_RANGES, CONTENT_RANGE};
 use hyper::{Response, StatusCode};
 
 use dashlive::mpd::live::LiveTiming;
@@ -14,7 +15,7 @@ use dashlive::options::{AvailabilityStart, Options};
 use crate::app::{App, Ctx};
 use crate::body::Body;
 use crate::respond::{bad_request, not_found, ok, text};
-use crate::static_files::content_type;
+use crate::static_files::{byte_range, content_type, ByteRange};
 
 /// A manifest: live, or vod / odvod rendered for a query.
 pub fn manifest(app: &App, ctx: &Ctx, mode: Mode, stream: &str, file: &str) -> Response<Body> {
@@ -160,14 +161,45 @@ pub fn segment(
         .min(bytes.len() as u64) as usize;
     let mut head = bytes[..head_len].to_vec();
     patch.apply(&mut head, number as u32, seg.time_shift);
-    let body = Body::from_chunks([Bytes::from(head), bytes.slice(head_len..)]);
+    let tail = bytes.slice(head_len..);
     // A URL that pins the availability start names the same bytes for
     // ever; one that leaves it to the clock (`start=year` …) does not.
     let cache = match opts.availability_start() {
         AvailabilityStart::DateTime(_) | AvailabilityStart::Epoch => IMMUTABLE,
         _ => "public, max-age=60",
     };
-    ok(body, ctype, cache)
+    let mut r = match ctx
+        .range
+        .as_deref()
+        .map(|r| byte_range(r, bytes.len() as u64))
+    {
+        Some(ByteRange::Part(first, last)) => {
+            // Rare (players fetch whole segments): join, then slice.
+            let mut whole = head;
+            whole.extend_from_slice(&tail);
+            let part = Bytes::from(whole).slice(first as usize..=last as usize);
+            let mut r = ok(Body::from(part), ctype, cache);
+            *r.status_mut() = StatusCode::PARTIAL_CONTENT;
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {first}-{last}/{}", bytes.len())) {
+                r.headers_mut().insert(CONTENT_RANGE, v);
+            }
+            r
+        }
+        Some(ByteRange::Unsatisfiable) => {
+            let mut r = text(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                format!("{file}: {} bytes", bytes.len()),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", bytes.len())) {
+                r.headers_mut().insert(CONTENT_RANGE, v);
+            }
+            r
+        }
+        _ => ok(Body::from_chunks([Bytes::from(head), tail]), ctype, cache),
+    };
+    r.headers_mut()
+        .insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    r
 }
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";

@@ -4,6 +4,8 @@
 //! up to date, building it when the catalog changed.
 
 mod app;
+#[cfg(test)]
+mod app_tests;
 mod body;
 mod cors;
 mod live;

@@ -120,3 +120,90 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Empty};
+
+    /// An app with an empty tree: enough for /healthz and /time.
+    fn app() -> (tempfile::TempDir, Arc<App>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".dashlive")).unwrap();
+        let index = format!(
+            r#"{{"version":{},"fingerprint":"x","streams":[]}}"#,
+            dashlive::build::index::INDEX_VERSION
+        );
+        std::fs::write(dir.path().join(".dashlive/index.json"), index).unwrap();
+        let app = App {
+            tree: crate::state::Tree::load(dir.path()).unwrap(),
+            renderer: dashlive::mpd::render::Renderer::new().unwrap(),
+            files: crate::static_files::StaticFiles::new(dir.path()).unwrap(),
+            routes: crate::routes::Routes::new(),
+            metrics: crate::metrics::Metrics::new(),
+            cors: crate::cors::AllowedDomains::Any,
+        };
+        (dir, Arc::new(app))
+    }
+
+    fn get(path: &str) -> Request<Empty<Bytes>> {
+        Request::get(path)
+            .header("host", "test")
+            .body(Empty::new())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn http1_keep_alive_h2c_and_a_graceful_stop() {
+        let (_dir, app) = app();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(app.clone(), listener, async {
+            let _ = stopped.await;
+        }));
+
+        // HTTP/1.1: two requests on one connection.
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut h1, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        for _ in 0..2 {
+            let r = h1.send_request(get("/healthz")).await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert_eq!(
+                &r.into_body().collect().await.unwrap().to_bytes()[..],
+                b"ok\n"
+            );
+        }
+
+        // HTTP/2 cleartext with prior knowledge.
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut h2, conn) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        let r = h2.send_request(get("/time/xsd")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.version(), hyper::Version::HTTP_2);
+
+        // Every request was counted by route and status.
+        let metrics = app.metrics.render();
+        assert!(
+            metrics.contains(r#"dashlive_http_requests_total{route="health",status="200"} 2"#),
+            "{metrics}"
+        );
+
+        // A stop signal ends the accept loop; open idle connections are closed.
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+}

@@ -138,7 +138,7 @@ enum Precondition {
 
 /// The outcome of reading a Range header against a file size.
 #[derive(Debug, PartialEq)]
-enum ByteRange {
+pub enum ByteRange {
     /// No usable range: serve the whole file with 200.
     Whole,
     /// 416.
@@ -382,7 +382,7 @@ fn if_range_allows(headers: &HeaderMap, v: &Validators) -> bool {
 /// Serving just the first satisfiable range instead would be wrong, since a
 /// 206 must answer every range asked for. A header that does not parse is
 /// ignored, as the RFC requires.
-fn byte_range(value: &str, size: u64) -> ByteRange {
+pub fn byte_range(value: &str, size: u64) -> ByteRange {
     let Some((unit, set)) = value.split_once('=') else {
         return ByteRange::Whole;
     };

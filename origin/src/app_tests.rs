@@ -1,0 +1,374 @@
+//! The origin end to end at a fixed clock: a generated test card built into
+//! a tree, served by [`App::handle`] as the HTTP layer would call it.
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, DATE};
+use hyper::{HeaderMap, Method, StatusCode, Uri};
+
+use dashlive::mp4::patch::find_patch_points;
+
+use crate::app::App;
+use crate::cors::AllowedDomains;
+
+/// 2023-11-14T22:13:20Z.
+const NOW: i64 = 1_700_000_000_000;
+const START: &str = "2023-11-14T00:00:00Z";
+/// Seconds from START to NOW.
+const ELAPSED_S: u64 = 80_000;
+/// The card: 1.92 s of 0.96 s segments, so a loop is two segments.
+const SEGMENT_MS: u64 = 960;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    app: App,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("media");
+        let mut o = dashlive::media::synth::SynthOptions::new(media);
+        o.duration_ms = 1920;
+        o.segment_ms = SEGMENT_MS;
+        o.ladder = dashlive::media::synth::parse_ladder("320x180@300k").unwrap();
+        o.prefix = "card".into();
+        dashlive::media::synth::synth(&o).unwrap();
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(config.join("streams")).unwrap();
+        std::fs::write(
+            config.join("streams/card.yaml"),
+            "directory: card\ntitle: Test card\nmedia:\n  - ../../media/card_180p.mp4\n  - ../../media/card_aac.mp4\ntiming_ref: card_180p\n",
+        )
+        .unwrap();
+        let out = dir.path().join("out");
+        dashlive::build::build(&config, Some(&out)).unwrap();
+        let app = App {
+            tree: crate::state::Tree::load(&out).unwrap(),
+            renderer: dashlive::mpd::render::Renderer::new().unwrap(),
+            files: crate::static_files::StaticFiles::new(&out).unwrap(),
+            routes: crate::routes::Routes::new(),
+            metrics: crate::metrics::Metrics::new(),
+            cors: AllowedDomains::default_domains(),
+        };
+        Fixture { _dir: dir, app }
+    })
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn header(&self, name: impl hyper::header::AsHeaderName) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+async fn request(method: Method, url: &str, headers: &[(&str, &str)], clock: i64) -> Answer {
+    let f = fixture();
+    let uri: Uri = url.parse().unwrap();
+    let mut h = HeaderMap::new();
+    h.insert("host", HeaderValue::from_static("origin.test"));
+    for (k, v) in headers {
+        h.insert(
+            hyper::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    let (_, response) = f.app.handle(&method, &uri, &h, clock);
+    let (parts, body) = response.into_parts();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes(),
+    }
+}
+
+async fn get(url: &str) -> Answer {
+    request(Method::GET, url, &[], NOW).await
+}
+
+/// The `mfhd` sequence number and the `tfdt` of a media segment.
+fn fields(segment: &[u8]) -> (u32, u64) {
+    let p = find_patch_points(segment).unwrap();
+    let pos = p.sequence_number[0] as usize;
+    let seq = u32::from_be_bytes(segment[pos..pos + 4].try_into().unwrap());
+    (seq, p.decode_time[0].1)
+}
+
+fn video_timescale() -> u64 {
+    let s = &fixture().app.tree.streams["card"];
+    u64::from(s.reps["card_180p"].index.representation.timescale)
+}
+
+#[tokio::test]
+async fn a_live_manifest_for_the_clock() {
+    let a = get(&format!("/dash/live/card/hand_made.mpd?start={START}")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert_eq!(a.header(CONTENT_TYPE), "application/dash+xml");
+    let xml = a.text();
+    assert!(xml.contains(r#"type="dynamic""#), "{xml}");
+    assert!(xml.contains(&format!(r#"availabilityStartTime="{START}""#)));
+    assert!(xml.contains("<BaseURL>http://origin.test/dash/live/card/</BaseURL>"));
+    assert!(xml.contains(&format!(
+        "<Location>http://origin.test/dash/live/card/hand_made.mpd?start={START}</Location>"
+    )));
+    // Every live template answers.
+    for m in [
+        "manifest_a",
+        "manifest_e",
+        "manifest_ef",
+        "manifest_h",
+        "manifest_i",
+        "manifest_n",
+    ] {
+        let a = get(&format!("/dash/live/card/{m}.mpd")).await;
+        assert_eq!(a.status, StatusCode::OK, "{m}: {}", a.text());
+    }
+    // The `now` override pins the clock and travels into segment URLs.
+    let a = request(
+        Method::GET,
+        "/dash/live/card/hand_made.mpd?now=2023-11-14T22:13:20Z",
+        &[],
+        0,
+    )
+    .await;
+    assert!(a.text().contains(&format!("now={NOW}")), "{}", a.text());
+}
+
+#[tokio::test]
+async fn bad_requests_name_what_was_wrong() {
+    let cases = [
+        ("/dash/live/card/hand_made.mpd?depth=abc", 400, "depth"),
+        ("/dash/live/card/hand_made.mpd?acodec=opus", 400, "acodec"),
+        (
+            "/dash/live/card/hand_made.mpd?start=2030-01-01T00:00:00Z",
+            400,
+            "after now",
+        ),
+        (
+            "/dash/live/card/hand_made.mpd?now=yesterday",
+            400,
+            "now=yesterday",
+        ),
+        (
+            "/dash/live/card/hand_made.mpd?drm=all",
+            400,
+            "drm: not supported yet",
+        ),
+        (
+            "/dash/live/card/hand_made.mpd?events=ping",
+            400,
+            "events: not supported yet",
+        ),
+        (
+            "/dash/live/card/nonesuch.mpd",
+            404,
+            "no manifest template nonesuch",
+        ),
+        (
+            "/dash/live/card/manifest_b.mpd",
+            404,
+            "manifest_b has no live mode",
+        ),
+        (
+            "/dash/live/nostream/hand_made.mpd",
+            404,
+            "no stream nostream",
+        ),
+        (
+            "/dash/live/card/card_zzz/1.m4v",
+            404,
+            "no representation card_zzz",
+        ),
+        (
+            "/dash/live/card/card_180p/abc.m4v",
+            404,
+            "not a segment number",
+        ),
+        ("/dash/live/card/card_180p/1.txt", 404, "not a segment name"),
+        ("/dash/live/card/card_180p/0.m4v", 404, "no segment"),
+        ("/time/sundial", 404, "no time method sundial"),
+        ("/dash/vod/card/hand_made.mpd?abr=maybe", 400, "abr"),
+        ("/dash/vod/card/../../etc/passwd", 404, ""),
+    ];
+    for (url, status, words) in cases {
+        let a = get(url).await;
+        assert_eq!(a.status.as_u16(), status, "{url}: {}", a.text());
+        assert!(a.text().contains(words), "{url}: {}", a.text());
+    }
+    // Unknown parameters are ignored, as dash-live ignores them.
+    assert_eq!(
+        get("/dash/live/card/hand_made.mpd?zzz=1").await.status,
+        StatusCode::OK
+    );
+}
+
+/// The newest complete segment at NOW.
+fn newest_number() -> u64 {
+    1 + ELAPSED_S * 1000 / SEGMENT_MS - 1
+}
+
+#[tokio::test]
+async fn live_segments_are_patched_copies_and_only_while_available() {
+    let n = newest_number();
+    let url = |n: u64| format!("/dash/live/card/card_180p/{n}.m4v?start={START}");
+    let a = get(&url(n)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert_eq!(a.header(CONTENT_TYPE), "video/mp4");
+    assert_eq!(
+        a.header(CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    let ts = video_timescale();
+    let (seq, tfdt) = fields(&a.body);
+    assert_eq!(u64::from(seq), n);
+    assert_eq!(tfdt, (n - 1) * SEGMENT_MS * ts / 1000);
+    // The same segment by time: the same bytes.
+    let t = get(&format!(
+        "/dash/live/card/card_180p/time/{tfdt}.m4v?start={START}"
+    ))
+    .await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.text());
+    assert_eq!(t.body, a.body);
+    // Byte ranges of a patched segment.
+    let part = request(Method::GET, &url(n), &[("range", "bytes=0-99")], NOW).await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(&part.body[..], &a.body[..100]);
+    assert_eq!(
+        part.header("content-range"),
+        format!("bytes 0-99/{}", a.body.len())
+    );
+    let past = request(Method::GET, &url(n), &[("range", "bytes=99999999-")], NOW).await;
+    assert_eq!(past.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    // The next one is not complete yet; one far behind the window is gone.
+    for gone in [
+        n + 1,
+        n - 1800 * 1000 / SEGMENT_MS - 16 * 1000 / SEGMENT_MS - 2,
+    ] {
+        let miss = get(&url(gone)).await;
+        assert_eq!(miss.status, StatusCode::NOT_FOUND, "{gone}");
+        assert_eq!(miss.header(CACHE_CONTROL), "public, max-age=2");
+        assert!(miss.text().contains("is not available"), "{}", miss.text());
+    }
+    // Consecutive segments run on across the loop boundary (2 segments a loop).
+    let mut previous: Option<u64> = None;
+    for k in n - 4..=n {
+        let (seq, tfdt) = fields(&get(&url(k)).await.body);
+        assert_eq!(u64::from(seq), k);
+        if let Some(p) = previous {
+            assert_eq!(tfdt - p, SEGMENT_MS * ts / 1000, "segment {k}");
+        }
+        previous = Some(tfdt);
+    }
+    // Audio is there too, aligned with video.
+    let a = get(&format!("/dash/live/card/card_aac/{n}.m4a?start={START}")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert_eq!(a.header(CONTENT_TYPE), "audio/mp4");
+    let (seq, tfdt) = fields(&a.body);
+    assert_eq!((u64::from(seq), tfdt), (n, (n - 1) * SEGMENT_MS * 48));
+}
+
+#[tokio::test]
+async fn live_init_segments_have_no_duration() {
+    let a = get("/dash/live/card/card_180p/init.m4v").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert!(a.body.windows(4).any(|w| w == b"moov"));
+    assert!(
+        !a.body.windows(4).any(|w| w == b"mehd"),
+        "live init keeps a mehd"
+    );
+    let vod = get("/dash/vod/card/card_180p/init.m4v").await;
+    assert_eq!(vod.status, StatusCode::OK);
+    assert!(vod.body.windows(4).any(|w| w == b"mehd"));
+}
+
+#[tokio::test]
+async fn vod_manifests_come_from_the_tree_unless_the_query_asks_for_more() {
+    let stored = get("/dash/vod/card/hand_made.mpd").await;
+    assert_eq!(stored.status, StatusCode::OK);
+    assert!(!stored.header("etag").is_empty(), "served as a file");
+    let on_disk =
+        std::fs::read(fixture().app.tree.root.join("dash/vod/card/hand_made.mpd")).unwrap();
+    assert_eq!(&stored.body[..], &on_disk[..]);
+    let rendered = get("/dash/vod/card/hand_made.mpd?timeline=1").await;
+    assert_eq!(rendered.status, StatusCode::OK, "{}", rendered.text());
+    assert!(rendered.header("etag").is_empty(), "rendered");
+    assert!(rendered.text().contains("<SegmentTimeline>"));
+    assert!(rendered.text().contains(r#"type="static""#));
+    let od = get("/dash/odvod/card/hand_made.mpd?abr=0").await;
+    assert_eq!(od.status, StatusCode::OK, "{}", od.text());
+    assert!(od.text().contains("<SegmentList"));
+}
+
+#[tokio::test]
+async fn the_clock_in_every_form_and_behind_by_drift() {
+    let a = get("/time/xsd").await;
+    assert_eq!(a.text(), "2023-11-14T22:13:20.000Z");
+    assert_eq!(a.header(DATE), "Tue, 14 Nov 2023 22:13:20 GMT");
+    let a = get("/time/xsd?drift=10").await;
+    assert_eq!(a.text(), "2023-11-14T22:13:10.000Z");
+    assert_eq!(a.header(DATE), "Tue, 14 Nov 2023 22:13:10 GMT");
+    assert_eq!(get("/time/iso").await.text(), "2023-W46-2T22:13:20Z");
+    let ntp = get("/time/http-ntp").await;
+    assert_eq!(ntp.body.len(), 8);
+    assert_eq!(ntp.header(CONTENT_TYPE), "application/octet-stream");
+    let head = request(Method::HEAD, "/time/head?now=1000", &[], NOW).await;
+    assert!(head.body.is_empty());
+    assert_eq!(head.header(DATE), "Thu, 01 Jan 1970 00:00:01 GMT");
+}
+
+#[tokio::test]
+async fn health_metrics_and_cors() {
+    let a = get("/healthz").await;
+    assert_eq!((a.status, a.text().as_str()), (StatusCode::OK, "ok\n"));
+    let player = "https://reference.dashif.org";
+    let a = request(
+        Method::GET,
+        "/dash/live/card/hand_made.mpd",
+        &[("origin", player)],
+        NOW,
+    )
+    .await;
+    assert_eq!(a.header("access-control-allow-origin"), player);
+    let a = request(
+        Method::GET,
+        "/dash/live/card/hand_made.mpd",
+        &[("origin", "https://evil.example")],
+        NOW,
+    )
+    .await;
+    assert_eq!(a.header("access-control-allow-origin"), "");
+    let pre = request(
+        Method::OPTIONS,
+        "/dash/live/card/hand_made.mpd",
+        &[("origin", player), ("access-control-request-method", "GET")],
+        NOW,
+    )
+    .await;
+    assert_eq!(pre.status, StatusCode::NO_CONTENT);
+    assert_eq!(pre.header("access-control-allow-origin"), player);
+    // The HTTP layer records; here the metrics text is checked for shape.
+    fixture()
+        .app
+        .metrics
+        .record("live_segment", 200, 10, std::time::Duration::from_micros(5));
+    let m = get("/metrics").await;
+    assert!(
+        m.text().contains("dashlive_http_requests_total"),
+        "{}",
+        m.text()
+    );
+}
