@@ -4,19 +4,19 @@
 //! The BBB representations are indexed once from `$DASHLIVE_TEST_MEDIA/bbb`
 //! (default `../shared/media/bbb`); every bench is skipped with a note when
 //! the media is absent. The clock is fixed (2022-09-06T15:10:00Z) and the
-//! `Renderer` (the nine compiled tera templates) is made once, outside the
+//! `Renderer` (the nine compiled templates) is made once, outside the
 //! loop, as the origin does at start-up.
 //!
 //! * `live_manifest/timeline`: `render_manifest` with `timeline=1` (a
 //!   `SegmentTimeline` of the default 30-minute window): options resolved,
-//!   live clock, context, tera. The target is under 20 µs.
+//!   live clock, context, template. The target is under 20 µs.
 //! * `live_manifest/timeline_depth30`: the same with a 30 s window (`depth=30`).
 //! * `live_manifest/number`: `render_manifest` with no query (`$Number$`).
 //! * `live_manifest/resolve_timeline`: the options and clock alone
 //!   (`resolve`, `LiveTiming::new`, `pin_live_clock`, `ManifestOptions`).
 //! * `live_manifest/context_timeline`: `manifest_context` alone, for the
 //!   `timeline=1` request.
-//! * `live_manifest/tera_timeline`: `Renderer::render` alone, of that context.
+//! * `live_manifest/render_timeline`: `Renderer::render` alone, of that context.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -179,7 +179,7 @@ fn bench_live(c: &mut Criterion) {
         b.iter(|| context(black_box(&reps), black_box(&req), black_box(&opts)))
     });
     let ctx = context(&reps, &req, &opts);
-    g.bench_function("tera_timeline", |b| {
+    g.bench_function("render_timeline", |b| {
         b.iter(|| {
             renderer
                 .render(hand_made(), black_box(&ctx))

@@ -106,7 +106,7 @@ pub struct PeriodContext {
     pub adaptation_sets: Vec<AdaptationSetContext>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SegmentTemplateContext {
     pub timescale: u32,
     pub duration: u64,
@@ -185,13 +185,12 @@ pub struct RepresentationContext {
     /// that write the whole URL on the Representation.
     pub full_base_url: Option<String>,
     pub segment_list: Option<SegmentListContext>,
-    pub segment_durations: Vec<u64>,
     pub timescale: u32,
-    /// `segment_durations` as runs of equal durations (`t` never set), for
-    /// the proprietary `SegmentDurations` element.
+    /// On demand only: the segment durations as runs of equal durations (`t`
+    /// never set), for    /// the proprietary `SegmentDurations` element.
     pub duration_runs: Vec<S>,
     /// This representation's own SegmentTemplate, for templates that write
-    /// one inside every Representation.
+    /// one inside every Representation (`rep_templates`); empty for others.
     pub segment_template: SegmentTemplateContext,
 }
 
@@ -315,10 +314,7 @@ fn segment_template(
     let timeline =
         use_timeline.then(
             || match live.and_then(|w| Some((w, LoopMap::new(r, w.reference)?))) {
-                Some((w, map)) => {
-                    let (t, durations) = map.timeline(w.timing);
-                    entries(t, durations)
-                }
+                Some((w, map)) => map.timeline_runs(w.timing),
                 None if live.is_some() => Vec::new(),
                 None => entries(r.start_time, r.media_segments().iter().map(|s| s.duration)),
             },
@@ -516,7 +512,11 @@ pub fn manifest_context(
                 .max()
                 .unwrap_or(0);
             max_segment_ms = max_segment_ms.max(ticks_to_ms(seg_max, r.timescale));
-            let durations: Vec<u64> = r.media_segments().iter().map(|s| s.duration).collect();
+            let durations: Vec<u64> = if req.mode == Mode::Odvod {
+                r.media_segments().iter().map(|s| s.duration).collect()
+            } else {
+                Vec::new()
+            };
             let (base_url, segment_list) = if req.mode == Mode::Odvod {
                 let init = r.init_segment().map(|s| s.size).unwrap_or(0);
                 (
@@ -557,13 +557,13 @@ pub fn manifest_context(
                 segment_list,
                 timescale: r.timescale,
                 duration_runs: duration_runs(&durations),
-                segment_durations: durations,
-                segment_template: segment_template(
-                    r,
-                    use_timeline,
-                    &opts.segment_query,
-                    window.as_ref(),
-                ),
+                // Only templates that write one per Representation get it
+                // (a live timeline costs a walk of the window).
+                segment_template: if def.rep_templates {
+                    segment_template(r, use_timeline, &opts.segment_query, window.as_ref())
+                } else {
+                    SegmentTemplateContext::default()
+                },
             });
         }
         let same_codecs = group.iter().all(|r| r.codecs == first.codecs);
@@ -790,13 +790,16 @@ mod tests {
         assert_eq!(v.scan_type, Some("progressive"));
         assert!(v.audio_channels.is_none());
         assert_eq!(
-            v.segment_template.media,
+            sets[0].segment_template.media,
             "$RepresentationID$/$Number$.m4v?x=1"
         );
-        assert_eq!(v.segment_template.duration, 2000);
+        assert_eq!(sets[0].segment_template.duration, 2000);
         assert_eq!(v.timescale, 1000);
-        assert_eq!(v.duration_runs.len(), 1);
-        assert_eq!(v.duration_runs[0].r, 2);
+        assert!(v.duration_runs.is_empty(), "on demand only");
+        assert!(
+            v.segment_template.media.is_empty(),
+            "hand_made has no per-Representation template"
+        );
         let aac = &sets[1].representations[0];
         assert_eq!(aac.scan_type, None);
         let ch = aac.audio_channels.as_ref().unwrap();
@@ -808,7 +811,7 @@ mod tests {
             )
         );
         assert_eq!(
-            aac.segment_template.initialization,
+            sets[1].segment_template.initialization,
             "$RepresentationID$/init.m4a?x=1"
         );
         let ec3 = &sets[2].representations[0];
@@ -820,12 +823,13 @@ mod tests {
             ..ManifestOptions::default()
         };
         let ctx = context(Mode::Vod, &timeline);
-        let t = ctx.periods[0].adaptation_sets[1].representations[0]
-            .segment_template
-            .timeline
-            .as_ref()
-            .unwrap();
+        let set = &ctx.periods[0].adaptation_sets[1];
+        let t = set.segment_template.timeline.as_ref().unwrap();
         assert_eq!((t[0].t, t[0].d, t[0].r), (Some(0), 2000, 2));
+        assert!(
+            set.representations[0].segment_template.timeline.is_none(),
+            "hand_made writes no per-Representation template, so none is computed"
+        );
     }
 
     #[test]
@@ -833,6 +837,7 @@ mod tests {
         let ctx = context(Mode::Odvod, &ManifestOptions::default());
         let r = &ctx.periods[0].adaptation_sets[0].representations[0];
         assert_eq!(r.base_url.as_deref(), Some("v1.mp4"));
+        assert_eq!((r.duration_runs.len(), r.duration_runs[0].r), (1, 2));
         assert_eq!(
             r.full_base_url.as_deref(),
             Some("http://h/dash/odvod/s/v1.mp4")

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
 use crate::media::Representation;
+use crate::mpd::timeline::S;
 use crate::options::{AvailabilityStart, Options};
 
 const DAY_MS: i64 = 86_400_000;
@@ -304,22 +305,66 @@ impl LoopMap {
         )
     }
 
-    /// The SegmentTimeline of the window: every segment that starts inside it
-    /// and is complete by now, as (first decode time, durations).
-    pub fn timeline(&self, timing: &LiveTiming) -> (u64, Vec<u64>) {
+    /// Calls `f(start, duration)` for every segment that starts inside the
+    /// window and is complete by now, in order; `start` is a live time.
+    fn walk_window(&self, timing: &LiveTiming, mut f: impl FnMut(u64, u64)) {
         let from = self.ticks(timing.first_available_ms());
         let until = self.ticks(timing.elapsed_ms);
         let mut seg = self.at_time(from);
         if seg.start < from {
             seg = self.next(&seg);
         }
-        let first = seg.start;
-        let mut durations = Vec::new();
-        while seg.start + seg.duration <= until {
-            durations.push(seg.duration);
-            seg = self.next(&seg);
+        // Loop by loop: one exact (128-bit) loop start per loop, not per segment.
+        let n = self.starts.len();
+        let (mut k, mut i) = (seg.loop_count, seg.index);
+        let mut origin = self.loop_start(k);
+        let mut next_origin = self.loop_start(k + 1);
+        loop {
+            let start = origin + self.starts[i];
+            let duration = if i + 1 == n {
+                next_origin.saturating_sub(start).max(1)
+            } else {
+                self.durations[i]
+            };
+            if start + duration > until {
+                break;
+            }
+            f(start, duration);
+            i += 1;
+            if i == n {
+                i = 0;
+                k += 1;
+                origin = next_origin;
+                next_origin = self.loop_start(k + 1);
+            }
         }
+    }
+
+    /// The SegmentTimeline of the window as (first decode time, durations).
+    pub fn timeline(&self, timing: &LiveTiming) -> (u64, Vec<u64>) {
+        let mut first = None;
+        let mut durations = Vec::new();
+        self.walk_window(timing, |start, d| {
+            first.get_or_insert(start);
+            durations.push(d);
+        });
+        let first = first.unwrap_or_else(|| self.at_time(self.ticks(timing.elapsed_ms)).start);
         (first + self.media_start, durations)
+    }
+
+    /// The SegmentTimeline of the window as `<S>` runs, built in one pass.
+    pub fn timeline_runs(&self, timing: &LiveTiming) -> Vec<S> {
+        let mut runs: Vec<S> = Vec::new();
+        self.walk_window(timing, |start, d| match runs.last_mut() {
+            Some(last) if last.d == d => last.r += 1,
+            Some(_) => runs.push(S { t: None, d, r: 0 }),
+            None => runs.push(S {
+                t: Some(start + self.media_start),
+                d,
+                r: 0,
+            }),
+        });
+        runs
     }
 
     fn next(&self, seg: &LiveSegment) -> LiveSegment {
@@ -492,5 +537,7 @@ mod tests {
         let (t, durations) = map.timeline(&timing);
         assert_eq!(t, first.start);
         assert_eq!(t + durations.iter().sum::<u64>(), next.start);
+        let runs = map.timeline_runs(&timing);
+        assert_eq!(runs, crate::mpd::timeline::entries(t, durations));
     }
 }

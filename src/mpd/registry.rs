@@ -30,6 +30,9 @@ pub struct ManifestDef {
     pub timeline: Timeline,
     /// Lists text (subtitle) adaptation sets; dash-live's vendor styles do not.
     pub text: bool,
+    /// Writes a SegmentTemplate inside Representations (not only per
+    /// AdaptationSet): only then is each representation's timeline computed.
+    pub rep_templates: bool,
 }
 
 const COMMON: &[&str] = &["abr", "audioCodec", "useBaseUrls", "drmSelection", "mode"];
@@ -65,6 +68,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         restrictions: &[],
         timeline: Timeline::Optional,
         text: true,
+        rep_templates: false,
     },
     ManifestDef {
         name: "manifest_vod_aiv",
@@ -78,6 +82,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         ],
         timeline: Timeline::Never,
         text: false,
+        rep_templates: false,
     },
     ManifestDef {
         name: "manifest_a",
@@ -94,6 +99,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         restrictions: &[("drmSelection", "none")],
         timeline: Timeline::Forced,
         text: false,
+        rep_templates: false,
     },
     ManifestDef {
         name: "manifest_b",
@@ -103,6 +109,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         restrictions: &[("mode", "vod")],
         timeline: Timeline::Never,
         text: false,
+        rep_templates: true,
     },
     ManifestDef {
         name: "manifest_e",
@@ -112,6 +119,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         restrictions: &[],
         timeline: Timeline::Never,
         text: false,
+        rep_templates: true,
     },
     ManifestDef {
         name: "manifest_h",
@@ -121,6 +129,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         restrictions: &[],
         timeline: Timeline::Never,
         text: false,
+        rep_templates: false,
     },
     ManifestDef {
         name: "manifest_i",
@@ -138,6 +147,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         restrictions: &[("utcMethod", "direct")],
         timeline: Timeline::Never,
         text: false,
+        rep_templates: false,
     },
     ManifestDef {
         name: "manifest_ef",
@@ -147,6 +157,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         restrictions: &[("audioCodec", "mp4a")],
         timeline: Timeline::Never,
         text: false,
+        rep_templates: true,
     },
     ManifestDef {
         name: "manifest_n",
@@ -165,6 +176,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         restrictions: &[("segmentTimeline", "1")],
         timeline: Timeline::Forced,
         text: false,
+        rep_templates: false,
     },
 ];
 

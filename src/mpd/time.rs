@@ -27,12 +27,28 @@ pub fn ticks_to_ms(ticks: u64, timescale: u32) -> u64 {
 
 /// `2022-09-06T15:10:02Z` (or with milliseconds when not whole) from Unix ms.
 pub fn iso_datetime_ms(unix_ms: i64) -> String {
+    use chrono::{Datelike, Timelike};
     let secs = unix_ms.div_euclid(1000);
     let ms = unix_ms.rem_euclid(1000);
-    match chrono::DateTime::from_timestamp(secs, (ms * 1_000_000) as u32) {
-        Some(t) if ms == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        None => "1970-01-01T00:00:00Z".into(),
+    // Written field by field: chrono's format strings are parsed on every call.
+    match chrono::DateTime::from_timestamp(secs, 0) {
+        Some(t) if (0..=9999).contains(&t.year()) => {
+            let mut out = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
+            if ms != 0 {
+                out.push_str(&format!(".{ms:03}"));
+            }
+            out.push('Z');
+            out
+        }
+        _ => "1970-01-01T00:00:00Z".into(),
     }
 }
 
