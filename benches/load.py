@@ -16,6 +16,9 @@ Steps:
     tree up to date, then with --no-build for the load: each on a free
     loopback port with RUST_LOG=warn (no access log), timing process start to
     the first 200 on /healthz;
+ 1b. with the BBB media present (DASHLIVE_TEST_MEDIA, default ../shared/media),
+    builds a catalog of the demo stream and BBB (imported from
+    upload_v2.json) into a temp dir and times its --no-build start and RSS;
  2. reads the load instance's RSS (/proc/<pid>/status VmRSS) after start and
     after the load (and VmHWM, its peak);
  3. starts nginx (daemon off, prefix in a temp dir) on another free port with
@@ -49,6 +52,8 @@ import xml.etree.ElementTree as ET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.abspath(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")))
 ORIGIN = os.path.join(TARGET, "release", "dashlive-origin")
+DASHLIVE = os.path.join(TARGET, "release", "dashlive")
+MEDIA = os.environ.get("DASHLIVE_TEST_MEDIA", os.path.join(ROOT, "..", "shared", "media"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "10"))
 STRICT = os.environ.get("LOAD_STRICT") == "1"
 
@@ -205,6 +210,28 @@ def start_origin(work, name, extra, timeout):
     return p, port, ms, served
 
 
+def combined_catalog(work):
+    """A catalog of the demo stream and BBB (imported from upload_v2.json), or
+    None without the BBB media."""
+    upload = os.path.join(MEDIA, "bbb", "upload_v2.json")
+    if not os.path.isfile(upload):
+        return None
+    cfg = os.path.join(work, "combined")
+    os.makedirs(os.path.join(cfg, "streams"))
+    demo = os.path.join(ROOT, "config", "streams", "testcard.yaml")
+    with open(demo) as f:
+        text = f.read()
+    # The demo stream's media paths are relative to its own file: make them absolute.
+    text = re.sub(r"^(\s*-\s*)(\S+\.mp4)\s*$",
+                  lambda m: m.group(1) + os.path.normpath(os.path.join(os.path.dirname(demo), m.group(2))),
+                  text, flags=re.M)
+    with open(os.path.join(cfg, "streams", "testcard.yaml"), "w") as f:
+        f.write(text)
+    subprocess.run([DASHLIVE, "catalog", "import", upload, "--config", cfg], check=True,
+                   stdout=subprocess.DEVNULL)
+    return cfg
+
+
 # ---------------------------------------------------------------- nginx
 
 NGINX_CONF = """\
@@ -308,7 +335,7 @@ def live_segment_number(mpd_xml):
 def main():
     wrk, nginx = ensure_tools()
     print("building the release origin …", flush=True)
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "dashlive-origin"],
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "dashlive-origin", "-p", "dashlive"],
                    cwd=ROOT, check=True, env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
     work = tempfile.mkdtemp(prefix="dashlive-load-")
     TEMP_DIRS.append(work)
@@ -318,6 +345,19 @@ def main():
     stop(p)
     p, _, ms_uptodate, _ = start_origin(work, "origin-uptodate", [], 60)
     stop(p)
+    # The BBB + demo catalogs: built once, then started as served.
+    combined = combined_catalog(work)
+    ms_combined = rss_combined = None
+    if combined:
+        os.chmod(work, 0o755)
+        cout = os.path.join(work, "combined-out")
+        p, _, _, _ = start_origin(work, "origin-combined-build", ["--config", combined, "--out", cout], 900)
+        stop(p)
+        p, _, ms_combined, _ = start_origin(work, "origin-combined", ["--no-build", "--out", cout], 60)
+        rss_combined, _ = rss_kb(p.pid)
+        stop(p)
+    else:
+        print(f"no BBB media in {MEDIA}: the BBB + demo start is not measured", flush=True)
     origin, oport, ms_nobuild, out = start_origin(work, "origin", ["--no-build"], 60)
     rss_start, _ = rss_kb(origin.pid)
 
@@ -410,6 +450,11 @@ def main():
     check("start to first /healthz, tree up to date (ms)",
           f"{ms_uptodate:.1f} < {START_MS_MAX:.0f}", ms_uptodate < START_MS_MAX)
     print(f"{'(first run, building if needed (ms))':<52}{ms_first:.1f}")
+    if ms_combined is not None:
+        check("BBB + demo catalogs: start to first /healthz (ms)",
+              f"{ms_combined:.1f} < {START_MS_MAX:.0f}", ms_combined < START_MS_MAX)
+        check("BBB + demo catalogs: RSS after start (MB)",
+              f"{rss_combined / 1024:.1f} < {RSS_MB_MAX:.0f}", rss_combined / 1024 < RSS_MB_MAX)
     check("RSS after start (MB)", f"{rss_start / 1024:.1f} < {RSS_MB_MAX:.0f}",
           rss_start / 1024 < RSS_MB_MAX)
     check("RSS after the load (MB)", f"{rss_after / 1024:.1f} < {RSS_MB_MAX:.0f}",
