@@ -58,12 +58,21 @@ proptest! {
     }
 
     #[test]
-    fn decode_times_run_on_across_loops(now in FROM_MS..TO_MS) {
+    fn decode_times_run_on_across_loops(
+        now in FROM_MS..TO_MS,
+        depth in prop::sample::select(vec![5i64, 30, 41, 60, 1800]),
+    ) {
         let Some(reps) = bbb() else { return Ok(()) };
-        let t = timing("timeline=1", now);
+        let t = timing(&format!("timeline=1&depth={depth}"), now);
         for (r, (id, map)) in reps.iter().zip(maps(&reps)) {
             let (first, durations) = map.timeline(&t);
             prop_assert!(!durations.is_empty(), "{}", id);
+            // The manifest's runs, built loop by loop, are these segments.
+            prop_assert_eq!(
+                map.timeline_runs(&t),
+                dashlive::mpd::timeline::entries(first, durations.iter().copied()),
+                "{}", id
+            );
             let mut at = first;
             for d in durations {
                 let seg = map.by_time(at);

@@ -173,6 +173,11 @@ pub struct LoopMap {
     /// Media segment starts relative to the first, and durations.
     starts: Vec<u64>,
     durations: Vec<u64>,
+    /// Runs of the durations of every segment but the last (whose duration
+    /// each loop sets).
+    inner_runs: Vec<S>,
+    /// The longest a segment can be, the loops' last segments included.
+    max_duration: u64,
     /// The media's first decode time (its presentationTimeOffset).
     pub media_start: u64,
     /// Reference duration × this timescale (numerator of `L`).
@@ -198,12 +203,24 @@ impl LoopMap {
         if loop_num < loop_den {
             return None;
         }
+        let durations: Vec<u64> = media.iter().map(|s| s.duration).collect();
+        let starts: Vec<u64> = media
+            .iter()
+            .map(|s| s.decode_time.saturating_sub(first))
+            .collect();
+        // The loops' last segments run to the next loop: as long as the first
+        // loop's, give or take the one tick of rounding between loops.
+        let loop_len = (loop_num / loop_den).min(u128::from(u64::MAX)) as u64;
+        let last = loop_len.saturating_sub(starts[starts.len() - 1]) + 1;
+        let max_duration = durations.iter().copied().max().unwrap_or(0).max(last);
         Some(LoopMap {
-            starts: media
-                .iter()
-                .map(|s| s.decode_time.saturating_sub(first))
-                .collect(),
-            durations: media.iter().map(|s| s.duration).collect(),
+            inner_runs: crate::mpd::timeline::entries(
+                0,
+                durations[..durations.len() - 1].iter().copied(),
+            ),
+            max_duration,
+            starts,
+            durations,
             media_start: first,
             loop_num,
             loop_den,
@@ -285,35 +302,52 @@ impl LoopMap {
         (i128::from(ms.max(0)) * i128::from(self.timescale) / 1000) as u64
     }
 
-    /// Whether a segment spanning `[start, start + duration)` can be fetched:
-    /// complete by now, and not yet behind the window plus leeway.
-    pub fn available(&self, timing: &LiveTiming, start: u64, duration: u64) -> bool {
-        let end = start.saturating_add(duration);
-        let oldest = self.ticks(timing.first_available_ms() - timing.leeway_s * 1000);
-        end <= self.ticks(timing.elapsed_ms) && end > oldest
+    /// Where this representation's window starts, in ticks: the time-shift
+    /// window's start, or earlier when the window is shorter than a segment,
+    /// so that the newest complete segment is always in it.
+    fn window_start(&self, timing: &LiveTiming) -> u64 {
+        let until = self.ticks(timing.elapsed_ms);
+        self.ticks(timing.first_available_ms())
+            .min(until.saturating_sub(self.max_duration))
     }
 
-    /// `$Number$` addressing: the newest complete segment and the oldest in
-    /// the window, by number.
+    /// The segment whose span holds live time `t`.
+    fn containing(&self, t: u64) -> LiveSegment {
+        let k = self.loop_of(t);
+        let offset = t - self.loop_start(k);
+        let index = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        self.segment(k, index)
+    }
+
+    /// Whether a segment spanning `[start, start + duration)` can be fetched:
+    /// complete by now, and ending inside the window or its leeway.
+    pub fn available(&self, timing: &LiveTiming, start: u64, duration: u64) -> bool {
+        let end = start.saturating_add(duration);
+        let leeway = self.ticks(timing.leeway_s * 1000);
+        end <= self.ticks(timing.elapsed_ms)
+            && end > self.window_start(timing).saturating_sub(leeway)
+    }
+
+    /// `$Number$` addressing: the oldest segment in the window (the one
+    /// holding its start) and the newest complete one, by number.
     pub fn number_window(&self, timing: &LiveTiming) -> (u64, u64) {
         let d = self.segment_duration;
         let newest = (self.ticks(timing.elapsed_ms) / d).saturating_sub(1);
-        let oldest = self.ticks(timing.first_available_ms()).div_ceil(d);
+        let oldest = self.window_start(timing) / d;
         (
             self.start_number + oldest.min(newest),
             self.start_number + newest,
         )
     }
 
-    /// Calls `f(start, duration)` for every segment that starts inside the
+    /// Calls `f(start, duration)` for every segment that ends inside the
     /// window and is complete by now, in order; `start` is a live time.
     fn walk_window(&self, timing: &LiveTiming, mut f: impl FnMut(u64, u64)) {
-        let from = self.ticks(timing.first_available_ms());
         let until = self.ticks(timing.elapsed_ms);
-        let mut seg = self.at_time(from);
-        if seg.start < from {
-            seg = self.next(&seg);
-        }
+        let seg = self.containing(self.window_start(timing));
         // Loop by loop: one exact (128-bit) loop start per loop, not per segment.
         let n = self.starts.len();
         let (mut k, mut i) = (seg.loop_count, seg.index);
@@ -352,28 +386,67 @@ impl LoopMap {
         (first + self.media_start, durations)
     }
 
-    /// The SegmentTimeline of the window as `<S>` runs, built in one pass.
+    /// The SegmentTimeline of the window as `<S>` runs. Whole loops are
+    /// added run by run (the media's own runs, then the loop's last segment),
+    /// so a 30-minute window costs a step per run, not per segment.
     pub fn timeline_runs(&self, timing: &LiveTiming) -> Vec<S> {
         let mut runs: Vec<S> = Vec::new();
-        self.walk_window(timing, |start, d| match runs.last_mut() {
-            Some(last) if last.d == d => last.r += 1,
-            Some(_) => runs.push(S { t: None, d, r: 0 }),
+        let push = |runs: &mut Vec<S>, start: u64, d: u64, count: u64| match runs.last_mut() {
+            Some(last) if last.d == d => last.r += count,
+            Some(_) => runs.push(S {
+                t: None,
+                d,
+                r: count - 1,
+            }),
             None => runs.push(S {
                 t: Some(start + self.media_start),
                 d,
-                r: 0,
+                r: count - 1,
             }),
-        });
+        };
+        let until = self.ticks(timing.elapsed_ms);
+        let seg = self.containing(self.window_start(timing));
+        let n = self.starts.len();
+        let (mut k, mut i) = (seg.loop_count, seg.index);
+        let mut origin = self.loop_start(k);
+        let mut next_origin = self.loop_start(k + 1);
+        loop {
+            if i == 0 && next_origin <= until {
+                // A whole loop inside the window.
+                for run in &self.inner_runs {
+                    push(&mut runs, origin, run.d, run.r + 1);
+                }
+                let last_start = origin + self.starts[n - 1];
+                push(
+                    &mut runs,
+                    origin,
+                    next_origin.saturating_sub(last_start).max(1),
+                    1,
+                );
+            } else {
+                let start = origin + self.starts[i];
+                let duration = if i + 1 == n {
+                    next_origin.saturating_sub(start).max(1)
+                } else {
+                    self.durations[i]
+                };
+                if start + duration > until {
+                    break;
+                }
+                push(&mut runs, start, duration, 1);
+                i += 1;
+                if i < n {
+                    continue;
+                }
+            }
+            i = 0;
+            k += 1;
+            origin = next_origin;
+            next_origin = self.loop_start(k + 1);
+        }
         runs
     }
 
-    fn next(&self, seg: &LiveSegment) -> LiveSegment {
-        if seg.index + 1 < self.starts.len() {
-            self.segment(seg.loop_count, seg.index + 1)
-        } else {
-            self.segment(seg.loop_count + 1, 0)
-        }
-    }
 }
 
 #[cfg(test)]
@@ -528,11 +601,10 @@ mod tests {
         assert!(!map.available(&timing, next.start, next.duration));
         let first = map.by_number(oldest).unwrap();
         assert!(map.available(&timing, first.start, first.duration));
-        // One that started before the window but ends inside it is still there;
-        // the one before that is gone.
-        let straddling = map.by_number(oldest - 1).unwrap();
-        assert!(map.available(&timing, straddling.start, straddling.duration));
-        let gone = map.by_number(oldest - 2).unwrap();
+        // The oldest holds the window's start (571 s: the one from 570 s);
+        // the one before ends at the window's start, and is gone.
+        assert_eq!(first.start, 570_000);
+        let gone = map.by_number(oldest - 1).unwrap();
         assert!(!map.available(&timing, gone.start, gone.duration));
         let (t, durations) = map.timeline(&timing);
         assert_eq!(t, first.start);
