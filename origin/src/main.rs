@@ -116,7 +116,18 @@ fn prepare(
     Ok(r.out)
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    // Errors name the file and the reason, without a backtrace (as the CLI does).
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dashlive-origin: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Some(Command::GenSettings { output, force }) = &cli.command {
         settings::generate_env_file(output, *force)?;

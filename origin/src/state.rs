@@ -15,12 +15,12 @@ use dashlive::mpd::time::ticks_to_ms;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{file}: {source}")]
+    #[error("{file}: cannot read the tree's index (has `dashlive build` run?)")]
     Read {
         file: PathBuf,
         source: std::io::Error,
     },
-    #[error("{file}: not a dashlive index: {source}")]
+    #[error("{file}: not a dashlive index")]
     Parse {
         file: PathBuf,
         source: serde_json::Error,
