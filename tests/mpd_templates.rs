@@ -56,6 +56,11 @@ enum Edit {
     AddRootAttr { attr: &'static str },
     /// Drop the first element at `path`.
     DropFirst { path: &'static str },
+    /// Give the elements at `path` an attribute the golden file lacks.
+    AddAttr {
+        path: &'static str,
+        attr: &'static str,
+    },
 }
 
 struct Case {
@@ -235,7 +240,18 @@ const LIVE_CASES: &[Case] = &[
         query: "start=2023-01-01T00:00:00Z",
         golden: "manifest_i_live.mpd",
         quirks: &[],
-        differences: &[UTC_AT_END],
+        differences: &[
+            UTC_AT_END,
+            Difference {
+                reason: "Period@start on a live manifest: without it the first Period of a \
+                         dynamic MPD is an early-available Period, which dash.js drops, \
+                         then fails with no Period to play (found by the player harness)",
+                edit: Edit::AddAttr {
+                    path: "MPD/Period",
+                    attr: "start",
+                },
+            },
+        ],
     },
 ];
 
@@ -509,6 +525,11 @@ impl Node {
                 parent
                     .children
                     .remove(i.unwrap_or_else(|| panic!("no {path} to drop")));
+            }),
+            Edit::AddAttr { path, attr } => self.at_parents(path, &mut |parent, name| {
+                for c in parent.children.iter_mut().filter(|c| c.name == name) {
+                    c.attrs.insert(attr.to_string());
+                }
             }),
             Edit::AddRootAttr { attr } => {
                 self.attrs.insert(attr.to_string());

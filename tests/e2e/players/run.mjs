@@ -1,0 +1,402 @@
+#!/usr/bin/env node
+// Real players against a running dashlive origin: dash.js and Shaka Player in headless
+// Chromium (playwright-core drives the system's Chromium): one browser, a fresh context per check.
+//
+//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode vod,live,negative,extra]
+//                [--only SUBSTRING] [--list] [--verbose] [--chromium /usr/bin/chromium]
+//   node run.mjs --origin http://127.0.0.1:5000 --url 'http://127.0.0.1:5000/dash/live/testcard/manifest_e.mpd?acodec=mp4a&start=epoch&time=xsd' \
+//                [--player shaka] [--seconds 20]
+//
+// Prints `PASS|FAIL <player> <mode> <url>: <evidence>` per check and `N passed, M failed`;
+// exits 1 on any failure, 2 on a usage or setup error. See README.md for what each check asserts.
+
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const FPS = 25;
+const MAX_STALL_S = 4;
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--autoplay-policy=no-user-gesture-required', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+  // Nothing but the loopback: any other host name fails to resolve (and shows as a failed request).
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+];
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+function usage(msg) {
+  if (msg) console.error(`run.mjs: ${msg}`);
+  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode vod,live,negative,extra] [--only SUBSTRING] [--list] [--verbose] [--url MPD_URL [--seconds N]] [--chromium PATH]');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  // The default modes; 'extra' runs only when asked for.
+  const opts = { players: ['dashjs', 'shaka'], modes: ['vod', 'live', 'negative'], only: [], verbose: false, list: false, url: null, seconds: null, chromium: process.env.CHROMIUM || '/usr/bin/chromium' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case '--origin': opts.origin = value().replace(/\/+$/, ''); break;
+      case '--player': opts.players = value().split(','); break;
+      case '--mode': opts.modes = value().split(','); break;
+      case '--only': opts.only.push(value()); break;
+      case '--url': opts.url = value(); break;
+      case '--seconds': opts.seconds = Number(value()); break;
+      case '--chromium': opts.chromium = value(); break;
+      case '--verbose': case '-v': opts.verbose = true; break;
+      case '--list': opts.list = true; break;
+      case '--help': case '-h': usage(); break;
+      default: usage(`unknown argument ${a}`);
+    }
+  }
+  if (!opts.origin) usage('--origin is required');
+  for (const p of opts.players) if (!['dashjs', 'shaka'].includes(p)) usage(`unknown player ${p}`);
+  for (const m of opts.modes) if (!['vod', 'live', 'negative', 'extra'].includes(m)) usage(`unknown mode ${m}`);
+  if (opts.seconds !== null && !(opts.seconds > 0)) usage('--seconds takes a positive number');
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks
+
+// static: the static server's base URL, known once it listens.
+function buildChecks(opts, staticBase) {
+  const o = opts.origin;
+  const checks = [];
+  for (const player of opts.players) {
+    if (opts.url) {
+      const live = /\/dash\/live\//.test(opts.url);
+      const seconds = opts.seconds || (live ? 20 : 8);
+      checks.push({ player, mode: live ? 'live' : 'vod', url: opts.url, seconds, minPlayed: seconds * 0.75, live, loopCheck: live && /[?&]start=epoch\b/.test(opts.url) });
+      continue;
+    }
+    for (const m of ['hand_made', 'manifest_a']) {
+      checks.push({ player, mode: 'vod', url: `${o}/dash/vod/testcard/${m}.mpd?acodec=mp4a`, seconds: 8, minPlayed: 6, noEnd: true });
+    }
+    for (const q of ['', '&timeline=1']) {
+      checks.push({ player, mode: 'live', url: `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a&start=epoch${q}`, seconds: 20, minPlayed: 15, live: true, loopCheck: true });
+    }
+    checks.push({ player, mode: 'live', url: `${o}/dash/live/testcard/manifest_a.mpd?acodec=mp4a&start=epoch`, seconds: 20, minPlayed: 15, live: true, loopCheck: true });
+    // Negative checks: the player run must be judged FAIL.
+    checks.push({ player, mode: 'negative', what: 'manifest 404', url: `${o}/dash/vod/no-such-stream/hand_made.mpd?acodec=mp4a`, seconds: 8, minPlayed: 6, negative: true, noEnd: true });
+    checks.push({ player, mode: 'negative', what: 'segments 404 (BaseURL to a missing folder)', url: `${staticBase}/neg/segments-404/hand_made.mpd`, seconds: 8, minPlayed: 6, negative: true, noEnd: true });
+    checks.push({ player, mode: 'negative', what: 'stale segments (every segment is segment 1, so the media ends at 3.84 s)', url: `${staticBase}/neg/stale/hand_made.mpd`, seconds: 8, minPlayed: 6, negative: true, noEnd: true });
+    // Opt-in (--mode extra): the other templates, same criteria as vod and live.
+    for (const m of ['manifest_b', 'manifest_e', 'manifest_ef', 'manifest_h', 'manifest_i', 'manifest_n']) {
+      checks.push({ player, mode: 'extra', url: `${o}/dash/vod/testcard/${m}.mpd?acodec=mp4a`, seconds: 8, minPlayed: 6, noEnd: true });
+    }
+    for (const m of ['hand_made', 'manifest_vod_aiv']) {
+      checks.push({ player, mode: 'extra', url: `${o}/dash/odvod/testcard/${m}.mpd?acodec=mp4a`, seconds: 8, minPlayed: 6, noEnd: true });
+    }
+    for (const m of ['manifest_e.mpd?acodec=mp4a&start=epoch&time=xsd', 'manifest_ef.mpd?acodec=mp4a&start=epoch', 'manifest_h.mpd?acodec=mp4a&start=epoch', 'manifest_i.mpd?acodec=mp4a&start=epoch', 'manifest_n.mpd?acodec=mp4a&start=epoch']) {
+      checks.push({ player, mode: 'extra', url: `${o}/dash/live/testcard/${m}`, seconds: 20, minPlayed: 15, live: true, loopCheck: true });
+    }
+    checks.push({ player, mode: 'negative', what: 'hung segments (no answer after segment 1: a stall, no error event)', url: `${staticBase}/neg/hang/hand_made.mpd`, seconds: 10, minPlayed: 6, negative: true, noEnd: true });
+  }
+  const order = ['vod', 'live', 'negative', 'extra'];
+  checks.sort((a, b) => opts.players.indexOf(a.player) - opts.players.indexOf(b.player) || order.indexOf(a.mode) - order.indexOf(b.mode));
+  return checks.filter((c) => (opts.url || opts.modes.includes(c.mode)) && opts.only.every((s) => `${c.player} ${c.mode} ${c.url}`.includes(s)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The static server: the page, the player libraries from node_modules, the negative manifests.
+
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.map': 'application/json', '.mpd': 'application/dash+xml', '.css': 'text/css' };
+const LIB_ROOTS = ['dashjs/dist/', 'shaka-player/dist/'];
+
+function sendFile(res, file) {
+  fs.readFile(file, (err, data) => {
+    if (err) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+    res.end(data);
+  });
+}
+
+async function startStaticServer(origin, negDir) {
+  const hung = new Set();
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const p = decodeURIComponent(url.pathname);
+    if (p.includes('..') || p.includes('\0')) {
+      res.writeHead(400);
+      res.end();
+      return;
+    }
+    if (p === '/' || p === '/page.html') return sendFile(res, path.join(HERE, 'page.html'));
+    if (p.startsWith('/node_modules/')) {
+      const rel = p.slice('/node_modules/'.length);
+      if (LIB_ROOTS.some((r) => rel.startsWith(r))) return sendFile(res, path.join(HERE, 'node_modules', rel));
+    }
+    if (p.startsWith('/neg/') && p.endsWith('.mpd')) return sendFile(res, path.join(negDir, p.slice('/neg/'.length)));
+    // /stale/<rep>/<n>.<ext>: the origin's VOD segment 1 whatever n is (init segments as they are).
+    // /hang/<rep>/<n>.<ext>: the init segment and segment 1 from the origin; no answer for n >= 2.
+    const m = /^\/(stale|hang)\/([A-Za-z0-9_]+)\/(init|\d+)\.(m4v|m4a|m4s)$/.exec(p);
+    if (m) {
+      if (m[1] === 'hang' && m[3] !== 'init' && m[3] !== '1') {
+        hung.add(res);
+        res.on('close', () => hung.delete(res));
+        return;
+      }
+      const name = m[1] === 'stale' && m[3] !== 'init' ? '1' : m[3];
+      try {
+        const r = await fetch(`${origin}/dash/vod/testcard/${m[2]}/${name}.${m[4]}`);
+        const body = Buffer.from(await r.arrayBuffer());
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') || 'video/mp4', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+        res.end(body);
+      } catch (e) {
+        res.writeHead(502);
+        res.end(String(e));
+      }
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
+    res.end('not found\n');
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  server.releaseHung = () => {
+    for (const res of hung) res.destroy();
+    hung.clear();
+  };
+  return server;
+}
+
+// The negative manifests: the origin's VOD hand_made.mpd with its BaseURL pointed elsewhere.
+async function writeNegativeManifests(origin, staticBase, negDir) {
+  const src = `${origin}/dash/vod/testcard/hand_made.mpd?acodec=mp4a`;
+  const r = await fetch(src);
+  if (r.status !== 200) throw new Error(`${src} answered ${r.status}`);
+  const mpd = await r.text();
+  const rebase = (base) => {
+    let out = mpd.replace(/\s*<BaseURL>[^<]*<\/BaseURL>/g, '').replace(/\s*<Location>[^<]*<\/Location>/g, '');
+    out = out.replace(/(<Period\b[^>]*>)/, `$1\n    <BaseURL>${base}</BaseURL>`);
+    if (!out.includes(base)) throw new Error('no <Period> in the VOD manifest');
+    return out;
+  };
+  for (const [dir, base] of [['segments-404', `${origin}/dash/vod/no-such-stream/`], ['stale', `${staticBase}/stale/`], ['hang', `${staticBase}/hang/`]]) {
+    fs.mkdirSync(path.join(negDir, dir), { recursive: true });
+    fs.writeFileSync(path.join(negDir, dir, 'hand_made.mpd'), rebase(base));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One check: a fresh browser context (no cache, no storage) in the shared Chromium, the page,
+// the statistics after `seconds` of playback.
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let browser = null;
+async function getBrowser(opts) {
+  if (browser && browser.isConnected()) return browser;
+  // playwright-core gives the browser a fresh temporary --user-data-dir and removes it on close.
+  browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_ARGS });
+  return browser;
+}
+
+// For a 404 on a live test-card segment, when the segment became available: testcard segments
+// are 3.84 s long, startNumber 1, and with start=epoch the availabilityStartTime is 0, so segment
+// n (or the segment at $Time$ t) is complete at n * 3840 ms (or t / timescale + 3.84 s).
+function availabilityNote(url, atMs) {
+  let m = /\/dash\/live\/testcard\/[A-Za-z0-9_]+\/(\d+)\.(m4v|m4a|m4s)\?(?:[^#]*&)?start=1970-01-01T00:00:00Z/.exec(url);
+  let end = null;
+  if (m) end = Number(m[1]) * 3840;
+  m = /\/dash\/live\/testcard\/[A-Za-z0-9_]+\/time\/(\d+)\.(m4v|m4a|m4s)\?(?:[^#]*&)?start=1970-01-01T00:00:00Z/.exec(url);
+  if (m) end = (Number(m[1]) / { m4v: 25000, m4a: 48000, m4s: 1000 }[m[2]]) * 1000 + 3840;
+  if (end === null) return '';
+  const d = Math.round(atMs - end);
+  return ` (asked at ${atMs.toFixed(0)} ms, segment complete at ${end.toFixed(0)} ms: ${Math.abs(d)} ms ${d < 0 ? 'early' : 'after'})`;
+}
+
+async function runCheck(check, opts, staticBase) {
+  const net = { bad: [], failed: [], aborted: 0, requests: 0 };
+  const consoleErrors = [];
+  let crashed = null;
+  let context;
+  try {
+    context = await (await getBrowser(opts)).newContext({ viewport: { width: 800, height: 450 } });
+    const page = await context.newPage();
+    const sentAt = new Map();
+    page.on('request', (req) => { net.requests++; sentAt.set(req, Date.now()); });
+    page.on('response', (resp) => {
+      if (resp.status() >= 400) {
+        const req = resp.request();
+        net.bad.push(`${resp.status()} ${req.method()} ${resp.url()}${availabilityNote(resp.url(), sentAt.get(req) || Date.now())}`);
+      }
+    });
+    page.on('requestfailed', (req) => {
+      const text = (req.failure() && req.failure().errorText) || 'failed';
+      if (text === 'net::ERR_ABORTED') net.aborted++;
+      else net.failed.push(`${text} ${req.method()} ${req.url()}`);
+    });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && consoleErrors.length < 20) consoleErrors.push(msg.text().slice(0, 300));
+    });
+    page.on('pageerror', (err) => { if (consoleErrors.length < 20) consoleErrors.push(`pageerror: ${err.message}`.slice(0, 300)); });
+    page.on('crash', () => { crashed = 'page crashed'; });
+
+    const pageUrl = `${staticBase}/page.html?player=${check.player}&mpd=${encodeURIComponent(check.url)}`;
+    await page.goto(pageUrl, { waitUntil: 'load', timeout: 20000 });
+    const readStats = () => page.evaluate(() => (window.__stats ? JSON.parse(JSON.stringify(window.__stats)) : null));
+    const t0 = Date.now();
+    let stats = null;
+    for (;;) {
+      await sleep(250);
+      if (crashed) break;
+      stats = await readStats();
+      if (!stats || !stats.ready) {
+        if (Date.now() - t0 > 15000) break; // the library did not load
+        if (stats && stats.errors.length) break;
+        continue;
+      }
+      if (stats.wallMs >= check.seconds * 1000) break;
+      // A run that has already failed stops early: an error event (after 1.5 s more, to gather
+      // the requests and errors that follow it), a stall past the limit, or the end of a VOD
+      // presentation that should still be playing.
+      if (stats.errors.length && stats.wallMs - stats.errors[0].at > 1500) break;
+      if (Math.max(stats.curStallMs, stats.frozenMs) > (MAX_STALL_S + 0.5) * 1000) break;
+      if (stats.ended) break;
+    }
+    return { stats, net, consoleErrors, crashed };
+  } catch (e) {
+    return { stats: null, net, consoleErrors, crashed, setupError: e.message.split('\n')[0] };
+  } finally {
+    if (context) await context.close().catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Judging
+
+const f1 = (x) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(1));
+
+function judge(check, result) {
+  const { stats: s, net } = result;
+  const reasons = [];
+  if (result.setupError) reasons.push(`harness: ${result.setupError}`);
+  if (result.crashed) reasons.push(result.crashed);
+  if (!s) {
+    reasons.push('no statistics from the page');
+    return { ok: false, reasons, evidence: '' };
+  }
+  if (!s.ready) reasons.push('the player never started (library not loaded)');
+  for (const e of s.errors.slice(0, 3)) reasons.push(`error event ${e.source} ${e.code}: ${e.message.length > 240 ? e.message.slice(0, 240) + '...' : e.message}`);
+  if (s.errors.length > 3) reasons.push(`${s.errors.length - 3} more error events`);
+  if (s.played < check.minPlayed) reasons.push(`currentTime advanced ${f1(s.played)} s < ${check.minPlayed} s`);
+  if (check.noEnd && s.ended) reasons.push(`playback ended at ${f1(s.currentTime)} s before the end of the ${check.seconds} s window`);
+  const stallS = s.maxStallMs / 1000;
+  const frozenS = s.maxFrozenMs / 1000;
+  if (stallS > MAX_STALL_S) reasons.push(`stalled ${f1(stallS)} s (no progress, buffer not growing) > ${MAX_STALL_S} s`);
+  if (frozenS > MAX_STALL_S) reasons.push(`currentTime frozen ${f1(frozenS)} s while playing > ${MAX_STALL_S} s`);
+  const expectFrames = 0.5 * FPS * s.played;
+  if (s.played > 0 && (!s.frames || s.frames.total < expectFrames)) reasons.push(`${s.frames ? s.frames.total : 0} video frames decoded < ${expectFrames.toFixed(0)} (half of ${FPS} fps)`);
+  if (check.live) {
+    if (s.isLive === false) reasons.push('the player took the stream as static');
+    if (s.latency === null || !(s.latency >= 0 && s.latency <= 60)) reasons.push(`live latency ${f1(s.latency)} s not within 0..60 s`);
+    if (check.loopCheck && !(s.latencyEpoch >= 0 && s.latencyEpoch <= 60)) reasons.push(`wall clock - currentTime ${f1(s.latencyEpoch)} s not within 0..60 s (availabilityStartTime is the epoch)`);
+    if (check.loopCheck && s.loopCrossings.length < 1) reasons.push(`no loop boundary crossed (media time ${f1(s.firstTime)} .. ${f1(s.currentTime)})`);
+  }
+  const rep = s.rep ? `${s.rep.height}p@${Math.round(s.rep.bandwidth / 1000)}kbps` : 'none';
+  const parts = [
+    `advanced ${f1(s.played)} s in ${f1(s.wallMs / 1000)} s (t ${f1(s.firstTime)}->${f1(s.currentTime)})`,
+    `startup ${s.startupMs === null ? 'n/a' : f1(s.startupMs / 1000) + ' s'}`,
+    `errors ${s.errors.length}`,
+    `stalls ${s.stallCount + (s.frozenMs >= 1000 ? 1 : 0)} (max no-progress ${f1(stallS)} s, max frozen ${f1(frozenS)} s)`,
+    `buffer ahead ${f1(s.bufferAhead)} s`,
+    `rep ${rep} (heights seen ${s.heightsSeen.join('/') || 'none'})`,
+    `frames ${s.frames ? `${s.frames.total} (${s.frames.dropped} dropped)` : 'n/a'}`,
+    ...(s.ended ? [`ended at ${f1(s.currentTime)} s`] : []),
+  ];
+  if (check.live) {
+    parts.push(`latency ${f1(s.latency)} s (min ${f1(s.latencyMin)}, max ${f1(s.latencyMax)}; wall-currentTime ${f1(s.latencyEpoch)} s)`);
+    parts.push(`loop boundaries crossed at ${s.loopCrossings.length ? s.loopCrossings.map((t) => t.toFixed(2)).join(', ') : 'none'}`);
+  }
+  if (s.seeks.length) parts.push(`seeks ${s.seeks.map((k) => `${f1(k.from)}->${f1(k.to)}`).join(', ')}`);
+  parts.push(`requests ${net.requests}, http>=400 ${net.bad.length}, failed ${net.failed.length}`);
+  parts.push(s.version || 'player not loaded');
+  return { ok: reasons.length === 0, reasons, evidence: parts.join('; ') };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!opts.list && !fs.existsSync(opts.chromium)) usage(`no Chromium at ${opts.chromium} (apt-get install chromium, or --chromium PATH)`);
+  const negDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashlive-e2e-neg-'));
+  const server = await startStaticServer(opts.origin, negDir);
+  const staticBase = `http://127.0.0.1:${server.address().port}`;
+  let failed = 0;
+  let passed = 0;
+  const started = Date.now();
+  try {
+    const checks = buildChecks(opts, staticBase);
+    if (opts.list) {
+      for (const c of checks) console.log(`${c.player} ${c.mode} ${c.url}${c.what ? ` (${c.what})` : ''}`);
+      return 0;
+    }
+    if (!checks.length) usage('no check matches the filters');
+    if (checks.some((c) => c.negative)) await writeNegativeManifests(opts.origin, staticBase, negDir);
+    for (const check of checks) {
+      const t = Date.now();
+      const result = await runCheck(check, opts, staticBase);
+      const verdict = judge(check, result);
+      const took = `${((Date.now() - t) / 1000).toFixed(1)} s`;
+      let ok;
+      let line;
+      if (check.negative) {
+        ok = !verdict.ok;
+        line = ok
+          ? `${check.what}: expected failure detected: ${verdict.reasons.join('; ')} | ${verdict.evidence}`
+          : `${check.what}: the harness judged this broken stream as playing: ${verdict.evidence}`;
+      } else {
+        line = verdict.ok ? verdict.evidence : `${verdict.reasons.join('; ')} | ${verdict.evidence}`;
+        ok = verdict.ok;
+      }
+      console.log(`${ok ? 'PASS' : 'FAIL'} ${check.player} ${check.mode} ${check.url}: ${line} [${took}]`);
+      const { net } = result;
+      const showNet = !ok || check.negative || opts.verbose || net.bad.length || net.failed.length;
+      if (showNet) {
+        for (const b of net.bad.slice(0, 5)) console.log(`    http ${b}`);
+        if (net.bad.length > 5) console.log(`    ... ${net.bad.length - 5} more responses >= 400`);
+        for (const b of net.failed.slice(0, 5)) console.log(`    request failed ${b}`);
+        if (net.failed.length > 5) console.log(`    ... ${net.failed.length - 5} more failed requests`);
+      }
+      if (!ok || opts.verbose) {
+        for (const c of result.consoleErrors.slice(0, 5)) console.log(`    console ${c}`);
+      }
+      if (opts.verbose && result.stats) console.log(`    stats ${JSON.stringify(result.stats)}`);
+      server.releaseHung();
+      if (ok) passed++;
+      else failed++;
+    }
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    server.closeAllConnections();
+    server.close();
+    fs.rmSync(negDir, { recursive: true, force: true });
+  }
+  console.log(`players: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (e) => {
+  console.error(`run.mjs: ${e.stack || e}`);
+  process.exit(2);
+});
