@@ -446,7 +446,6 @@ impl LoopMap {
         }
         runs
     }
-
 }
 
 #[cfg(test)]
