@@ -250,6 +250,19 @@ fn with_query(url: String, query: &str) -> String {
     }
 }
 
+/// `prefix` + `sfx` + `?query` in one allocation (a live manifest builds
+/// these on every request).
+fn template_url(prefix: &str, sfx: &str, query: &str) -> String {
+    let mut url = String::with_capacity(prefix.len() + sfx.len() + query.len() + 1);
+    url.push_str(prefix);
+    url.push_str(sfx);
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
 /// Whether a template lays out text AdaptationSets: dash-live's vendor
 /// templates list video and audio only, hand_made alone shows text
 /// (reference §12.23). Leaving text out here keeps the values computed over
@@ -307,9 +320,9 @@ fn segment_template(
 ) -> SegmentTemplateContext {
     let sfx = suffix(r.content_type);
     let media = if use_timeline {
-        format!("$RepresentationID$/time/$Time$.{sfx}")
+        "$RepresentationID$/time/$Time$."
     } else {
-        format!("$RepresentationID$/$Number$.{sfx}")
+        "$RepresentationID$/$Number$."
     };
     let timeline =
         use_timeline.then(
@@ -324,8 +337,8 @@ fn segment_template(
         duration: r.segment_duration,
         start_number: r.start_number,
         presentation_time_offset: r.start_time,
-        initialization: with_query(format!("$RepresentationID$/init.{sfx}"), query),
-        media: with_query(media, query),
+        initialization: template_url("$RepresentationID$/init.", sfx, query),
+        media: template_url(media, sfx, query),
         timeline,
     }
 }

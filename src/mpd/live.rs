@@ -390,7 +390,14 @@ impl LoopMap {
     /// added run by run (the media's own runs, then the loop's last segment),
     /// so a 30-minute window costs a step per run, not per segment.
     pub fn timeline_runs(&self, timing: &LiveTiming) -> Vec<S> {
-        let mut runs: Vec<S> = Vec::new();
+        // Room for every loop's runs, so the list is not copied as it grows.
+        let span = self.ticks(timing.elapsed_ms) - self.window_start(timing);
+        let loops = span / self.loop_start(1).max(1) + 2;
+        let mut runs: Vec<S> = Vec::with_capacity(
+            (loops as usize)
+                .saturating_mul(self.inner_runs.len() + 1)
+                .min(4096),
+        );
         let push = |runs: &mut Vec<S>, start: u64, d: u64, count: u64| match runs.last_mut() {
             Some(last) if last.d == d => last.r += count,
             Some(_) => runs.push(S {

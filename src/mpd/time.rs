@@ -29,21 +29,29 @@ pub fn ticks_to_ms(ticks: u64, timescale: u32) -> u64 {
 pub fn iso_datetime_ms(unix_ms: i64) -> String {
     use chrono::{Datelike, Timelike};
     let secs = unix_ms.div_euclid(1000);
-    let ms = unix_ms.rem_euclid(1000);
-    // Written field by field: chrono's format strings are parsed on every call.
+    let ms = unix_ms.rem_euclid(1000) as u32;
+    // Digit by digit: a live manifest writes several of these per request,
+    // and format strings cost more than the digits.
+    fn digits(out: &mut String, n: u32, width: u32) {
+        for p in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10u32.pow(p) % 10) as u8));
+        }
+    }
     match chrono::DateTime::from_timestamp(secs, 0) {
         Some(t) if (0..=9999).contains(&t.year()) => {
-            let mut out = format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            );
+            let mut out = String::with_capacity(24);
+            digits(&mut out, t.year() as u32, 4);
+            for (sep, n) in [('-', t.month()), ('-', t.day()), ('T', t.hour())] {
+                out.push(sep);
+                digits(&mut out, n, 2);
+            }
+            for n in [t.minute(), t.second()] {
+                out.push(':');
+                digits(&mut out, n, 2);
+            }
             if ms != 0 {
-                out.push_str(&format!(".{ms:03}"));
+                out.push('.');
+                digits(&mut out, ms, 3);
             }
             out.push('Z');
             out

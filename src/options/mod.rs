@@ -514,14 +514,27 @@ impl Options {
                 self.reset(full);
             }
         }
-        let selected: Vec<Drm> = self.drm_selection().iter().map(|c| c.drm).collect();
-        for (i, def) in OPTIONS.iter().enumerate() {
-            let group = def.full.split_once('.').map(|(g, _)| g);
-            if let Some(drm) = group.and_then(Drm::from_name) {
-                if !selected.contains(&drm) {
-                    self.values[i] = default_value(def);
-                }
-            }
+        // Which options belong to a DRM (`playready.licenseUrl` …), found once:
+        // every live request passes here.
+        static DRM_OPTIONS: std::sync::LazyLock<Vec<(usize, Drm)>> =
+            std::sync::LazyLock::new(|| {
+                OPTIONS
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, def)| {
+                        let group = def.full.split_once('.').map(|(g, _)| g)?;
+                        Some((i, Drm::from_name(group)?))
+                    })
+                    .collect()
+            });
+        let selected = self.drm_selection();
+        let unused: Vec<usize> = DRM_OPTIONS
+            .iter()
+            .filter(|(_, drm)| !selected.iter().any(|c| c.drm == *drm))
+            .map(|(i, _)| *i)
+            .collect();
+        for i in unused {
+            self.values[i] = default_value(&OPTIONS[i]);
         }
     }
 
