@@ -67,11 +67,11 @@ impl ManifestOptions {
 /// URLs built from them make every segment request resolve the same clock
 /// (dash-live §1.3 step 8).
 pub fn pin_live_clock(o: &mut Options, timing: &LiveTiming) -> Result<(), OptionError> {
-    o.set(
-        "availabilityStartTime",
-        &iso_datetime_ms(timing.availability_start_ms),
-    )?;
-    o.set("timeShiftBufferDepth", &timing.depth_s.to_string())
+    o.pin_clock(
+        iso_datetime_ms(timing.availability_start_ms),
+        timing.depth_s,
+    );
+    Ok(())
 }
 
 #[cfg(test)]

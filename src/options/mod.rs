@@ -439,6 +439,18 @@ impl Options {
         Ok(())
     }
 
+    /// Sets the live clock the timing model resolved: an absolute start
+    /// (already an xs:dateTime) and a depth in seconds. Values this code
+    /// made, so they skip the parser a query's values go through.
+    pub fn pin_clock(&mut self, start: String, depth_s: i64) {
+        if let Some(i) = index_of_full("availabilityStartTime") {
+            self.values[i] = Value::Str(Some(start));
+        }
+        if let Some(i) = index_of_full("timeShiftBufferDepth") {
+            self.values[i] = Value::Int(Some(depth_s));
+        }
+    }
+
     /// Puts the option with this full name back to its table default.
     pub fn reset(&mut self, full: &str) {
         if let Some(i) = index_of_full(full) {
