@@ -37,19 +37,6 @@ const NOW_MS: i64 = 1_662_477_000_000;
 const SITE: &str = "http://unit.test/";
 const TIMING_REF: &str = "bbb_v6";
 
-/// The BBB files, as tests/common/mod.rs lists them.
-const BBB_FILES: &[&str] = &[
-    "bbb_a1",
-    "bbb_a1_enc",
-    "bbb_a2",
-    "bbb_a2_enc",
-    "bbb_t1",
-    "bbb_v6",
-    "bbb_v6_enc",
-    "bbb_v7",
-    "bbb_v7_enc",
-];
-
 fn media_dir() -> PathBuf {
     std::env::var_os("DASHLIVE_TEST_MEDIA")
         .map(PathBuf::from)
@@ -60,16 +47,23 @@ fn media_dir() -> PathBuf {
 /// Every BBB representation, or `None` (with the reason on stderr).
 fn bbb_reps() -> Option<Vec<Representation>> {
     let dir = media_dir();
-    let mut reps = Vec::new();
-    for name in BBB_FILES {
-        let path = dir.join(format!("{name}.mp4"));
-        if !path.is_file() {
+    // Every fragmented MP4 of the folder: the clear and the encrypted copies.
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(|e| Some(e.ok()?.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "mp4"))
+            .collect(),
+        Err(e) => {
             eprintln!(
-                "live_manifest: skipped: no {} (set DASHLIVE_TEST_MEDIA)",
-                path.display()
+                "live_manifest: skipped: {}: {e} (set DASHLIVE_TEST_MEDIA)",
+                dir.display()
             );
             return None;
         }
+    };
+    files.sort();
+    let mut reps = Vec::new();
+    for path in files {
         match index_file(&path) {
             Ok(r) => reps.push(r),
             Err(e) => {

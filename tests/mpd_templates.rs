@@ -322,28 +322,6 @@ fn render_at(
     m.xml
 }
 
-fn schema_path() -> Option<PathBuf> {
-    let schema =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/schema/DASH-MPD.xsd");
-    let have = Command::new("xmllint")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if schema.is_file() && have {
-        return Some(schema);
-    }
-    let required = std::env::var("DASHLIVE_REQUIRE_XMLLINT").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "DASHLIVE_REQUIRE_XMLLINT=1 but xmllint or the schema is missing"
-    );
-    eprintln!(
-        "schema checks skipped: xmllint or {} missing",
-        schema.display()
-    );
-    None
-}
-
 /// xmllint's error lines for `xml` (empty when it validates).
 fn schema_errors(schema: &Path, xml: &str, name: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
@@ -673,7 +651,7 @@ fn vendor_templates_are_schema_valid_but_for_their_quirks() {
     else {
         return;
     };
-    let Some(schema) = schema_path() else {
+    let Some(schema) = common::schema_path() else {
         return;
     };
     let reps = common::bbb_reps(&dir);
@@ -695,7 +673,7 @@ fn live_manifests_are_schema_valid_at_any_time() {
     let Some(dir) = common::bbb_dir("live_manifests_are_schema_valid_at_any_time") else {
         return;
     };
-    let Some(schema) = schema_path() else {
+    let Some(schema) = common::schema_path() else {
         return;
     };
     let reps = common::bbb_reps(&dir);

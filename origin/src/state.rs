@@ -87,22 +87,16 @@ pub enum SegmentError {
     },
 }
 
-/// Maps a file of the tree. Files are replaced by rename, never rewritten in
-/// place, so a mapping stays valid for as long as it is held.
+/// Maps a file of the tree, as the static file server does.
 fn map_file(root: &Path, rel: &str) -> Result<Bytes, SegmentError> {
     let io = |source| SegmentError::Io {
         path: rel.to_string(),
         source,
     };
-    let file = std::fs::File::open(root.join(rel)).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    if len == 0 {
-        return Ok(Bytes::new());
-    }
-    // SAFETY: the build never truncates or rewrites a published file (it
-    // writes a new one and renames it), so the mapped bytes cannot change.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-    Ok(Bytes::from_owner(map))
+    crate::static_files::map_file(&root.join(rel))
+        .map_err(io)?
+        .map(|(bytes, _)| bytes)
+        .ok_or_else(|| io(std::io::ErrorKind::InvalidInput.into()))
 }
 
 impl LiveRep {

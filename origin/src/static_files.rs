@@ -311,7 +311,7 @@ impl StaticFiles {
 
 /// The file's bytes (memory-mapped) and modification time, or `None` if it
 /// is not a regular file.
-fn map_file(path: &Path) -> io::Result<Option<(Bytes, SystemTime)>> {
+pub fn map_file(path: &Path) -> io::Result<Option<(Bytes, SystemTime)>> {
     let file = File::open(path)?;
     // Size and time from the open file, so they describe exactly what is mapped.
     let meta = file.metadata()?;

@@ -112,3 +112,27 @@ pub fn render_bbb(
         .render(def, &ctx)
         .unwrap()
 }
+
+/// The DASH MPD schema in ../shared/reference/schema, when it and xmllint are
+/// there; `None` (saying why) otherwise, unless `DASHLIVE_REQUIRE_XMLLINT=1`.
+pub fn schema_path() -> Option<PathBuf> {
+    let schema =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/schema/DASH-MPD.xsd");
+    let have = std::process::Command::new("xmllint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if schema.is_file() && have {
+        return Some(schema);
+    }
+    let required = std::env::var("DASHLIVE_REQUIRE_XMLLINT").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "DASHLIVE_REQUIRE_XMLLINT=1 but xmllint or the schema is missing"
+    );
+    eprintln!(
+        "schema checks skipped: xmllint or {} missing",
+        schema.display()
+    );
+    None
+}
