@@ -8,3 +8,4 @@ pub mod media;
 pub mod mp4;
 pub mod mpd;
 pub mod options;
+pub mod pages;

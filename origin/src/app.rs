@@ -14,6 +14,7 @@ use crate::body::Body;
 use crate::cors::{self, AllowedDomains};
 use crate::live;
 use crate::metrics::Metrics;
+use crate::play;
 use crate::respond::{bad_request, not_found, ok, text};
 use crate::routes::{Route, Routes};
 use crate::state::Tree;
@@ -27,6 +28,7 @@ pub struct App {
     pub routes: Routes,
     pub metrics: Metrics,
     pub cors: AllowedDomains,
+    pub players: crate::play::Players,
 }
 
 /// What every handler needs to know about the request.
@@ -45,6 +47,11 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The query as received, `now` included.
+    pub fn raw_query(&self) -> Option<&str> {
+        self.raw_query.as_deref()
+    }
+
     /// The request's own URL, absolute.
     pub fn url(&self) -> String {
         let path = self.path.trim_start_matches('/');
@@ -239,6 +246,16 @@ impl App {
                     _ => self.files.serve(method, &ctx.path, headers),
                 }
             }
+            Route::PlayPage => play::stream_page(
+                self,
+                ctx,
+                m.param("mode"),
+                m.param("stream"),
+                m.param("file"),
+            ),
+            Route::PlayUrl => play::url_page(self, ctx),
+            Route::PlayerScript => play::script(),
+            Route::PlayerLibrary => self.players.serve(method, m.param("path"), headers),
             Route::Static => self.files.serve(method, &ctx.path, headers),
         }
     }

@@ -53,6 +53,7 @@ fn fixture() -> &'static Fixture {
             routes: crate::routes::Routes::new(),
             metrics: crate::metrics::Metrics::new(),
             cors: AllowedDomains::default_domains(),
+            players: crate::play::Players::none(),
         };
         Fixture { _dir: dir, app }
     })
@@ -371,4 +372,120 @@ async fn health_metrics_and_cors() {
         "{}",
         m.text()
     );
+}
+
+/// The JSON settings a player page hands its script.
+fn page_config(html: &str) -> serde_json::Value {
+    let start = html.find("application/json\">").unwrap() + "application/json\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+#[tokio::test]
+async fn a_player_page_plays_the_stream_with_the_options_of_its_query() {
+    let a = get("/play/live/card/hand_made.mpd?player=shaka&abr=0&timeline=1&shaka=4.11.2").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert_eq!(a.header(CONTENT_TYPE), "text/html; charset=utf-8");
+    let html = a.text();
+    let c = page_config(&html);
+    assert_eq!(c["player"], "shaka");
+    // The page's own options stay off the MPD URL; the manifest's are kept.
+    assert_eq!(
+        c["mpd"],
+        "http://origin.test/dash/live/card/hand_made.mpd?abr=0&timeline=1"
+    );
+    // Not installed here: the release URL of the version asked for.
+    assert_eq!(
+        c["lib"],
+        "https://ajax.googleapis.com/ajax/libs/shaka-player/4.11.2/shaka-player.compiled.js"
+    );
+    assert_eq!(c["timeUrl"], "http://origin.test/time/iso");
+    // The loop is the timing reference's length: two 0.96 s segments.
+    assert_eq!(c["loopSeconds"], 1.92);
+    assert!(html.contains("<script src=\"/play/player.js\"></script>"));
+    // Links that switch player keep the options.
+    assert!(
+        html.contains("href=\"/play/live/card/hand_made.mpd?player=native&#38;abr=0&#38;timeline=1&#38;shaka=4.11.2\""),
+        "{html}"
+    );
+    // The default player is dash.js.
+    let c = page_config(&get("/play/vod/card/manifest_a.mpd").await.text());
+    assert_eq!(c["player"], "dashjs");
+    assert_eq!(c["mpd"], "http://origin.test/dash/vod/card/manifest_a.mpd");
+    // Its script.
+    let js = get("/play/player.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.text().contains("window.__stats"));
+}
+
+#[tokio::test]
+async fn player_pages_name_what_is_wrong() {
+    let cases = [
+        ("/play/live/nope/hand_made.mpd", 404, "no stream nope"),
+        ("/play/later/card/hand_made.mpd", 404, "no mode later"),
+        ("/play/live/card/manifest_vod_aiv.mpd", 404, "no live mode"),
+        (
+            "/play/live/card/nothing.mpd",
+            404,
+            "no manifest template nothing",
+        ),
+        ("/play/vod/card/hand_made.mpd?player=vlc", 400, "player=vlc"),
+        (
+            "/play/vod/card/hand_made.mpd?dashjs=../../x",
+            400,
+            "dashjs=../../x",
+        ),
+        ("/play/vod/card/hand_made.mpd?abr=2", 400, "abr=2"),
+        (
+            "/play/live/card/hand_made.mpd?drm=all",
+            400,
+            "not supported yet",
+        ),
+        ("/play", 400, "mpd="),
+        ("/play?mpd=javascript%3Aalert(1)", 400, "not an http(s) URL"),
+        // Nothing installed in this fixture's players folder.
+        (
+            "/players/dashjs/dist/modern/umd/dash.all.min.js",
+            404,
+            "/players/",
+        ),
+    ];
+    for (url, status, says) in cases {
+        let a = get(url).await;
+        assert_eq!(a.status.as_u16(), status, "{url}: {}", a.text());
+        assert!(a.text().contains(says), "{url}: {}", a.text());
+    }
+}
+
+#[tokio::test]
+async fn a_player_page_plays_any_mpd() {
+    let a = get("/play?player=dashjs&mpd=http%3A%2F%2Fcdn.test%2Fx.mpd%3Fa%3D1").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let c = page_config(&a.text());
+    assert_eq!(c["mpd"], "http://cdn.test/x.mpd?a=1");
+    let c = page_config(&get("/play?mpd=/dash/vod/card/hand_made.mpd").await.text());
+    assert_eq!(c["mpd"], "http://origin.test/dash/vod/card/hand_made.mpd");
+}
+
+#[tokio::test]
+async fn the_home_page_links_every_stream_manifest_and_mode() {
+    let a = get("/").await;
+    assert_eq!(a.status, StatusCode::OK);
+    let html = a.text();
+    for link in [
+        "href=\"play/live/card/hand_made.mpd?player=dashjs\"",
+        "href=\"play/vod/card/manifest_n.mpd?player=shaka\"",
+        "href=\"play/odvod/card/manifest_vod_aiv.mpd?player=native\"",
+        "href=\"dash/live/card/manifest_e.mpd\"",
+    ] {
+        assert!(html.contains(link), "{link}");
+    }
+    // manifest_vod_aiv is on demand only.
+    assert!(!html.contains("play/live/card/manifest_vod_aiv.mpd"));
+    // The composer offers every option of the table with its help text.
+    for o in dashlive::options::describe() {
+        if o.cgi != "mode" {
+            assert!(html.contains(&format!("name=\"{}\"", o.cgi)), "{}", o.cgi);
+        }
+    }
 }

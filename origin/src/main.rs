@@ -10,6 +10,7 @@ mod body;
 mod cors;
 mod live;
 mod metrics;
+mod play;
 mod respond;
 mod routes;
 mod server;
@@ -44,6 +45,10 @@ struct Cli {
     /// The catalog to build and serve (settings: DASHLIVE_CONFIG; default config).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The node_modules folder with dash.js and Shaka Player for the player
+    /// pages (settings: DASHLIVE_PLAYERS; default origin/players/node_modules).
+    #[arg(long)]
+    players: Option<PathBuf>,
     /// The demo configuration; its test card is generated on first use.
     #[arg(long, default_value = "config/demo.yaml")]
     demo: PathBuf,
@@ -139,6 +144,7 @@ fn run() -> anyhow::Result<()> {
         bind: cli.bind,
         out: cli.out.clone(),
         config: cli.config.clone(),
+        players: cli.players.clone(),
         settings_file: cli.settings.clone(),
     };
     let settings = settings::Settings::from_process(&overrides)?;
@@ -168,6 +174,7 @@ fn run() -> anyhow::Result<()> {
         routes: routes::Routes::new(),
         metrics: metrics::Metrics::new(),
         cors: settings.allowed_domains.clone(),
+        players: play::Players::load(&settings.players),
     });
     let addr = SocketAddr::new(settings.bind, settings.port);
     let runtime = tokio::runtime::Builder::new_multi_thread()

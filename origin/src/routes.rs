@@ -18,6 +18,14 @@ pub enum Route {
     /// `/dash/{mode}/{stream}/{file}`: a vod or odvod manifest; rendered when
     /// the query asks for other options, else the pre-rendered file.
     StaticModeManifest,
+    /// `/play/{mode}/{stream}/{file}`: the player page of a stream.
+    PlayPage,
+    /// `/play?mpd=URL`: the player page of any MPD.
+    PlayUrl,
+    /// `/play/player.js`: the player page's script.
+    PlayerScript,
+    /// `/players/{*path}`: dash.js and Shaka Player from `node_modules`.
+    PlayerLibrary,
     /// Anything else: a file of `out/`.
     Static,
 }
@@ -33,6 +41,9 @@ impl Route {
             Route::LiveSegment => "live_segment",
             Route::LiveSegmentByTime => "live_segment_by_time",
             Route::StaticModeManifest => "manifest",
+            Route::PlayPage | Route::PlayUrl => "play",
+            Route::PlayerScript => "player_script",
+            Route::PlayerLibrary => "player_library",
             Route::Static => "static",
         }
     }
@@ -50,6 +61,10 @@ pub const TABLE: &[(&str, Route)] = &[
         Route::LiveSegmentByTime,
     ),
     ("/dash/{mode}/{stream}/{file}", Route::StaticModeManifest),
+    ("/play", Route::PlayUrl),
+    ("/play/player.js", Route::PlayerScript),
+    ("/play/{mode}/{stream}/{file}", Route::PlayPage),
+    ("/players/{*path}", Route::PlayerLibrary),
 ];
 
 /// A matched route and its parameters.
@@ -122,6 +137,13 @@ mod tests {
             ("/dash/odvod/bbb/bbb_v6.mp4", Route::StaticModeManifest),
             ("/dash/vod/bbb/bbb_v6/12.m4v", Route::Static),
             ("/dash/vod/bbb/bbb_v6/time/960.m4v", Route::Static),
+            ("/play", Route::PlayUrl),
+            ("/play/player.js", Route::PlayerScript),
+            ("/play/live/bbb/hand_made.mpd", Route::PlayPage),
+            (
+                "/players/dashjs/dist/modern/umd/dash.all.min.js",
+                Route::PlayerLibrary,
+            ),
             ("/", Route::Static),
             ("/index.html", Route::Static),
         ];

@@ -143,6 +143,7 @@ mod tests {
             routes: crate::routes::Routes::new(),
             metrics: crate::metrics::Metrics::new(),
             cors: crate::cors::AllowedDomains::Any,
+            players: crate::play::Players::none(),
         };
         (dir, Arc::new(app))
     }

@@ -30,6 +30,8 @@ pub const DEFAULT_BIND: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 pub const DEFAULT_PORT: u16 = 5000;
 pub const DEFAULT_OUT: &str = "out";
 pub const DEFAULT_CONFIG: &str = "config";
+/// Where `npm ci --prefix origin/players` puts the player libraries.
+pub const DEFAULT_PLAYERS: &str = "origin/players/node_modules";
 pub const DEFAULT_ADMIN_USERNAME: &str = "admin";
 /// Read when no file is named, from the current directory.
 pub const DEFAULT_SETTINGS_FILE: &str = ".env";
@@ -39,6 +41,7 @@ pub const KEY_PORT: &str = "DASHLIVE_PORT";
 pub const KEY_BIND: &str = "DASHLIVE_BIND";
 pub const KEY_OUT: &str = "DASHLIVE_OUT";
 pub const KEY_CONFIG: &str = "DASHLIVE_CONFIG";
+pub const KEY_PLAYERS: &str = "DASHLIVE_PLAYERS";
 pub const KEY_SECRET_KEY: &str = "FLASK_SECRET_KEY";
 pub const KEY_CSRF_SECRET: &str = "FLASK_DASH__CSRF_SECRET";
 pub const KEY_ADMIN_USERNAME: &str = "FLASK_DASH__DEFAULT_ADMIN_USERNAME";
@@ -52,6 +55,7 @@ pub struct Overrides {
     pub bind: Option<IpAddr>,
     pub out: Option<PathBuf>,
     pub config: Option<PathBuf>,
+    pub players: Option<PathBuf>,
     /// Read this settings file instead of `DASHLIVE_SETTINGS` or `.env`.
     pub settings_file: Option<PathBuf>,
 }
@@ -64,6 +68,9 @@ pub struct Settings {
     pub out: PathBuf,
     /// The catalog the static tree is built from.
     pub config: PathBuf,
+    /// The `node_modules` folder holding dash.js and Shaka Player for the
+    /// player pages.
+    pub players: PathBuf,
     pub secret_key: Option<String>,
     pub csrf_secret: Option<String>,
     pub admin_username: String,
@@ -236,6 +243,7 @@ impl Settings {
         };
         let out = path_setting(&o.out, KEY_OUT, DEFAULT_OUT);
         let config = path_setting(&o.config, KEY_CONFIG, DEFAULT_CONFIG);
+        let players = path_setting(&o.players, KEY_PLAYERS, DEFAULT_PLAYERS);
         let allowed_domains = match lookup.get(KEY_ALLOWED_DOMAINS) {
             Some((value, place)) => {
                 AllowedDomains::parse(&value).map_err(|error| SettingsError::BadAllowedDomains {
@@ -251,6 +259,7 @@ impl Settings {
             port,
             out,
             config,
+            players,
             secret_key: lookup.get(KEY_SECRET_KEY).map(|(v, _)| v),
             csrf_secret: lookup.get(KEY_CSRF_SECRET).map(|(v, _)| v),
             admin_username: lookup
@@ -273,6 +282,7 @@ impl fmt::Debug for Settings {
             .field("port", &self.port)
             .field("out", &self.out)
             .field("config", &self.config)
+            .field("players", &self.players)
             .field("secret_key", &hidden(&self.secret_key))
             .field("csrf_secret", &hidden(&self.csrf_secret))
             .field("admin_username", &self.admin_username)
@@ -317,11 +327,12 @@ fn parse_ip(value: &str) -> Option<IpAddr> {
 }
 
 /// The keys this server reads from a settings file.
-const OUR_KEYS: [&str; 9] = [
+const OUR_KEYS: [&str; 10] = [
     KEY_PORT,
     KEY_BIND,
     KEY_OUT,
     KEY_CONFIG,
+    KEY_PLAYERS,
     KEY_SECRET_KEY,
     KEY_CSRF_SECRET,
     KEY_ADMIN_USERNAME,
@@ -558,6 +569,10 @@ fn env_file_text(secret_key: &str, csrf_secret: &str, password: &str) -> String 
 #{KEY_OUT}={DEFAULT_OUT}
 #{KEY_CONFIG}={DEFAULT_CONFIG}
 
+# dash.js and Shaka Player for the player pages (`npm ci --prefix
+# origin/players`); without them the pages load the players' releases.
+#{KEY_PLAYERS}={DEFAULT_PLAYERS}
+
 # {KEY_SETTINGS}, set in the environment, names a settings file to read
 # instead of .env in the current directory.
 "
@@ -711,6 +726,7 @@ DB_SSL={"sslmode": "require"}
             bind: Some("10.0.0.3".parse().unwrap()),
             out: Some(PathBuf::from("flag-out")),
             config: Some(PathBuf::from("flag-config")),
+            players: None,
             settings_file: None,
         };
 
@@ -1134,6 +1150,7 @@ DB_SSL={"sslmode": "require"}
                 "#DASHLIVE_PORT=5000",
                 "#DASHLIVE_OUT=out",
                 "#DASHLIVE_CONFIG=config",
+                "#DASHLIVE_PLAYERS=origin/players/node_modules",
             ]
         );
     }

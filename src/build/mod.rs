@@ -44,6 +44,8 @@ pub enum BuildError {
         manifest: String,
         message: String,
     },
+    #[error("{0}")]
+    Page(#[from] crate::pages::PageError),
     #[cfg(feature = "synth")]
     #[error("demo content: {0}")]
     Demo(#[from] crate::media::synth::SynthError),
@@ -529,7 +531,7 @@ pub fn build_with(
     )?;
     tally.write(
         &staging.join("index.html"),
-        site_files::index_html(&index).as_bytes(),
+        crate::pages::home::home_page(&index)?.as_bytes(),
     )?;
     let json = serde_json::to_vec(&index).map_err(|e| BuildError::Io {
         path: staging.join(".dashlive/index.json"),

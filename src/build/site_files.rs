@@ -1,7 +1,6 @@
 //! The files that make the tree servable as is: `_headers` (Netlify /
-//! Cloudflare Pages), `nginx.conf` (an include file) and `index.html`.
-
-use crate::build::index::TreeIndex;
+//! Cloudflare Pages) and `nginx.conf` (an include file); `index.html` is
+//! [`crate::pages::home`].
 
 /// Cache-Control of the static tree, as DESIGN.md sets it: everything the
 /// build writes is immutable for its URL until the next build.
@@ -33,32 +32,5 @@ pub fn nginx_conf() -> String {
          location ~ \\.m4a$ {{\n    types {{ }} default_type audio/mp4;\n    add_header Cache-Control \"{IMMUTABLE}\";\n    add_header Access-Control-Allow-Origin *;\n}}\n\
          location ~ \\.m4s$ {{\n    types {{ }} default_type application/mp4;\n    add_header Cache-Control \"{IMMUTABLE}\";\n    add_header Access-Control-Allow-Origin *;\n}}\n\
          location ~ ^/dash/odvod/.*\\.mp4$ {{\n    types {{ }} default_type video/mp4;\n    add_header Cache-Control \"{IMMUTABLE}\";\n    add_header Access-Control-Allow-Origin *;\n}}\n"
-    )
-}
-
-fn escape(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
-}
-
-/// A page listing every stream and its manifests.
-pub fn index_html(index: &TreeIndex) -> String {
-    let mut body = String::new();
-    for s in &index.streams {
-        body.push_str(&format!(
-            "<h2>{} <small>({})</small></h2>\n<ul>\n",
-            escape(&s.title),
-            escape(&s.directory)
-        ));
-        for m in &s.manifests {
-            body.push_str(&format!(
-                "  <li><a href=\"{}\">{}</a></li>\n",
-                escape(m),
-                escape(m)
-            ));
-        }
-        body.push_str("</ul>\n");
-    }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>dashlive streams</title></head>\n<body>\n<h1>dashlive streams</h1>\n{body}</body>\n</html>\n"
     )
 }

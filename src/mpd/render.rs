@@ -177,10 +177,10 @@ impl Renderer {
 
 /// Bumped whenever the code that renders (not the templates' text) changes
 /// the bytes of a manifest, so that trees built before are rendered again.
-const RENDERER_REVISION: u32 = 2;
+const RENDERER_REVISION: u32 = 3;
 
 /// A hash of every template's text: a build whose templates changed must
-/// render its manifests again.
+/// render its manifests (and its home page) again.
 pub fn templates_fingerprint() -> String {
     let mut h = blake3::Hasher::new();
     h.update(&RENDERER_REVISION.to_le_bytes());
@@ -188,5 +188,7 @@ pub fn templates_fingerprint() -> String {
         h.update(name.as_bytes());
         h.update(text.as_bytes());
     }
+    h.update(include_str!("../../templates/pages/base.html").as_bytes());
+    h.update(include_str!("../../templates/pages/index.html").as_bytes());
     h.finalize().to_hex().to_string()
 }

@@ -479,19 +479,20 @@ pub static OPTIONS: &[OptionDef] = &[
     // Player page.
     OptionDef::new(
         "dashjs", "djVer", "dashjsVersion", K::StrOrNone, D::Str(None), H,
-        "dash.js version the player page loads.",
+        "dash.js version the player page loads (default: the one installed for the origin, else its pinned release).",
     )
-    .choices(&["4.7.4", "4.7.1"]),
+    // Any release: the pinned one comes from node_modules, others from dash.js's CDN.
+    .examples(&["5.2.1", "4.7.4", "4.7.1"]),
     OptionDef::new(
-        "player", "vp", "videoPlayer", K::Str, D::Str(Some("native")), H,
-        "Player used by the player page.",
+        "player", "vp", "videoPlayer", K::Str, D::Str(Some("dashjs")), H,
+        "Player used by the player page: dash.js, Shaka Player or the browser's own video element.",
     )
-    .choices(&["native", "dashjs", "shaka"]),
+    .choices(&["dashjs", "shaka", "native"]),
     OptionDef::new(
         "shaka", "skVer", "shakaVersion", K::StrOrNone, D::Str(None), H,
-        "Shaka Player version the player page loads.",
+        "Shaka Player version the player page loads (default: the one installed for the origin, else its pinned release).",
     )
-    .choices(&["4.11.2", "4.3.8", "2.5.4"]),
+    .examples(&["5.2.12", "4.11.2", "4.3.8"]),
     OptionDef::new(
         "text_pref", "ptxLang", "textPreference", K::StrOrNone, D::Str(None), H,
         "Text language the player page asks the player to prefer.",

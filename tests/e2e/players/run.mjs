@@ -2,7 +2,7 @@
 // Real players against a running dashlive origin: dash.js and Shaka Player in headless
 // Chromium (playwright-core drives the system's Chromium): one browser, a fresh context per check.
 //
-//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode vod,live,negative,extra]
+//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,negative,extra]
 //                [--only SUBSTRING] [--list] [--verbose] [--chromium /usr/bin/chromium]
 //   node run.mjs --origin http://127.0.0.1:5000 --url 'http://127.0.0.1:5000/dash/live/testcard/manifest_e.mpd?acodec=mp4a&start=epoch&time=xsd' \
 //                [--player shaka] [--seconds 20]
@@ -14,10 +14,8 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FPS = 25;
 const MAX_STALL_S = 4;
 const CHROMIUM_ARGS = [
@@ -33,13 +31,13 @@ const CHROMIUM_ARGS = [
 
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
-  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode vod,live,negative,extra] [--only SUBSTRING] [--list] [--verbose] [--url MPD_URL [--seconds N]] [--chromium PATH]');
+  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,negative,extra] [--only SUBSTRING] [--list] [--verbose] [--url MPD_URL [--seconds N]] [--chromium PATH]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
   // The default modes; 'extra' runs only when asked for.
-  const opts = { players: ['dashjs', 'shaka'], modes: ['vod', 'live', 'negative'], only: [], verbose: false, list: false, url: null, seconds: null, chromium: process.env.CHROMIUM || '/usr/bin/chromium' };
+  const opts = { players: ['dashjs', 'shaka'], modes: ['pages', 'vod', 'live', 'negative'], only: [], verbose: false, list: false, url: null, seconds: null, chromium: process.env.CHROMIUM || '/usr/bin/chromium' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -62,7 +60,7 @@ function parseArgs(argv) {
   }
   if (!opts.origin) usage('--origin is required');
   for (const p of opts.players) if (!['dashjs', 'shaka'].includes(p)) usage(`unknown player ${p}`);
-  for (const m of opts.modes) if (!['vod', 'live', 'negative', 'extra'].includes(m)) usage(`unknown mode ${m}`);
+  for (const m of opts.modes) if (!['pages', 'vod', 'live', 'negative', 'extra'].includes(m)) usage(`unknown mode ${m}`);
   if (opts.seconds !== null && !(opts.seconds > 0)) usage('--seconds takes a positive number');
   return opts;
 }
@@ -88,8 +86,12 @@ function buildChecks(opts, staticBase) {
       checks.push({ player, mode: 'live', url: `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a&start=epoch${q}`, seconds: 20, minPlayed: 15, live: true, loopCheck: true });
     }
     checks.push({ player, mode: 'live', url: `${o}/dash/live/testcard/manifest_a.mpd?acodec=mp4a&start=epoch`, seconds: 20, minPlayed: 15, live: true, loopCheck: true });
+    // The pages: the home page's link and its URL composer lead to a player page that plays and
+    // shows its statistics.
+    if (player === 'dashjs') checks.push({ player, mode: 'pages', url: `${o}/dash/vod/testcard/hand_made.mpd`, fromHome: 'link', seconds: 8, minPlayed: 6, noEnd: true });
+    if (player === 'shaka') checks.push({ player, mode: 'pages', url: `${o}/dash/live/testcard/hand_made.mpd?timeline=1&depth=60`, fromHome: 'form', seconds: 12, minPlayed: 9, live: true });
     // Negative checks: the player run must be judged FAIL.
-    checks.push({ player, mode: 'negative', what: 'manifest 404', url: `${o}/dash/vod/no-such-stream/hand_made.mpd?acodec=mp4a`, seconds: 8, minPlayed: 6, negative: true, noEnd: true });
+    checks.push({ player, mode: 'negative', what: 'manifest 404', url: `${o}/dash/vod/no-such-stream/hand_made.mpd?acodec=mp4a`, anyMpd: true, seconds: 8, minPlayed: 6, negative: true, noEnd: true });
     checks.push({ player, mode: 'negative', what: 'segments 404 (BaseURL to a missing folder)', url: `${staticBase}/neg/segments-404/hand_made.mpd`, seconds: 8, minPlayed: 6, negative: true, noEnd: true });
     checks.push({ player, mode: 'negative', what: 'stale segments (every segment is segment 1, so the media ends at 3.84 s)', url: `${staticBase}/neg/stale/hand_made.mpd`, seconds: 8, minPlayed: 6, negative: true, noEnd: true });
     // Opt-in (--mode extra): the other templates, same criteria as vod and live.
@@ -104,25 +106,24 @@ function buildChecks(opts, staticBase) {
     }
     checks.push({ player, mode: 'negative', what: 'hung segments (no answer after segment 1: a stall, no error event)', url: `${staticBase}/neg/hang/hand_made.mpd`, seconds: 10, minPlayed: 6, negative: true, noEnd: true });
   }
-  const order = ['vod', 'live', 'negative', 'extra'];
+  const order = ['pages', 'vod', 'live', 'negative', 'extra'];
   checks.sort((a, b) => opts.players.indexOf(a.player) - opts.players.indexOf(b.player) || order.indexOf(a.mode) - order.indexOf(b.mode));
   return checks.filter((c) => (opts.url || opts.modes.includes(c.mode)) && opts.only.every((s) => `${c.player} ${c.mode} ${c.url}`.includes(s)));
 }
 
 // ---------------------------------------------------------------------------------------------
-// The static server: the page, the player libraries from node_modules, the negative manifests.
-
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.map': 'application/json', '.mpd': 'application/dash+xml', '.css': 'text/css' };
-const LIB_ROOTS = ['dashjs/dist/', 'shaka-player/dist/'];
+// The static server of the negative checks: broken copies of a manifest and broken segments.
+// Every page is the origin's own player page (/play/...), which loads the MPD from here
+// cross-origin, hence the CORS header.
 
 function sendFile(res, file) {
   fs.readFile(file, (err, data) => {
     if (err) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
       res.end('not found\n');
       return;
     }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+    res.writeHead(200, { 'content-type': 'application/dash+xml', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
     res.end(data);
   });
 }
@@ -136,11 +137,6 @@ async function startStaticServer(origin, negDir) {
       res.writeHead(400);
       res.end();
       return;
-    }
-    if (p === '/' || p === '/page.html') return sendFile(res, path.join(HERE, 'page.html'));
-    if (p.startsWith('/node_modules/')) {
-      const rel = p.slice('/node_modules/'.length);
-      if (LIB_ROOTS.some((r) => rel.startsWith(r))) return sendFile(res, path.join(HERE, 'node_modules', rel));
     }
     if (p.startsWith('/neg/') && p.endsWith('.mpd')) return sendFile(res, path.join(negDir, p.slice('/neg/'.length)));
     // /stale/<rep>/<n>.<ext>: the origin's VOD segment 1 whatever n is (init segments as they are).
@@ -224,7 +220,57 @@ function availabilityNote(url, atMs) {
   return ` (asked at ${atMs.toFixed(0)} ms, segment complete at ${end.toFixed(0)} ms: ${Math.abs(d)} ms ${d < 0 ? 'early' : 'after'})`;
 }
 
-async function runCheck(check, opts, staticBase) {
+// The home page as a tester uses it: its table links to the player pages, and its form composes
+// a player page URL from the options. Returns the URL to play; problems go to `problems`.
+async function composeOnHomePage(page, origin, check, problems) {
+  const home = await page.goto(`${origin}/`, { waitUntil: 'load', timeout: 20000 });
+  if (!home || home.status() !== 200) problems.push(`home page answered ${home && home.status()}`);
+  const links = await page.$$eval('a[href^="play/"]', (as) => as.map((a) => a.getAttribute('href')));
+  for (const want of ['play/live/testcard/hand_made.mpd?player=dashjs', 'play/vod/testcard/manifest_a.mpd?player=shaka', 'play/odvod/testcard/manifest_vod_aiv.mpd?player=native']) {
+    if (!links.includes(want)) problems.push(`the home page has no link ${want}`);
+  }
+  if (check.fromHome === 'link') {
+    const href = `play/${check.url.slice(`${origin}/dash/`.length)}?player=${check.player}`;
+    if (!links.includes(href)) problems.push(`the home page has no link ${href}`);
+    return new URL(href, `${origin}/`).href;
+  }
+  // The composer: what to play, then options from the option table's form.
+  await page.selectOption('#f-stream', 'testcard');
+  await page.selectOption('#f-manifest', 'hand_made');
+  await page.selectOption('#f-mode', 'live');
+  await page.selectOption('select[name=timeline]', '1');
+  await page.fill('input[name=depth]', '60');
+  await page.selectOption('select[name=player]', check.player);
+  const mpd = await page.getAttribute('#out-mpd', 'href');
+  const play = await page.getAttribute('#out-play', 'href');
+  const wantMpd = '/dash/live/testcard/hand_made.mpd?timeline=1&depth=60';
+  const wantPlay = `/play/live/testcard/hand_made.mpd?timeline=1&depth=60&player=${check.player}`;
+  if (mpd !== wantMpd) problems.push(`the form composed the MPD URL ${mpd}, not ${wantMpd}`);
+  if (play !== wantPlay) problems.push(`the form composed the player URL ${play}, not ${wantPlay}`);
+  return new URL(play || wantPlay, `${origin}/`).href;
+}
+
+// What the player page shows a tester (its statistics table).
+async function readPanel(page) {
+  return page.evaluate(() => {
+    const out = {};
+    for (const el of document.querySelectorAll('#stats td[id^="st-"]')) out[el.id.slice(3)] = el.textContent;
+    return out;
+  });
+}
+
+// The origin's player page for an MPD: /play/<mode>/<stream>/<manifest>?<options>&player=
+// for the origin's own streams, /play?mpd=<URL> for any other.
+function playPage(origin, player, mpd, anyMpd) {
+  const own = `${origin}/dash/`;
+  if (mpd.startsWith(own) && !anyMpd) {
+    const [pathPart, query] = mpd.slice(own.length).split(/\?(.*)/s);
+    return `${origin}/play/${pathPart}?${query ? query + '&' : ''}player=${player}`;
+  }
+  return `${origin}/play?player=${player}&mpd=${encodeURIComponent(mpd)}`;
+}
+
+async function runCheck(check, opts) {
   const net = { bad: [], failed: [], aborted: 0, requests: 0 };
   const consoleErrors = [];
   let crashed = null;
@@ -251,8 +297,11 @@ async function runCheck(check, opts, staticBase) {
     page.on('pageerror', (err) => { if (consoleErrors.length < 20) consoleErrors.push(`pageerror: ${err.message}`.slice(0, 300)); });
     page.on('crash', () => { crashed = 'page crashed'; });
 
-    const pageUrl = `${staticBase}/page.html?player=${check.player}&mpd=${encodeURIComponent(check.url)}`;
-    await page.goto(pageUrl, { waitUntil: 'load', timeout: 20000 });
+    let pageUrl = playPage(opts.origin, check.player, check.url, check.anyMpd);
+    const pageProblems = [];
+    if (check.fromHome) pageUrl = await composeOnHomePage(page, opts.origin, check, pageProblems);
+    const answer = await page.goto(pageUrl, { waitUntil: 'load', timeout: 20000 });
+    if (check.fromHome && (!answer || answer.status() !== 200)) pageProblems.push(`player page ${pageUrl} answered ${answer && answer.status()}`);
     const readStats = () => page.evaluate(() => (window.__stats ? JSON.parse(JSON.stringify(window.__stats)) : null));
     const t0 = Date.now();
     let stats = null;
@@ -273,7 +322,8 @@ async function runCheck(check, opts, staticBase) {
       if (Math.max(stats.curStallMs, stats.frozenMs) > (MAX_STALL_S + 0.5) * 1000) break;
       if (stats.ended) break;
     }
-    return { stats, net, consoleErrors, crashed };
+    const panel = check.fromHome ? await readPanel(page) : null;
+    return { stats, net, consoleErrors, crashed, pageProblems, panel };
   } catch (e) {
     return { stats: null, net, consoleErrors, crashed, setupError: e.message.split('\n')[0] };
   } finally {
@@ -296,6 +346,19 @@ function judge(check, result) {
     return { ok: false, reasons, evidence: '' };
   }
   if (!s.ready) reasons.push('the player never started (library not loaded)');
+  for (const p of result.pageProblems || []) reasons.push(p);
+  if (result.panel) {
+    const p = result.panel;
+    const num = (text) => parseFloat(String(text || '').replace(/[^0-9.-].*$/s, ''));
+    const shown = num(p.time);
+    if (!(Math.abs(shown - s.currentTime) <= 1)) reasons.push(`the page shows current time "${p.time}", the video is at ${f1(s.currentTime)} s`);
+    if (!String(p.player).includes(s.version || '?')) reasons.push(`the page shows player "${p.player}", not ${s.version}`);
+    if (!/\d+x\d+ @ \d+ kbit\/s/.test(p.rep || '')) reasons.push(`the page shows no playing representation ("${p.rep}")`);
+    if (!(num(p.buffer) >= 0)) reasons.push(`the page shows no buffer level ("${p.buffer}")`);
+    if (check.live && !(num(p.latency) >= 0 && num(p.latency) <= 60)) reasons.push(`the page shows live latency "${p.latency}", not within 0..60 s`);
+    if (check.live && p.live !== 'live') reasons.push(`the page shows the stream as "${p.live}"`);
+    if (p.errors !== 'none') reasons.push(`the page shows errors: ${p.errors}`);
+  }
   for (const e of s.errors.slice(0, 3)) reasons.push(`error event ${e.source} ${e.code}: ${e.message.length > 240 ? e.message.slice(0, 240) + '...' : e.message}`);
   if (s.errors.length > 3) reasons.push(`${s.errors.length - 3} more error events`);
   if (s.played < check.minPlayed) reasons.push(`currentTime advanced ${f1(s.played)} s < ${check.minPlayed} s`);
@@ -323,6 +386,7 @@ function judge(check, result) {
     `frames ${s.frames ? `${s.frames.total} (${s.frames.dropped} dropped)` : 'n/a'}`,
     ...(s.ended ? [`ended at ${f1(s.currentTime)} s`] : []),
   ];
+  if (result.panel) parts.push(`page shows: time ${result.panel.time}, latency ${result.panel.latency}, buffer ${result.panel.buffer}, video ${result.panel.rep}, stalls ${result.panel.stalls}`);
   if (check.live) {
     parts.push(`latency ${f1(s.latency)} s (min ${f1(s.latencyMin)}, max ${f1(s.latencyMax)}; wall-currentTime ${f1(s.latencyEpoch)} s)`);
     parts.push(`loop boundaries crossed at ${s.loopCrossings.length ? s.loopCrossings.map((t) => t.toFixed(2)).join(', ') : 'none'}`);
@@ -354,7 +418,7 @@ async function main() {
     if (checks.some((c) => c.negative)) await writeNegativeManifests(opts.origin, staticBase, negDir);
     for (const check of checks) {
       const t = Date.now();
-      const result = await runCheck(check, opts, staticBase);
+      const result = await runCheck(check, opts);
       const verdict = judge(check, result);
       const took = `${((Date.now() - t) / 1000).toFixed(1)} s`;
       let ok;

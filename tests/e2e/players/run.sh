@@ -44,20 +44,22 @@ if [ -z "$chromium_bin" ]; then
     chromium_bin="$(command -v chromium)"
 fi
 
-# --- npm packages: npm ci when node_modules is missing or was installed from another lock ---
-cd "$here"
-if [ -f package-lock.json ]; then
-    lock_sum="$(sha256sum package.json package-lock.json)"
-    stamp=node_modules/.dashlive-installed
+# --- npm packages: npm ci where node_modules is missing or was installed from another lock -----
+# Here: playwright-core. origin/players: dash.js and Shaka Player, which the origin's player
+# pages load from it (without them the pages would ask the players' CDNs, out of reach here).
+npm_ci() {
+    local dir="$1" lock_sum stamp
+    lock_sum="$(cd "$dir" && sha256sum package.json package-lock.json)"
+    stamp="$dir/node_modules/.dashlive-installed"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
-        step "npm ci"
-        npm ci --no-audit --no-fund --loglevel=error
+        step "npm ci in $dir"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
         printf '%s' "$lock_sum" > "$stamp"
     fi
-elif [ ! -d node_modules ]; then
-    step "npm install (no package-lock.json)"
-    npm install --no-audit --no-fund --loglevel=error
-fi
+}
+npm_ci "$here"
+npm_ci "$repo/origin/players"
+cd "$here"
 
 # --- the origin --------------------------------------------------------------------------------
 origin="${ORIGIN:-}"

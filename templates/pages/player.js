@@ -1,29 +1,17 @@
-<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
-<link rel="icon" href="data:,">
-<title>dashlive player check</title>
-<!--
-  Plays one MPD in dash.js or Shaka Player and keeps statistics on window.__stats.
-  Query: ?player=dashjs|shaka&mpd=<absolute MPD URL, URL-encoded>
-  Served by run.mjs's static server, which also serves the player libraries from
-  node_modules under /node_modules/.
--->
-<style>body { margin: 0; background: #000; } video { width: 640px; height: 360px; }</style>
-</head>
-<body>
-<video id="video" muted autoplay playsinline></video>
-<div id="ttml"></div>
-<script>
+// The player page of dashlive-origin (/play/...): plays one MPD in dash.js, Shaka Player or
+// the browser's own <video>, shows what a tester needs while it plays, and keeps the same
+// figures on window.__stats for automated checks (tests/e2e/players/run.mjs).
+//
+// The page's settings arrive as JSON in <script id="dashlive-play" type="application/json">:
+// { player, mpd, lib, libVersion, timeUrl, textLang, loopSeconds }.
 'use strict';
 (function () {
-  const params = new URLSearchParams(location.search);
-  const playerName = params.get('player') || 'dashjs';
-  const mpd = params.get('mpd');
-  const LOOP_S = 15.36;          // the test card's content loop
-  const SAMPLE_MS = 250;          // sampling period of the statistics
-  const STALL_EPISODE_MS = 1000;  // a frozen period at least this long counts as a stall
+  const config = JSON.parse(document.getElementById('dashlive-play').textContent);
+  const playerName = config.player;
+  const mpd = config.mpd;
+  const LOOP_S = config.loopSeconds || 0;  // the content's loop, when known: boundaries are counted
+  const SAMPLE_MS = 250;                    // sampling period of the statistics
+  const STALL_EPISODE_MS = 1000;            // a frozen period at least this long counts as a stall
   const video = document.getElementById('video');
   video.muted = true;
   video.autoplay = true;
@@ -32,7 +20,7 @@
     player: playerName,
     mpd,
     version: null,
-    ready: false,            // the player library loaded and load() was called
+    ready: false,            // the player library loaded and the MPD was given to it
     loadedAt: null,          // wall clock (ms) when the player was given the MPD
     wallMs: 0,               // ms since loadedAt
     now: Date.now(),
@@ -60,7 +48,9 @@
     latencyEpoch: null,      // Date.now()/1000 - currentTime: the latency when availabilityStartTime is the epoch
     latencyMin: null,
     latencyMax: null,
-    loopFirst: null,         // floor(currentTime / 15.36) at the first advance
+    clockOffsetMs: null,     // server clock - this browser's clock, from timeUrl
+    serverLatency: null,     // server clock - the wall-clock time of the playhead (s)
+    loopFirst: null,         // floor(currentTime / loop) at the first advance
     loopLast: null,
     loopCrossings: [],       // media times where continuous playback crossed a loop boundary
     frames: null,            // {total, dropped}
@@ -83,6 +73,8 @@
   let player = null;
   let repOf = () => null;
   let latencyOf = () => null;
+  let playheadDateOf = () => null;
+  let isLiveOf = () => null;
   let extraOf = () => ({});
 
   function loadScript(src) {
@@ -95,33 +87,60 @@
     });
   }
 
+  // The server's clock, from the middle of one round trip to its /time/iso.
+  async function measureClock() {
+    if (!config.timeUrl) return;
+    try {
+      const sent = Date.now();
+      const r = await fetch(config.timeUrl, { cache: 'no-store' });
+      const server = Date.parse((await r.text()).trim());
+      const back = Date.now();
+      if (Number.isFinite(server)) stats.clockOffsetMs = server - (sent + back) / 2;
+    } catch (e) { /* latency is then shown against this browser's clock */ }
+  }
+
   async function startDashjs() {
-    await loadScript('/node_modules/dashjs/dist/modern/umd/dash.all.min.js');
+    await loadScript(config.lib);
     player = dashjs.MediaPlayer().create();
     stats.version = 'dash.js ' + player.getVersion();
-    // Without a UTCTiming in the manifest dash.js asks time.akamai.com for the time; ask the
-    // origin's own clock instead (the mpd's origin, or &time=URL), so nothing leaves the machine.
-    const timeUrl = params.get('time') || new URL(mpd, location.href).origin + '/time/xsd';
-    player.updateSettings({
-      debug: { logLevel: dashjs.Debug.LOG_LEVEL_WARNING },
-      streaming: { utcSynchronization: { defaultTimingSource: { scheme: 'urn:mpeg:dash:utc:http-xsdate:2014', value: timeUrl } } },
-    });
+    // Without a UTCTiming in the manifest dash.js asks time.akamai.com for the time: ask this
+    // server's clock instead, so nothing leaves the tester's network.
+    const settings = { debug: { logLevel: dashjs.Debug.LOG_LEVEL_WARNING } };
+    if (config.xsdTimeUrl) {
+      settings.streaming = { utcSynchronization: { defaultTimingSource: { scheme: 'urn:mpeg:dash:utc:http-xsdate:2014', value: config.xsdTimeUrl } } };
+    }
+    player.updateSettings(settings);
     player.on(dashjs.MediaPlayer.events.ERROR, (e) => {
       const err = e.error || {};
       addError('dashjs', err.code !== undefined ? err.code : e.type, err.message || JSON.stringify(err).slice(0, 300));
     });
-    player.on(dashjs.MediaPlayer.events.PLAYBACK_ERROR, (e) => {
-      addError('dashjs-playback', e.error && e.error.code, e.error && e.error.message);
-    });
+    if (dashjs.MediaPlayer.events.PLAYBACK_ERROR) {
+      player.on(dashjs.MediaPlayer.events.PLAYBACK_ERROR, (e) => {
+        addError('dashjs-playback', e.error && e.error.code, e.error && e.error.message);
+      });
+    }
     repOf = () => {
-      const r = player.getCurrentRepresentationForType('video');
-      return r ? { id: r.id, bandwidth: r.bandwidth, width: r.width, height: r.height } : null;
+      if (player.getCurrentRepresentationForType) {  // dash.js 5
+        const r = player.getCurrentRepresentationForType('video');
+        return r ? { id: r.id, bandwidth: r.bandwidth, width: r.width, height: r.height } : null;
+      }
+      const list = player.getBitrateInfoListFor('video');  // dash.js 4
+      const r = list && list[player.getQualityFor('video')];
+      return r ? { id: String(r.qualityIndex), bandwidth: r.bitrate, width: r.width, height: r.height } : null;
     };
     latencyOf = () => {
       const l = player.getCurrentLiveLatency();
       return Number.isFinite(l) ? l : null;
     };
+    playheadDateOf = () => {
+      const t = player.timeAsUTC();
+      return Number.isFinite(t) ? t * 1000 : null;
+    };
+    isLiveOf = () => player.isDynamic();
     extraOf = () => ({ dashjsBufferLength: player.getBufferLength('video') });
+    if (config.textLang) {
+      player.setInitialMediaSettingsFor('text', { lang: config.textLang });
+    }
     stats.loadedAt = Date.now();
     stats.ready = true;
     player.initialize(video, null, true);
@@ -130,7 +149,7 @@
   }
 
   async function startShaka() {
-    await loadScript('/node_modules/shaka-player/dist/shaka-player.compiled.js');
+    await loadScript(config.lib);
     shaka.polyfill.installAll();
     if (!shaka.Player.isBrowserSupported()) {
       addError('shaka', 'unsupported', 'shaka.Player.isBrowserSupported() is false');
@@ -142,15 +161,21 @@
       const err = e.detail || {};
       addError('shaka', err.code, 'severity ' + err.severity + ' category ' + err.category + ' data ' + JSON.stringify(err.data || []).slice(0, 400));
     });
+    if (config.textLang) player.configure({ preferredTextLanguage: config.textLang });
     repOf = () => {
       const t = player.getVariantTracks().find((v) => v.active);
       return t ? { id: t.videoId, bandwidth: t.videoBandwidth || t.bandwidth, width: t.width, height: t.height } : null;
     };
+    playheadDateOf = () => {
+      const d = player.getPlayheadTimeAsDate();
+      return d ? d.getTime() : null;
+    };
     latencyOf = () => {
       if (!player.isLive()) return null;
-      const d = player.getPlayheadTimeAsDate();
-      return d ? (Date.now() - d.getTime()) / 1000 : null;
+      const d = playheadDateOf();
+      return d === null ? null : (Date.now() - d) / 1000;
     };
+    isLiveOf = () => player.isLive();
     extraOf = () => {
       const s = player.getStats();
       return { shakaStallsDetected: s.stallsDetected, shakaGapsJumped: s.gapsJumped, shakaLiveLatency: s.liveLatency, shakaState: player.isBuffering() ? 'buffering' : 'ok' };
@@ -166,6 +191,14 @@
         addError('shaka-load', err.code, 'severity ' + err.severity + ' category ' + err.category + ' data ' + JSON.stringify(err.data || []).slice(0, 400));
       }
     }
+  }
+
+  // The browser's own DASH support (some TVs and set-top boxes): no statistics beyond <video>.
+  async function startNative() {
+    stats.version = 'native <video> (' + (video.canPlayType('application/dash+xml') || 'no DASH support declared') + ')';
+    stats.loadedAt = Date.now();
+    stats.ready = true;
+    video.src = mpd;
   }
 
   // Statistics, sampled every SAMPLE_MS.
@@ -225,12 +258,14 @@
         if (stats.firstTime === null) {
           stats.firstTime = last.t;
           stats.startupMs = last.wall - stats.loadedAt;
-          stats.loopFirst = Math.floor(last.t / LOOP_S);
+          if (LOOP_S) stats.loopFirst = Math.floor(last.t / LOOP_S);
         }
-        const a = Math.floor(last.t / LOOP_S);
-        const b = Math.floor(t / LOOP_S);
-        if (b !== a && stats.loopCrossings.length < 20) stats.loopCrossings.push(+(b * LOOP_S).toFixed(3));
-        stats.loopLast = b;
+        if (LOOP_S) {
+          const a = Math.floor(last.t / LOOP_S);
+          const b = Math.floor(t / LOOP_S);
+          if (b !== a && stats.loopCrossings.length < 20) stats.loopCrossings.push(+(b * LOOP_S).toFixed(3));
+          stats.loopLast = b;
+        }
       } else if (dt !== 0) {
         if (stats.seeks.length < 20) stats.seeks.push({ from: +last.t.toFixed(3), to: +t.toFixed(3), at: wall - stats.loadedAt });
       }
@@ -253,7 +288,7 @@
     stats.frozenMs = frozenSince === null ? 0 : wall - frozenSince;
     stats.maxFrozenMs = Math.max(stats.maxFrozenMs, stats.frozenMs);
 
-    try { stats.isLive = playerName === 'shaka' ? player.isLive() : player.isDynamic(); } catch (e) { /* not loaded yet */ }
+    try { stats.isLive = isLiveOf(); } catch (e) { /* not loaded yet */ }
     if (stats.isLive && started) {
       try { stats.latency = latencyOf(); } catch (e) { stats.latency = null; }
       stats.latencyEpoch = wall / 1000 - t;
@@ -261,17 +296,39 @@
         stats.latencyMin = stats.latencyMin === null ? stats.latency : Math.min(stats.latencyMin, stats.latency);
         stats.latencyMax = stats.latencyMax === null ? stats.latency : Math.max(stats.latencyMax, stats.latency);
       }
+      try {
+        const d = playheadDateOf();
+        stats.serverLatency = d === null ? null : (wall + (stats.clockOffsetMs || 0) - d) / 1000;
+      } catch (e) { stats.serverLatency = null; }
     }
     last = { t, wall, bufEnd: buf.end };
+    show();
   }
-  setInterval(sample, SAMPLE_MS);
 
-  if (!mpd) {
-    addError('page', 'no-mpd', 'no mpd= in the query');
-  } else {
-    (playerName === 'shaka' ? startShaka() : startDashjs()).catch((e) => addError('page', 'start', e && (e.stack || e.message || e)));
+  // What the tester sees, refreshed with every sample.
+  const fmt = (x, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : Number(x).toFixed(digits));
+  function set(id, text) {
+    const el = document.getElementById(id);
+    if (el && el.textContent !== text) el.textContent = text;
   }
+  function show() {
+    const s = stats;
+    set('st-player', s.version || playerName);
+    set('st-state', s.ended ? 'ended' : s.paused ? 'paused' : s.curStallMs > 1000 ? 'stalled' : s.firstTime === null ? 'starting' : 'playing');
+    set('st-time', fmt(s.currentTime, 3) + ' s');
+    set('st-live', s.isLive === null ? '–' : s.isLive ? 'live' : 'on demand');
+    set('st-latency', s.isLive ? fmt(s.serverLatency) + ' s (player: ' + fmt(s.latency) + ' s)' : '–');
+    set('st-clock', s.clockOffsetMs === null ? '–' : fmt(s.clockOffsetMs / 1000, 3) + ' s');
+    set('st-buffer', fmt(s.bufferAhead) + ' s');
+    set('st-rep', s.rep ? `${s.rep.id}: ${s.rep.width || '?'}x${s.rep.height || '?'} @ ${Math.round((s.rep.bandwidth || 0) / 1000)} kbit/s` : '–');
+    set('st-frames', s.frames ? `${s.frames.total} (${s.frames.dropped} dropped)` : '–');
+    set('st-stalls', `${s.stallCount} (longest ${fmt(Math.max(s.maxStallMs, s.maxFrozenMs) / 1000, 1)} s)`);
+    set('st-startup', s.startupMs === null ? '–' : fmt(s.startupMs / 1000) + ' s');
+    set('st-errors', s.errors.length ? s.errors.map((e) => `[${fmt(e.at / 1000, 1)} s] ${e.source} ${e.code}: ${e.message}`).join('\n') : 'none');
+  }
+
+  setInterval(sample, SAMPLE_MS);
+  measureClock();
+  const start = { dashjs: startDashjs, shaka: startShaka, native: startNative }[playerName] || startNative;
+  start().catch((e) => addError('page', 'start', e && (e.stack || e.message || e)));
 })();
-</script>
-</body>
-</html>
