@@ -152,6 +152,13 @@ fn hand_made_live_for_bbb() {
         assert!(xml.contains(want), "missing {want}:\n{xml}");
     }
     assert!(!xml.contains("mediaPresentationDuration"), "{xml}");
+    // Live $Number$: the AAC template's duration is the 40 s loop over its 10
+    // segments (176,400 at 44.1 kHz), not the media's nominal 176,355, so
+    // numbers never drift from the content.
+    assert!(
+        xml.contains(r#"startNumber="1" timescale="44100" duration="176400""#),
+        "{xml}"
+    );
 
     // A timeline covers the window: 30 s of 4 s segments ending at the
     // newest complete one, with the clock pinned by `now` in every URL.

@@ -16,6 +16,7 @@ use crate::cors::AllowedDomains;
 /// 2023-11-14T22:13:20Z.
 const NOW: i64 = 1_700_000_000_000;
 const START: &str = "2023-11-14T00:00:00Z";
+const START_MS: i64 = NOW - ELAPSED_S as i64 * 1000;
 /// Seconds from START to NOW.
 const ELAPSED_S: u64 = 80_000;
 /// The card: 1.92 s of 0.96 s segments, so a loop is two segments.
@@ -63,6 +64,7 @@ struct Answer {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    hold: Option<crate::live::HoldUntil>,
 }
 
 impl Answer {
@@ -92,6 +94,7 @@ async fn request(method: Method, url: &str, headers: &[(&str, &str)], clock: i64
     let (parts, body) = response.into_parts();
     Answer {
         status: parts.status,
+        hold: parts.extensions.get().copied(),
         headers: parts.headers,
         body: body.collect().await.unwrap().to_bytes(),
     }
@@ -264,6 +267,22 @@ async fn live_segments_are_patched_copies_and_only_while_available() {
         assert_eq!(miss.header(CACHE_CONTROL), "public, max-age=2");
         assert!(miss.text().contains("is not available"), "{}", miss.text());
     }
+    // The one in progress is held until it is complete, then served; one
+    // further ahead is not, nor any when the clock is pinned.
+    let in_progress = get(&url(n + 1)).await;
+    let complete_at = START_MS + (n + 1) as i64 * SEGMENT_MS as i64;
+    assert_eq!(
+        in_progress.hold,
+        Some(crate::live::HoldUntil(complete_at)),
+        "{}",
+        in_progress.text()
+    );
+    assert_eq!(get(&url(n + 2)).await.hold, None);
+    let pinned = get(&format!("{}&now={NOW}", url(n + 1))).await;
+    assert_eq!((pinned.status, pinned.hold), (StatusCode::NOT_FOUND, None));
+    let later = request(Method::GET, &url(n + 1), &[], complete_at).await;
+    assert_eq!(later.status, StatusCode::OK, "{}", later.text());
+    assert_eq!(u64::from(fields(&later.body).0), n + 1);
     // Consecutive segments run on across the loop boundary (2 segments a loop).
     let mut previous: Option<u64> = None;
     for k in n - 4..=n {

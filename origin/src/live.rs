@@ -17,6 +17,11 @@ use crate::body::Body;
 use crate::respond::{bad_request, not_found, ok, text};
 use crate::static_files::{byte_range, content_type, ByteRange};
 
+/// On a response: ask again at this Unix ms, when what was asked for will
+/// exist (a live segment still in progress), and send that answer instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldUntil(pub i64);
+
 /// A manifest: live, or vod / odvod rendered for a query.
 pub fn manifest(app: &App, ctx: &Ctx, mode: Mode, stream: &str, file: &str) -> Response<Body> {
     let Some(name) = file.strip_suffix(".mpd") else {
@@ -126,17 +131,13 @@ pub fn segment(
     let Some(seg) = found else {
         return not_found(format!("{rep_id} has no segment at {file}"));
     };
-    // `$Number$` segments are where the template's duration puts them.
-    let (start, duration) = if by_time {
-        (seg.start, seg.duration)
-    } else {
-        (
-            (value - map.start_number) * map.segment_duration,
-            map.segment_duration,
-        )
-    };
-    if !map.available(&timing, start, duration) {
-        return not_found(format!(
+    if !map.available(&timing, seg.start, seg.duration) {
+        // The segment being "encoded" now: the HTTP layer answers when it is
+        // complete rather than with this 404 (not with a pinned clock).
+        let hold = map
+            .ms_until_complete(&timing, &seg)
+            .filter(|_| !ctx.now_override);
+        let mut r = not_found(format!(
             "{file} is not available at {}: segments are available from the end of the window \
              (time-shift depth {} s + leeway {} s) until they end, after the availability start {}",
             iso_datetime_ms(timing.now_ms),
@@ -144,6 +145,11 @@ pub fn segment(
             timing.leeway_s,
             iso_datetime_ms(timing.availability_start_ms),
         ));
+        if let Some(wait_ms) = hold {
+            r.extensions_mut()
+                .insert(HoldUntil(timing.now_ms + wait_ms));
+        }
+        return r;
     }
     let number = if by_time { map.number_of(&seg) } else { value };
     let (file_index, bytes) = match rep.segment(&app.tree.root, seg.index) {

@@ -18,16 +18,34 @@ use tokio::net::TcpListener;
 
 use crate::app::App;
 use crate::body::Body;
+use crate::live::HoldUntil;
 use crate::time::unix_ms;
 
 /// How long requests in flight may take to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(10);
 
-fn answer(app: &App, req: Request<Incoming>) -> Response<Body> {
+/// The longest a request is held for a segment in progress: a segment of
+/// the longest content, with room to spare.
+const MAX_HOLD_MS: i64 = 30_000;
+
+async fn answer(app: &App, req: Request<Incoming>) -> Response<Body> {
     let started = Instant::now();
     let clock_ms = unix_ms(SystemTime::now());
     let (parts, _body) = req.into_parts();
-    let (route, response) = app.handle(&parts.method, &parts.uri, &parts.headers, clock_ms);
+    let (route, mut response) = app.handle(&parts.method, &parts.uri, &parts.headers, clock_ms);
+    // A live segment still in progress: answer when it is complete, as an
+    // encoder's origin would, instead of with a 404 the client must retry.
+    if let Some(&HoldUntil(until_ms)) = response.extensions().get::<HoldUntil>() {
+        let wait = until_ms - clock_ms;
+        if (1..=MAX_HOLD_MS).contains(&wait) {
+            // A millisecond more than asked: the timer may fire early by less.
+            tokio::time::sleep(Duration::from_millis(wait as u64 + 1)).await;
+            let clock_ms = unix_ms(SystemTime::now()).max(until_ms);
+            response = app
+                .handle(&parts.method, &parts.uri, &parts.headers, clock_ms)
+                .1;
+        }
+    }
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     let bytes = if parts.method == hyper::Method::HEAD {
@@ -71,8 +89,8 @@ pub async fn serve(
                 let _ = stream.set_nodelay(true);
                 let app = app.clone();
                 let service = service_fn(move |req| {
-                    let response = answer(&app, req);
-                    async move { Ok::<_, Infallible>(response) }
+                    let app = app.clone();
+                    async move { Ok::<_, Infallible>(answer(&app, req).await) }
                 });
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::media::{ContentType, Representation};
-use crate::mpd::live::{LiveTiming, LoopMap};
+use crate::mpd::live::{LiveTiming, LoopMap, NumberTiming};
 use crate::mpd::registry::{ManifestDef, Mode, Timeline};
 use crate::mpd::time::{iso_datetime_ms, iso_duration_ms, ticks_to_ms};
 use crate::mpd::timeline::{entries, S};
@@ -332,11 +332,19 @@ fn segment_template(
                 None => entries(r.start_time, r.media_segments().iter().map(|s| s.duration)),
             },
         );
+    // Live `$Number$`: the loop's average segment, so numbers never drift.
+    let number = live
+        .filter(|_| !use_timeline)
+        .and_then(|w| NumberTiming::new(r, w.reference));
+    let (timescale, duration, presentation_time_offset) = match number {
+        Some(n) => (n.timescale, n.duration, n.presentation_time_offset),
+        None => (r.timescale, r.segment_duration, r.start_time),
+    };
     SegmentTemplateContext {
-        timescale: r.timescale,
-        duration: r.segment_duration,
+        timescale,
+        duration,
         start_number: r.start_number,
-        presentation_time_offset: r.start_time,
+        presentation_time_offset,
         initialization: template_url("$RepresentationID$/init.", sfx, query),
         media: template_url(media, sfx, query),
         timeline,

@@ -164,6 +164,65 @@ pub struct LiveSegment {
     pub duration: u64,
 }
 
+/// How `$Number$` addressing lays a looped representation out: every number
+/// names the next media segment, one to one, loop after loop, and the
+/// template's duration is the loop's length over its segment count, so
+/// `(n − startNumber) × duration` never drifts from the media however long
+/// the stream has run. (A media's own nominal duration need not divide the
+/// loop: AAC at 44.1 kHz in a 40 s loop of 4 s video.) When the average is
+/// not a whole number of ticks, the template's timescale is a multiple of the
+/// media's that makes it one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberTiming {
+    pub timescale: u32,
+    pub duration: u64,
+    pub presentation_time_offset: u64,
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl NumberTiming {
+    /// `None` when the representation or reference has no media or no timescale.
+    pub fn new(rep: &Representation, reference: &Representation) -> Option<NumberTiming> {
+        let media = rep.media_segments();
+        let first = media.first()?.decode_time;
+        if reference.media_duration == 0 || reference.timescale == 0 || rep.timescale == 0 {
+            return None;
+        }
+        // The average segment is num / den ticks of this timescale.
+        let num = u128::from(reference.media_duration) * u128::from(rep.timescale);
+        let den = u128::from(reference.timescale) * media.len() as u128;
+        let g = gcd(num, den);
+        let (num, den) = (num / g, den / g);
+        let exact = (
+            u32::try_from(u128::from(rep.timescale) * den),
+            u64::try_from(num),
+            u64::try_from(u128::from(first) * den),
+        );
+        Some(match exact {
+            (Ok(timescale), Ok(duration), Ok(presentation_time_offset)) => NumberTiming {
+                timescale,
+                duration,
+                presentation_time_offset,
+            },
+            // No timescale that fits makes it whole: the nearest tick, which
+            // drifts by under half a tick per segment.
+            _ => NumberTiming {
+                timescale: rep.timescale,
+                duration: u64::try_from((num + den / 2) / den)
+                    .unwrap_or(u64::MAX)
+                    .max(1),
+                presentation_time_offset: first,
+            },
+        })
+    }
+}
+
 /// One representation's content laid end to end for ever. Loop `k` starts at
 /// `k × L` where `L` is the timing reference's duration in this timescale,
 /// computed exactly per loop so that no rounding accumulates: every track
@@ -185,8 +244,8 @@ pub struct LoopMap {
     /// The reference's timescale (denominator of `L`).
     loop_den: u128,
     pub timescale: u32,
-    /// The template's segment duration (`$Number$` addressing).
-    pub segment_duration: u64,
+    /// The `$Number$` template's timing.
+    pub number: NumberTiming,
     pub start_number: u64,
 }
 
@@ -225,7 +284,7 @@ impl LoopMap {
             loop_num,
             loop_den,
             timescale: rep.timescale,
-            segment_duration: rep.segment_duration.max(1),
+            number: NumberTiming::new(rep, reference)?,
             start_number: u64::from(rep.start_number),
         })
     }
@@ -263,38 +322,24 @@ impl LoopMap {
         }
     }
 
-    /// The media segment whose start is nearest before `t + half a segment`:
-    /// a `$Number$` time lands on the segment it names even when the media's
-    /// durations wander around the template's.
-    pub fn at_time(&self, t: u64) -> LiveSegment {
-        let probe = t.saturating_add(self.segment_duration / 2);
-        let k = self.loop_of(probe);
-        let offset = probe - self.loop_start(k);
-        let index = self
-            .starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
-        self.segment(k, index)
-    }
-
-    /// The segment `$Number$` `number` names, or `None` before `startNumber`.
+    /// The segment `$Number$` `number` names, or `None` before `startNumber`:
+    /// numbers count media segments one to one, loop after loop.
     pub fn by_number(&self, number: u64) -> Option<LiveSegment> {
-        let n = number.checked_sub(self.start_number)?;
-        Some(self.at_time(n.checked_mul(self.segment_duration)?))
+        let m = number.checked_sub(self.start_number)?;
+        let count = self.starts.len() as u64;
+        Some(self.segment(m / count, (m % count) as usize))
     }
 
     /// The segment `$Time$` `t` (a decode time) names, if one starts there.
     pub fn by_time(&self, t: u64) -> Option<LiveSegment> {
         let live = t.checked_sub(self.media_start)?;
-        let seg = self.at_time(live);
+        let seg = self.containing(live);
         (seg.start == live).then_some(seg)
     }
 
-    /// The sequence number of a live segment: the first `$Number$` that
-    /// names it (the inverse of [`LoopMap::by_number`]'s half-segment probe).
+    /// The sequence number of a live segment (the inverse of [`LoopMap::by_number`]).
     pub fn number_of(&self, seg: &LiveSegment) -> u64 {
-        let d = self.segment_duration;
-        self.start_number + seg.start.saturating_sub(d / 2).div_ceil(d)
+        self.start_number + seg.loop_count * self.starts.len() as u64 + seg.index as u64
     }
 
     /// Ticks of `ms`, truncated.
@@ -312,7 +357,7 @@ impl LoopMap {
     }
 
     /// The segment whose span holds live time `t`.
-    fn containing(&self, t: u64) -> LiveSegment {
+    pub fn containing(&self, t: u64) -> LiveSegment {
         let k = self.loop_of(t);
         let offset = t - self.loop_start(k);
         let index = self
@@ -331,16 +376,29 @@ impl LoopMap {
             && end > self.window_start(timing).saturating_sub(leeway)
     }
 
+    /// How long, in ms, until a segment that is not complete yet will be,
+    /// when that is at most the longest segment away: the segment being
+    /// "encoded" now. `None` when it is complete already or further ahead.
+    pub fn ms_until_complete(&self, timing: &LiveTiming, seg: &LiveSegment) -> Option<i64> {
+        let end = seg.start.saturating_add(seg.duration);
+        let now = self.ticks(timing.elapsed_ms);
+        if end <= now || end - now > self.max_duration {
+            return None;
+        }
+        let end_ms = (u128::from(end) * 1000).div_ceil(u128::from(self.timescale));
+        let end_ms = i64::try_from(end_ms).ok()?;
+        Some((end_ms - timing.elapsed_ms).max(1))
+    }
+
     /// `$Number$` addressing: the oldest segment in the window (the one
     /// holding its start) and the newest complete one, by number.
     pub fn number_window(&self, timing: &LiveTiming) -> (u64, u64) {
-        let d = self.segment_duration;
-        let newest = (self.ticks(timing.elapsed_ms) / d).saturating_sub(1);
-        let oldest = self.window_start(timing) / d;
-        (
-            self.start_number + oldest.min(newest),
-            self.start_number + newest,
-        )
+        let newest = self
+            .number_of(&self.containing(self.ticks(timing.elapsed_ms)))
+            .saturating_sub(1)
+            .max(self.start_number);
+        let oldest = self.number_of(&self.containing(self.window_start(timing)));
+        (oldest.min(newest), newest)
     }
 
     /// Calls `f(start, duration)` for every segment that ends inside the
@@ -382,7 +440,7 @@ impl LoopMap {
             first.get_or_insert(start);
             durations.push(d);
         });
-        let first = first.unwrap_or_else(|| self.at_time(self.ticks(timing.elapsed_ms)).start);
+        let first = first.unwrap_or_else(|| self.containing(self.ticks(timing.elapsed_ms)).start);
         (first + self.media_start, durations)
     }
 
@@ -564,7 +622,7 @@ mod tests {
         let audio = rep(44_100, 10, 176_128, 176_128 + 12_800, 0);
         let map = LoopMap::new(&audio, &video).unwrap();
         assert_eq!(map.loop_start(1), 1_764_000);
-        let last = map.at_time(1_764_000 - 100_000);
+        let last = map.containing(1_764_000 - 100_000);
         assert_eq!(last.index, 9);
         assert_eq!(
             last.start + last.duration,
@@ -575,6 +633,41 @@ mod tests {
         let start = map.by_time(map.loop_start(k)).unwrap();
         assert_eq!((start.loop_count, start.index), (k, 0));
         assert_eq!(start.time_shift, k * 1_764_000);
+    }
+
+    #[test]
+    fn numbers_count_segments_when_the_media_duration_does_not_divide_the_loop() {
+        // 10 AAC segments of 176,128 ticks (the last longer) in a 40 s loop:
+        // the loop's average, 176,400, is the template's duration.
+        let video = rep(240, 10, 960, 960, 0);
+        let audio = rep(44_100, 10, 176_128, 176_128 + 2_720, 0);
+        let map = LoopMap::new(&audio, &video).unwrap();
+        assert_eq!(
+            map.number,
+            NumberTiming {
+                timescale: 44_100,
+                duration: 176_400,
+                presentation_time_offset: 0
+            }
+        );
+        let mut prev = map.by_number(1).unwrap();
+        for n in 2..1_000 {
+            let seg = map.by_number(n).unwrap();
+            assert_eq!(seg.start, prev.start + prev.duration, "number {n}");
+            assert_eq!(map.number_of(&seg), n);
+            prev = seg;
+        }
+        let far = map.by_number(1 + 10 * 1_000_000).unwrap();
+        assert_eq!((far.loop_count, far.index), (1_000_000, 0));
+        assert_eq!(far.start, 1_000_000 * 176_400 * 10);
+        // 3 segments in a loop of 1,000 ticks: a timescale three times the
+        // media's makes the average whole.
+        let v = rep(1000, 3, 333, 334, 10);
+        let t = NumberTiming::new(&v, &v).unwrap();
+        assert_eq!(
+            (t.timescale, t.duration, t.presentation_time_offset),
+            (3000, 1000, 30)
+        );
     }
 
     #[test]
@@ -612,6 +705,12 @@ mod tests {
         assert_eq!(first.start, 570_000);
         let gone = map.by_number(oldest - 1).unwrap();
         assert!(!map.available(&timing, gone.start, gone.duration));
+        // The segment in progress completes in 1 s; the one after it is
+        // more than a segment away.
+        assert_eq!(map.ms_until_complete(&timing, &next), Some(1_000));
+        let after = map.by_number(newest + 2).unwrap();
+        assert_eq!(map.ms_until_complete(&timing, &after), None);
+        assert_eq!(map.ms_until_complete(&timing, &seg), None, "complete");
         let (t, durations) = map.timeline(&timing);
         assert_eq!(t, first.start);
         assert_eq!(t + durations.iter().sum::<u64>(), next.start);
