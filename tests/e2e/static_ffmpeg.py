@@ -2,30 +2,43 @@
 """Serves a built tree with nginx (using the tree's own nginx.conf) and has
 ffmpeg decode every VOD and on-demand manifest in it, end to end.
 
-Usage: static_ffmpeg.py OUT_DIR
+Usage: static_ffmpeg.py OUT_DIR [--only SUBSTRING]
+
+--only checks only the manifests whose path contains SUBSTRING (for example
+dash/vod/testcard/hand_made.mpd); negative_tree.py uses it on a tree it broke on purpose.
+By hand: python3 tests/e2e/static_ffmpeg.py out --only hand_made (needs ffmpeg and nginx).
 
 Passes when, for every manifest, ffmpeg exits 0, decodes every video frame
-the index promises for each video representation, and every request nginx
+the index promises for each video representation and every audio frame of an
+audio representation (the samples of its media duration over the codec's
+frame: 1024 for AAC, 1536 for AC-3 and E-AC-3), and every request nginx
 answers with 404 is for a segment number past the last one. Debian's ffmpeg
 5.1 asks for segment N+1 of a static $Number$ template (its dashdec computes
 the last number as startNumber + duration / segment duration); that miss is
 ffmpeg's, and is the only one allowed.
 """
+import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-out = os.path.abspath(sys.argv[1])
+ap = argparse.ArgumentParser(description="nginx serves a built tree; ffmpeg decodes its manifests")
+ap.add_argument("out_dir")
+ap.add_argument("--only", default="", help="only manifests whose path contains this")
+args = ap.parse_args()
+out = os.path.abspath(args.out_dir)
 index = json.load(open(os.path.join(out, ".dashlive", "index.json")))
 
 # The last segment number of every representation, by URL prefix.
 last = {}
 expected_frames = {}
+expected_audio_frames = {}
 for s in index["streams"]:
     for r in s["representations"]:
         rep = r["representation"]
@@ -34,6 +47,10 @@ for s in index["streams"]:
             fr = rep["frame_rate"]
             secs = rep["media_duration"] / rep["timescale"]
             expected_frames[rep["id"]] = round(secs * fr["num"] / fr["den"])
+        if rep["content_type"] == "audio" and rep.get("sample_rate"):
+            samples = rep["media_duration"] * rep["sample_rate"] / rep["timescale"]
+            per_frame = 1024 if rep["codecs"].startswith("mp4a") else 1536
+            expected_audio_frames[rep["id"]] = round(samples / per_frame)
 
 sock = socket.socket()
 sock.bind(("127.0.0.1", 0))
@@ -71,6 +88,8 @@ try:
             time.sleep(0.1)
     for s in index["streams"]:
         for m in s["manifests"]:
+            if args.only not in m:
+                continue
             url = f"http://127.0.0.1:{port}/{m}"
             before = open(f"{work}/access.log").read() if os.path.exists(f"{work}/access.log") else ""
             run = subprocess.run(
@@ -107,16 +126,21 @@ try:
             if not video or any(n not in expected_frames.values() for n in video):
                 problems.append(f"video frames decoded per stream {video}, expected one of "
                                 f"{sorted(set(expected_frames.values()))}")
-            if not any(k == "audio" for k in kinds.values()) and "audio" in str(s):
+            audio = [frames.get(i, 0) for i, k in sorted(kinds.items()) if k == "audio"]
+            if not audio and "audio" in str(s):
                 problems.append("no audio stream decoded")
+            if any(n not in expected_audio_frames.values() for n in audio):
+                problems.append(f"audio frames decoded per stream {audio}, expected one of "
+                                f"{sorted(set(expected_audio_frames.values()))}")
             status = "FAIL" if problems else "ok"
-            print(f"{status}: {m}: video frames {video}, streams {kinds}")
+            print(f"{status}: {m}: video frames {video}, audio frames {audio}, streams {kinds}")
             for p in problems:
                 print("   ", p)
                 failures.append(m)
 finally:
     nginx.terminate()
     nginx.wait()
+    shutil.rmtree(work, ignore_errors=True)
 
 print(f"{checked - len(set(failures))} passed, {len(set(failures))} failed")
 sys.exit(1 if failures or checked == 0 else 0)

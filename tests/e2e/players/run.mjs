@@ -31,13 +31,13 @@ const CHROMIUM_ARGS = [
 
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
-  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,negative,extra] [--only SUBSTRING] [--list] [--verbose] [--url MPD_URL [--seconds N]] [--chromium PATH]');
+  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,negative,extra] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL [--seconds N]] [--chromium PATH]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
   // The default modes; 'extra' runs only when asked for.
-  const opts = { players: ['dashjs', 'shaka'], modes: ['pages', 'vod', 'live', 'negative'], only: [], verbose: false, list: false, url: null, seconds: null, chromium: process.env.CHROMIUM || '/usr/bin/chromium' };
+  const opts = { players: ['dashjs', 'shaka'], modes: ['pages', 'vod', 'live', 'negative'], only: [], jobs: 2, verbose: false, list: false, url: null, seconds: null, chromium: process.env.CHROMIUM || '/usr/bin/chromium' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -52,6 +52,7 @@ function parseArgs(argv) {
       case '--url': opts.url = value(); break;
       case '--seconds': opts.seconds = Number(value()); break;
       case '--chromium': opts.chromium = value(); break;
+      case '--jobs': opts.jobs = Number(value()); break;
       case '--verbose': case '-v': opts.verbose = true; break;
       case '--list': opts.list = true; break;
       case '--help': case '-h': usage(); break;
@@ -62,6 +63,7 @@ function parseArgs(argv) {
   for (const p of opts.players) if (!['dashjs', 'shaka'].includes(p)) usage(`unknown player ${p}`);
   for (const m of opts.modes) if (!['pages', 'vod', 'live', 'negative', 'extra'].includes(m)) usage(`unknown mode ${m}`);
   if (opts.seconds !== null && !(opts.seconds > 0)) usage('--seconds takes a positive number');
+  if (!(Number.isInteger(opts.jobs) && opts.jobs > 0)) usage('--jobs takes a positive whole number');
   return opts;
 }
 
@@ -199,11 +201,17 @@ async function writeNegativeManifests(origin, staticBase, negDir) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let browser = null;
+let launching = null;
+// One browser for every check; concurrent checks share one launch.
 async function getBrowser(opts) {
   if (browser && browser.isConnected()) return browser;
-  // playwright-core gives the browser a fresh temporary --user-data-dir and removes it on close.
-  browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_ARGS });
-  return browser;
+  if (!launching) {
+    // playwright-core gives the browser a fresh temporary --user-data-dir and removes it on close.
+    launching = chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_ARGS })
+      .then((b) => { browser = b; return b; })
+      .finally(() => { launching = null; });
+  }
+  return launching;
 }
 
 // For a 404 on a live test-card segment, when the segment became available: testcard segments
@@ -416,7 +424,9 @@ async function main() {
     }
     if (!checks.length) usage('no check matches the filters');
     if (checks.some((c) => c.negative)) await writeNegativeManifests(opts.origin, staticBase, negDir);
-    for (const check of checks) {
+    // Checks run `opts.jobs` at a time (each in its own browser context); a check's lines are
+    // printed together when it ends.
+    const runOne = async (check) => {
       const t = Date.now();
       const result = await runCheck(check, opts);
       const verdict = judge(check, result);
@@ -432,23 +442,30 @@ async function main() {
         line = verdict.ok ? verdict.evidence : `${verdict.reasons.join('; ')} | ${verdict.evidence}`;
         ok = verdict.ok;
       }
-      console.log(`${ok ? 'PASS' : 'FAIL'} ${check.player} ${check.mode} ${check.url}: ${line} [${took}]`);
+      const out = [`${ok ? 'PASS' : 'FAIL'} ${check.player} ${check.mode} ${check.url}: ${line} [${took}]`];
       const { net } = result;
       const showNet = !ok || check.negative || opts.verbose || net.bad.length || net.failed.length;
       if (showNet) {
-        for (const b of net.bad.slice(0, 5)) console.log(`    http ${b}`);
-        if (net.bad.length > 5) console.log(`    ... ${net.bad.length - 5} more responses >= 400`);
-        for (const b of net.failed.slice(0, 5)) console.log(`    request failed ${b}`);
-        if (net.failed.length > 5) console.log(`    ... ${net.failed.length - 5} more failed requests`);
+        for (const b of net.bad.slice(0, 5)) out.push(`    http ${b}`);
+        if (net.bad.length > 5) out.push(`    ... ${net.bad.length - 5} more responses >= 400`);
+        for (const b of net.failed.slice(0, 5)) out.push(`    request failed ${b}`);
+        if (net.failed.length > 5) out.push(`    ... ${net.failed.length - 5} more failed requests`);
       }
       if (!ok || opts.verbose) {
-        for (const c of result.consoleErrors.slice(0, 5)) console.log(`    console ${c}`);
+        for (const c of result.consoleErrors.slice(0, 5)) out.push(`    console ${c}`);
       }
-      if (opts.verbose && result.stats) console.log(`    stats ${JSON.stringify(result.stats)}`);
-      server.releaseHung();
+      if (opts.verbose && result.stats) out.push(`    stats ${JSON.stringify(result.stats)}`);
+      console.log(out.join('\n'));
+      // The hung segments of the negative check are its own: let them go when it ends.
+      if (check.url.includes('/neg/hang/')) server.releaseHung();
       if (ok) passed++;
       else failed++;
-    }
+    };
+    const queue = [...checks];
+    const worker = async () => {
+      while (queue.length) await runOne(queue.shift());
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.jobs) }, worker));
   } finally {
     if (browser) await browser.close().catch(() => {});
     server.closeAllConnections();

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The conformance harness: real clients judge what dashlive serves.
+#
+#   tests/e2e/run.sh [--only GROUP[,GROUP...]] [--skip GROUP[,GROUP...]] [--list]
+#
+# Installs the clients it needs (apt-get, npm; idempotent and quick when present), builds the
+# demo test card and the BBB catalog (from $DASHLIVE_TEST_MEDIA, default ../shared/media) into
+# one tree, starts dashlive-origin on a free loopback port, runs each group of checks, stops
+# everything it started, and prints one PASS/FAIL line per check, a line per group and the
+# summary `N passed, M failed` last. Exits 1 when a check failed, 2 on a setup error.
+#
+# Groups (in the order they run):
+#   schema        every built manifest and live manifests at fixed times, against the DASH schema
+#   vod-ffmpeg    ffmpeg decodes every VOD and odvod manifest; frame counts equal the content's
+#   vod-gst       GStreamer (uridecodebin3) decodes every VOD and odvod manifest
+#   live-ffmpeg   ffmpeg -re plays every live template, $Number$ and SegmentTimeline
+#   live-gst      GStreamer dashdemux plays every live template, $Number$ and SegmentTimeline
+#   negative      a tree with a segment deleted and one corrupted is judged FAIL by both
+#   matrix        every option combination of hand_made (and the other templates' allowed ones)
+#   players       dash.js and Shaka in Chromium, through the origin's player pages
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players"
+only="" skip=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --only) only="${2//,/ }"; shift 2 ;;
+        --skip) skip="${2//,/ }"; shift 2 ;;
+        --list) echo "$ALL_GROUPS" | tr ' ' '\n'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+for g in $only $skip; do
+    case " $ALL_GROUPS " in *" $g "*) ;; *) echo "run.sh: no group $g (--list)" >&2; exit 2 ;; esac
+done
+wanted() {
+    case " $skip " in *" $1 "*) return 1 ;; esac
+    [ -z "$only" ] && return 0
+    case " $only " in *" $1 "*) return 0 ;; esac
+    return 1
+}
+
+t0=$SECONDS
+step() { printf '\n=== %s (%ss)\n' "$*" "$((SECONDS - t0))"; }
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/dashlive-e2e.XXXXXX")"
+chmod 755 "$work"  # nginx's workers read the tree
+origin_pid=""
+cleanup() {
+    if [ -n "$origin_pid" ]; then
+        kill -TERM "$origin_pid" 2> /dev/null || true
+        wait "$origin_pid" 2> /dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the clients ---------------------------------------------------------------------------------
+step "clients"
+missing=()
+command -v ffmpeg > /dev/null || missing+=(ffmpeg)
+command -v xmllint > /dev/null || missing+=(libxml2-utils)
+command -v nginx > /dev/null || missing+=(nginx-light)
+command -v curl > /dev/null || missing+=(curl)
+command -v chromium > /dev/null || missing+=(chromium)
+if ! command -v gst-launch-1.0 > /dev/null || ! gst-inspect-1.0 dashdemux > /dev/null 2>&1 \
+    || ! gst-inspect-1.0 avdec_h264 > /dev/null 2>&1 || ! gst-inspect-1.0 uridecodebin3 > /dev/null 2>&1; then
+    missing+=(gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "apt-get install ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq || die "apt-get update failed"
+    $sudo apt-get install -y -qq "${missing[@]}" > /dev/null || die "apt-get install ${missing[*]} failed"
+fi
+ffmpeg -version | sed -n 1p
+gst-launch-1.0 --version | sed -n 2p
+xmllint --version 2>&1 | sed -n 1p
+chromium --version 2> /dev/null || true
+
+# --- the tree: the demo test card and BBB in one catalog ------------------------------------------
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
+step "cargo build --release"
+(cd "$repo" && cargo build --release --quiet --bin dashlive && cargo build --release --quiet -p dashlive-origin) \
+    || die "cargo build failed"
+bin="$CARGO_TARGET_DIR/release/dashlive"
+media="${DASHLIVE_TEST_MEDIA:-$repo/../shared/media}"
+
+step "catalog: the demo test card and BBB"
+# The demo catalog's build generates the test card's media on first use.
+(cd "$repo" && "$bin" build --config config > /dev/null) || die "dashlive build --config config failed"
+config="$work/config"
+mkdir -p "$config/streams"
+printf 'out: ../out\ndefaults: {}\n' > "$config/site.yaml"
+sed "s#\.\./demo-media/#$repo/config/demo-media/#" "$repo/config/streams/testcard.yaml" > "$config/streams/testcard.yaml"
+if [ -f "$media/bbb/upload_v2.json" ]; then
+    "$bin" catalog import "$media/bbb/upload_v2.json" --config "$config" > /dev/null || die "catalog import failed"
+elif [ "${DASHLIVE_REQUIRE_TEST_MEDIA:-}" = 1 ]; then
+    die "no BBB media at $media/bbb (DASHLIVE_TEST_MEDIA) and DASHLIVE_REQUIRE_TEST_MEDIA=1"
+else
+    echo "skipping BBB: no $media/bbb/upload_v2.json (set DASHLIVE_TEST_MEDIA)"
+fi
+"$bin" catalog check --config "$config" || die "catalog check failed"
+"$bin" build --config "$config" --out "$work/out" || die "dashlive build failed"
+out="$work/out"
+
+# --- the origin ----------------------------------------------------------------------------------
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+base="http://127.0.0.1:$port"
+step "dashlive-origin on $base"
+# From the repository root: the player pages find dash.js and Shaka in origin/players/node_modules
+# (players/run.sh installs them).
+(cd "$repo" && RUST_LOG="${RUST_LOG:-warn}" exec "$CARGO_TARGET_DIR/release/dashlive-origin" \
+    --config "$config" --out "$out" --no-build --bind 127.0.0.1 --port "$port") > "$work/origin.log" 2>&1 &
+origin_pid=$!
+for _ in $(seq 1 100); do
+    curl -fsS "$base/healthz" > /dev/null 2>&1 && break
+    kill -0 "$origin_pid" 2> /dev/null || { cat "$work/origin.log"; die "dashlive-origin exited"; }
+    sleep 0.1
+done
+curl -fsS "$base/healthz" > /dev/null || { cat "$work/origin.log"; die "dashlive-origin did not answer"; }
+
+# --- the checks ----------------------------------------------------------------------------------
+total_pass=0 total_fail=0 group_lines=()
+# Runs one group: its output is shown as it comes, and its last `N passed, M failed` line is
+# added to the totals. A group that ends without that line counts as one failure.
+run_group() {
+    local name="$1"; shift
+    wanted "$name" || return 0
+    step "$name: $*"
+    local log="$work/$name.log" start=$SECONDS
+    "$@" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    local summary
+    summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)"
+    local p=0 f=1
+    if [ -n "$summary" ]; then
+        p="${summary%% passed*}"
+        f="${summary#*passed, }"; f="${f%% failed}"
+    fi
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+    local verdict=PASS
+    [ "$f" = 0 ] || verdict=FAIL
+    group_lines+=("$verdict group $name: ${summary:-no summary (exit $rc)} in $((SECONDS - start)) s")
+}
+
+run_group schema python3 "$here/schema_check.py" "$base" "$out"
+run_group vod-ffmpeg python3 "$here/static_ffmpeg.py" "$out"
+run_group vod-gst python3 "$here/gst.py" "$base" "$out" --vod
+run_group live-ffmpeg python3 "$here/live_ffmpeg.py" "$base" 16
+run_group live-gst python3 "$here/gst.py" "$base" "$out" --live
+run_group negative python3 "$here/negative_tree.py" "$out" --config "$config" \
+    --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
+run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
+run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,negative,extra
+
+step "summary"
+if [ "$total_fail" != 0 ] && [ -s "$work/origin.log" ]; then
+    echo "--- dashlive-origin log (RUST_LOG=${RUST_LOG:-warn}), last 50 lines"
+    tail -n 50 "$work/origin.log"
+fi
+for l in "${group_lines[@]}"; do echo "$l"; done
+echo "harness: $((SECONDS - t0)) s"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]
