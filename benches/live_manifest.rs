@@ -12,6 +12,9 @@
 //!   live clock, context, template. The target is under 20 µs.
 //! * `live_manifest/timeline_depth30`: the same with a 30 s window (`depth=30`).
 //! * `live_manifest/number`: `render_manifest` with no query (`$Number$`).
+//! * `live_manifest/timeline_cached`, `number_cached`: the same through an
+//!   `OptionsCache`, as the origin renders the URL its players poll: the
+//!   query's options resolved once, the clock and everything else each time.
 //! * `live_manifest/resolve_timeline`: the options and clock alone
 //!   (`resolve`, `LiveTiming::new`, `pin_live_clock`, `ManifestOptions`).
 //! * `live_manifest/context_timeline`: `manifest_context` alone, for the
@@ -26,7 +29,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use dashlive::media::{index_file, Representation};
 use dashlive::mpd::context::{manifest_context, ManifestOptions, MpdContext, Request};
 use dashlive::mpd::live::LiveTiming;
-use dashlive::mpd::manifest::{render_manifest, ManifestQuery, StreamView};
+use dashlive::mpd::manifest::{
+    render_manifest, render_manifest_with, ManifestQuery, OptionsCache, StreamView,
+};
 use dashlive::mpd::registry::{self, ManifestDef, Mode};
 use dashlive::mpd::render::Renderer;
 use dashlive::mpd::request::{pin_live_clock, resolve, Defaults};
@@ -102,7 +107,7 @@ fn resolved(reps: &[Representation], defaults: &Defaults, q: &str) -> (Request, 
         .map(|r| ticks_to_ms(r.segment_duration, r.timescale))
         .unwrap_or(0);
     let timing = LiveTiming::new(&o, NOW_MS, true, reference).expect("live clock");
-    pin_live_clock(&mut o, &timing).expect("clock pins");
+    pin_live_clock(&mut o, &timing);
     let opts = ManifestOptions::from_options(&o, &base);
     let req = Request {
         mode: Mode::Live,
@@ -162,6 +167,18 @@ fn bench_live(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 render_manifest(&renderer, black_box(&stream), black_box(&q)).expect("renders")
+            })
+        });
+    }
+    // As the origin renders: players poll the same URL, so its options come
+    // from the cache after the first request.
+    let cache = OptionsCache::new();
+    for (name, q) in [("timeline_cached", "timeline=1"), ("number_cached", "")] {
+        let q = query(&defaults, q);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                render_manifest_with(&renderer, black_box(&stream), black_box(&q), Some(&cache))
+                    .expect("renders")
             })
         });
     }

@@ -183,3 +183,64 @@ fn hand_made_live_for_bbb() {
         "{xml}"
     );
 }
+
+/// The origin's cache of resolved options changes nothing: every render
+/// through it equals a fresh one, as the clock moves across a day (so
+/// `start=today` moves) and with the clock pinned.
+#[test]
+fn cached_options_render_what_fresh_ones_do() {
+    use dashlive::mpd::manifest::{
+        render_manifest, render_manifest_with, ManifestQuery, OptionsCache, StreamView,
+    };
+    use dashlive::mpd::request::Defaults;
+    let Some(dir) = common::bbb_dir("cached_options_render_what_fresh_ones_do") else {
+        return;
+    };
+    let reps = common::bbb_reps(&dir);
+    let defaults = Defaults::new();
+    let stream = StreamView {
+        directory: "bbb",
+        title: "Big Buck Bunny",
+        timing_ref: "bbb_v6",
+        representations: &reps,
+        defaults: &defaults,
+    };
+    let renderer = dashlive::mpd::render::Renderer::new().unwrap();
+    let cache = OptionsCache::new();
+    const DAY_MS: i64 = 86_400_000;
+    for round in 0..2 {
+        for query in [
+            "",
+            "timeline=1",
+            "start=today&depth=30",
+            "start=now&abr=0",
+            "time=xsd",
+        ] {
+            for now_ms in [
+                common::GOLDEN_NOW_MS,
+                common::GOLDEN_NOW_MS + 2_000,
+                common::GOLDEN_NOW_MS + DAY_MS,
+            ] {
+                for (mode, now_override) in
+                    [(Mode::Live, false), (Mode::Live, true), (Mode::Vod, false)]
+                {
+                    let q = ManifestQuery {
+                        def: dashlive::mpd::registry::find("hand_made").unwrap(),
+                        mode,
+                        site_defaults: &defaults,
+                        query,
+                        now_ms,
+                        now_override,
+                        site_url: Some("http://unit.test/".into()),
+                        manifest_url: None,
+                    };
+                    let fresh = render_manifest(&renderer, &stream, &q).unwrap().xml;
+                    let cached = render_manifest_with(&renderer, &stream, &q, Some(&cache))
+                        .unwrap()
+                        .xml;
+                    assert_eq!(cached, fresh, "round {round}, {query:?} at {now_ms}");
+                }
+            }
+        }
+    }
+}

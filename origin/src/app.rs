@@ -29,6 +29,8 @@ pub struct App {
     pub metrics: Metrics,
     pub cors: AllowedDomains,
     pub players: crate::play::Players,
+    /// Resolved options of the manifest URLs players poll.
+    pub options_cache: dashlive::mpd::manifest::OptionsCache,
 }
 
 /// What every handler needs to know about the request.

@@ -55,6 +55,7 @@ fn fixture() -> &'static Fixture {
             metrics: crate::metrics::Metrics::new(),
             cors: AllowedDomains::default_domains(),
             players: crate::play::Players::none(),
+            options_cache: dashlive::mpd::manifest::OptionsCache::new(),
         };
         Fixture { _dir: dir, app }
     })

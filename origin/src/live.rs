@@ -7,7 +7,7 @@ use hyper::header::{HeaderValue, ACCEPT_RANGES, CONTENT_RANGE};
 use hyper::{Response, StatusCode};
 
 use dashlive::mpd::live::LiveTiming;
-use dashlive::mpd::manifest::{render_manifest, ManifestQuery};
+use dashlive::mpd::manifest::{render_manifest_with, ManifestQuery};
 use dashlive::mpd::registry::{self, Mode};
 use dashlive::mpd::time::iso_datetime_ms;
 use dashlive::options::{AvailabilityStart, Options};
@@ -46,7 +46,7 @@ pub fn manifest(app: &App, ctx: &Ctx, mode: Mode, stream: &str, file: &str) -> R
         site_url: Some(ctx.site_url.clone()),
         manifest_url: Some(ctx.url()),
     };
-    match render_manifest(&app.renderer, &s.view(), &q) {
+    match render_manifest_with(&app.renderer, &s.view(), &q, Some(&app.options_cache)) {
         Ok(m) => {
             for w in &m.warnings {
                 tracing::info!(path = %ctx.path, "ignored: {w}");

@@ -175,6 +175,7 @@ fn run() -> anyhow::Result<()> {
         metrics: metrics::Metrics::new(),
         cors: settings.allowed_domains.clone(),
         players: play::Players::load(&settings.players),
+        options_cache: dashlive::mpd::manifest::OptionsCache::new(),
     });
     let addr = SocketAddr::new(settings.bind, settings.port);
     let runtime = tokio::runtime::Builder::new_multi_thread()

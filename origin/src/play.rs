@@ -6,7 +6,7 @@
 //! (`npm ci --prefix origin/players`), and from the player's own release URL
 //! otherwise, so a page works offline once installed and online without.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use hyper::{HeaderMap, Method, Response};
 
@@ -38,66 +38,63 @@ const SERVED: &[&str] = &["dashjs/dist/", "shaka-player/dist/"];
 /// Query names the page itself reads; the rest is the MPD's.
 const PAGE_ONLY: &[&str] = &["player", "dashjs", "shaka", "text_pref", "mpd"];
 
-/// The player libraries installed for the origin.
+/// The player libraries installed for the origin: looked up at each request,
+/// so `npm ci --prefix origin/players` takes effect without a restart.
 pub struct Players {
-    files: Option<StaticFiles>,
-    pub dashjs: Option<String>,
-    pub shaka: Option<String>,
-}
-
-fn installed_version(dir: &Path, package: &str) -> Option<String> {
-    let text = std::fs::read(dir.join(package).join("package.json")).ok()?;
-    let json: serde_json::Value = serde_json::from_slice(&text).ok()?;
-    json.get("version")?.as_str().map(String::from)
+    /// A `node_modules` folder; `None` or missing means none installed.
+    dir: Option<PathBuf>,
 }
 
 impl Players {
-    /// `dir` is a `node_modules` folder; missing means none installed.
     pub fn load(dir: &Path) -> Players {
-        let Ok(files) = StaticFiles::new(dir) else {
-            return Players::none();
-        };
-        let dashjs =
-            installed_version(dir, DASHJS_PACKAGE).filter(|_| dir.join(DASHJS_BUNDLE).is_file());
-        let shaka =
-            installed_version(dir, SHAKA_PACKAGE).filter(|_| dir.join(SHAKA_BUNDLE).is_file());
         Players {
-            files: Some(files),
-            dashjs,
-            shaka,
+            dir: Some(dir.to_path_buf()),
         }
     }
 
+    /// No players folder (the tests' origins).
+    #[cfg(test)]
     pub fn none() -> Players {
-        Players {
-            files: None,
-            dashjs: None,
-            shaka: None,
+        Players { dir: None }
+    }
+
+    /// The installed version of `package`, when its bundle is there too.
+    fn installed(&self, package: &str, bundle: &str) -> Option<String> {
+        let dir = self.dir.as_ref()?;
+        if !dir.join(bundle).is_file() {
+            return None;
         }
+        let text = std::fs::read(dir.join(package).join("package.json")).ok()?;
+        let json: serde_json::Value = serde_json::from_slice(&text).ok()?;
+        json.get("version")?.as_str().map(String::from)
     }
 
     /// `/players/{*path}`: a file of an installed player bundle.
     pub fn serve(&self, method: &Method, rest: &str, headers: &HeaderMap) -> Response<Body> {
-        match &self.files {
-            Some(files) if SERVED.iter().any(|p| rest.starts_with(p)) => {
-                files.serve(method, &format!("/{rest}"), headers)
-            }
-            _ => not_found(format!("/players/{rest}: not an installed player file")),
+        let files = self
+            .dir
+            .as_ref()
+            .filter(|_| SERVED.iter().any(|p| rest.starts_with(p)))
+            .and_then(|dir| StaticFiles::new(dir).ok());
+        match files {
+            Some(files) => files.serve(method, &format!("/{rest}"), headers),
+            None => not_found(format!("/players/{rest}: not an installed player file")),
         }
     }
 
     /// The library URL for `player` at `requested` (or the default) version.
     fn library(&self, player: &str, requested: Option<&str>) -> Option<String> {
-        let (installed, pinned, bundle, release): (_, _, _, fn(&str) -> String) = match player {
+        let (package, pinned, bundle, release): (_, _, _, fn(&str) -> String) = match player {
             "dashjs" => (
-                &self.dashjs,
+                DASHJS_PACKAGE,
                 PINNED_DASHJS,
                 DASHJS_BUNDLE,
                 dashjs_release_url,
             ),
-            "shaka" => (&self.shaka, PINNED_SHAKA, SHAKA_BUNDLE, shaka_release_url),
+            "shaka" => (SHAKA_PACKAGE, PINNED_SHAKA, SHAKA_BUNDLE, shaka_release_url),
             _ => return None,
         };
+        let installed = self.installed(package, bundle);
         let version = requested.or(installed.as_deref()).unwrap_or(pinned);
         Some(if installed.as_deref() == Some(version) {
             format!("/players/{bundle}")
@@ -274,12 +271,26 @@ mod tests {
 
     #[test]
     fn libraries_come_from_the_origin_only_when_installed() {
-        let mut p = Players::none();
+        let p = Players::none();
         assert_eq!(
             p.library("dashjs", None).unwrap(),
             dashjs_release_url(PINNED_DASHJS)
         );
-        p.dashjs = Some(PINNED_DASHJS.into());
+        // Installed after the origin started: seen at the next page.
+        let dir = tempfile::tempdir().unwrap();
+        let p = Players::load(dir.path());
+        assert_eq!(
+            p.library("shaka", None).unwrap(),
+            shaka_release_url(PINNED_SHAKA)
+        );
+        let bundle = dir.path().join(DASHJS_BUNDLE);
+        std::fs::create_dir_all(bundle.parent().unwrap()).unwrap();
+        std::fs::write(&bundle, "/* dash.js */").unwrap();
+        std::fs::write(
+            dir.path().join("dashjs/package.json"),
+            format!(r#"{{"name": "dashjs", "version": "{PINNED_DASHJS}"}}"#),
+        )
+        .unwrap();
         assert_eq!(
             p.library("dashjs", None).unwrap(),
             format!("/players/{DASHJS_BUNDLE}")
@@ -293,5 +304,9 @@ mod tests {
             shaka_release_url(PINNED_SHAKA)
         );
         assert_eq!(p.library("native", None), None);
+        let served = p.serve(&Method::GET, DASHJS_BUNDLE, &HeaderMap::new());
+        assert_eq!(served.status(), hyper::StatusCode::OK);
+        let hidden = p.serve(&Method::GET, "dashjs/package.json", &HeaderMap::new());
+        assert_eq!(hidden.status(), hyper::StatusCode::NOT_FOUND);
     }
 }

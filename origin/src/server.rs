@@ -162,6 +162,7 @@ mod tests {
             metrics: crate::metrics::Metrics::new(),
             cors: crate::cors::AllowedDomains::Any,
             players: crate::play::Players::none(),
+            options_cache: dashlive::mpd::manifest::OptionsCache::new(),
         };
         (dir, Arc::new(app))
     }

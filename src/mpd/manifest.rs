@@ -2,6 +2,9 @@
 //! the live clock when the mode is live, the context, the XML. The build and
 //! the origin both come through here, so a manifest is the same whoever makes it.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use crate::media::Representation;
 use crate::mpd::context::{manifest_context, ContextError, ManifestOptions, Request};
 use crate::mpd::live::{LiveError, LiveTiming};
@@ -9,7 +12,7 @@ use crate::mpd::registry::{ManifestDef, Mode};
 use crate::mpd::render::{RenderError, Renderer};
 use crate::mpd::request::{pin_live_clock, resolve, Defaults};
 use crate::mpd::time::ticks_to_ms;
-use crate::options::OptionError;
+use crate::options::{OptionError, Options};
 
 /// The stream a manifest describes.
 #[derive(Debug, Clone, Copy)]
@@ -87,20 +90,123 @@ pub fn render_manifest(
     stream: &StreamView,
     q: &ManifestQuery,
 ) -> Result<Manifest, ManifestError> {
-    let (mut o, base, warnings) =
-        resolve(q.def, q.mode, q.site_defaults, stream.defaults, q.query)?;
-    let timing = match q.mode {
-        Mode::Live => {
-            let t = LiveTiming::new(&o, q.now_ms, true, reference_segment_ms(stream))?;
-            pin_live_clock(&mut o, &t)?;
-            Some(t)
+    render_manifest_with(renderer, stream, q, None)
+}
+
+/// The options one request resolves to, before the live clock is pinned.
+struct Resolved {
+    o: Options,
+    base: Options,
+    warnings: Vec<String>,
+    /// The manifest options last made from these, and the (availability
+    /// start, window) they were pinned to.
+    pinned: Mutex<Option<(i64, i64, Arc<ManifestOptions>)>>,
+}
+
+impl Resolved {
+    fn new(stream: &StreamView, q: &ManifestQuery) -> Result<Resolved, OptionError> {
+        let (o, base, warnings) =
+            resolve(q.def, q.mode, q.site_defaults, stream.defaults, q.query)?;
+        Ok(Resolved {
+            o,
+            base,
+            warnings,
+            pinned: Mutex::new(None),
+        })
+    }
+
+    /// The manifest options for a live clock (or none), made again only
+    /// when the clock's availability start or window changes.
+    fn options(&self, timing: Option<&LiveTiming>) -> Arc<ManifestOptions> {
+        let key = timing.map_or((0, 0), |t| (t.availability_start_ms, t.depth_s));
+        let mut pinned = self.pinned.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((start, depth, opts)) = pinned.as_ref() {
+            if (*start, *depth) == key {
+                return opts.clone();
+            }
         }
+        let opts = Arc::new(match timing {
+            Some(t) => {
+                let mut o = self.o.clone();
+                pin_live_clock(&mut o, t);
+                ManifestOptions::from_options(&o, &self.base)
+            }
+            None => ManifestOptions::from_options(&self.o, &self.base),
+        });
+        *pinned = Some((key.0, key.1, opts.clone()));
+        opts
+    }
+}
+
+/// Resolved options by request, for an origin whose players ask for the
+/// same manifest URL every few seconds: each query is parsed once, and the
+/// options written into segment URLs are worked out again only when the
+/// live clock's availability start or window moves. For one tree: the
+/// stream's defaults are part of what is cached.
+#[derive(Default)]
+pub struct OptionsCache {
+    map: Mutex<HashMap<String, Arc<Resolved>>>,
+}
+
+/// Entries kept at most; a full cache starts again empty (URLs that many
+/// are a crawler, not players).
+const CACHE_LIMIT: usize = 4096;
+
+impl OptionsCache {
+    pub fn new() -> OptionsCache {
+        OptionsCache::default()
+    }
+
+    fn resolve(
+        &self,
+        stream: &StreamView,
+        q: &ManifestQuery,
+    ) -> Result<Arc<Resolved>, OptionError> {
+        let key = format!(
+            "{}\0{}\0{}\0{}",
+            stream.directory,
+            q.def.name,
+            q.mode.as_str(),
+            q.query
+        );
+        if let Some(r) = self.map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(Resolved::new(stream, q)?);
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(key, r.clone());
+        Ok(r)
+    }
+}
+
+/// [`render_manifest`], with the options of repeated requests from `cache`.
+pub fn render_manifest_with(
+    renderer: &Renderer,
+    stream: &StreamView,
+    q: &ManifestQuery,
+    cache: Option<&OptionsCache>,
+) -> Result<Manifest, ManifestError> {
+    let resolved = match cache {
+        Some(c) => c.resolve(stream, q)?,
+        None => Arc::new(Resolved::new(stream, q)?),
+    };
+    let timing = match q.mode {
+        Mode::Live => Some(LiveTiming::new(
+            &resolved.o,
+            q.now_ms,
+            true,
+            reference_segment_ms(stream),
+        )?),
         _ => None,
     };
-    let mut opts = ManifestOptions::from_options(&o, &base);
+    let mut opts = resolved.options(timing.as_ref());
     if q.now_override {
+        let o = Arc::make_mut(&mut opts);
         let now = format!("now={}", q.now_ms);
-        for query in [&mut opts.segment_query, &mut opts.time_query] {
+        for query in [&mut o.segment_query, &mut o.time_query] {
             if !query.is_empty() {
                 query.push('&');
             }
@@ -125,7 +231,7 @@ pub fn render_manifest(
     )?;
     Ok(Manifest {
         xml: renderer.render(q.def, &ctx)?,
-        warnings,
+        warnings: resolved.warnings.clone(),
         timing,
     })
 }

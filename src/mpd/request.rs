@@ -66,12 +66,11 @@ impl ManifestOptions {
 /// start and the effective window) into the options, so that the segment
 /// URLs built from them make every segment request resolve the same clock
 /// (dash-live §1.3 step 8).
-pub fn pin_live_clock(o: &mut Options, timing: &LiveTiming) -> Result<(), OptionError> {
+pub fn pin_live_clock(o: &mut Options, timing: &LiveTiming) {
     o.pin_clock(
         iso_datetime_ms(timing.availability_start_ms),
         timing.depth_s,
     );
-    Ok(())
 }
 
 #[cfg(test)]

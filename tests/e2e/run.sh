@@ -67,7 +67,6 @@ command -v ffmpeg > /dev/null || missing+=(ffmpeg)
 command -v xmllint > /dev/null || missing+=(libxml2-utils)
 command -v nginx > /dev/null || missing+=(nginx-light)
 command -v curl > /dev/null || missing+=(curl)
-command -v chromium > /dev/null || missing+=(chromium)
 if ! command -v gst-launch-1.0 > /dev/null || ! gst-inspect-1.0 dashdemux > /dev/null 2>&1 \
     || ! gst-inspect-1.0 avdec_h264 > /dev/null 2>&1 || ! gst-inspect-1.0 uridecodebin3 > /dev/null 2>&1; then
     missing+=(gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav)
@@ -80,6 +79,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq || die "apt-get update failed"
     $sudo apt-get install -y -qq "${missing[@]}" > /dev/null || die "apt-get install ${missing[*]} failed"
 fi
+# Chromium and the npm packages: playwright-core, and dash.js and Shaka for the origin's player
+# pages, which must be there before the origin serves a page.
+PLAYERS_INSTALL_ONLY=1 "$here/players/run.sh" || die "installing Chromium and the npm packages failed"
 ffmpeg -version | sed -n 1p
 gst-launch-1.0 --version | sed -n 2p
 xmllint --version 2>&1 | sed -n 1p

@@ -7,6 +7,7 @@
 # and starts dashlive-origin on a free loopback port, runs run.mjs against it and exits with
 # its status. Arguments go to run.mjs (--player, --mode, --only, --url, --verbose, ...).
 # ORIGIN=http://127.0.0.1:PORT uses an origin that is already running instead.
+# PLAYERS_INSTALL_ONLY=1 installs what is missing (Chromium, the npm packages) and exits.
 # CARGO_TARGET_DIR is honoured (default: the repository's target/).
 set -euo pipefail
 
@@ -60,6 +61,8 @@ npm_ci() {
 npm_ci "$here"
 npm_ci "$repo/origin/players"
 cd "$here"
+# The conformance harness installs here before it starts its origin.
+if [ "${PLAYERS_INSTALL_ONLY:-}" = 1 ]; then exit 0; fi
 
 # --- the origin --------------------------------------------------------------------------------
 origin="${ORIGIN:-}"
