@@ -119,7 +119,11 @@ fn resolved(reps: &[Representation], defaults: &Defaults, q: &str) -> (Request, 
     (req, opts)
 }
 
-fn context(reps: &[Representation], req: &Request, opts: &ManifestOptions) -> MpdContext {
+fn context<'a>(
+    reps: &'a [Representation],
+    req: &Request,
+    opts: &ManifestOptions,
+) -> MpdContext<'a> {
     manifest_context(
         "bbb",
         "Big Buck Bunny",

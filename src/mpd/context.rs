@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::media::representation::FrameRate;
 use crate::media::{ContentType, Representation};
 use crate::mpd::live::{LiveTiming, LoopMap, NumberTiming};
 use crate::mpd::registry::{ManifestDef, Mode, Timeline};
@@ -69,11 +70,11 @@ pub struct Request {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct MpdContext {
+pub struct MpdContext<'a> {
     pub mode: &'static str,
     pub mpd_type: &'static str,
-    pub id: String,
-    pub title: String,
+    pub id: &'a str,
+    pub title: &'a str,
     pub publish_time: String,
     pub media_presentation_duration: String,
     pub max_segment_duration: String,
@@ -88,7 +89,7 @@ pub struct MpdContext {
     pub now: String,
     /// Period-level `<BaseURL>`, absolute when the site URL is known.
     pub base_url: Option<String>,
-    pub periods: Vec<PeriodContext>,
+    pub periods: Vec<PeriodContext<'a>>,
 }
 
 /// `<UTCTiming>`: how a live player learns the server's time.
@@ -99,11 +100,11 @@ pub struct UtcTimingContext {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct PeriodContext {
+pub struct PeriodContext<'a> {
     pub id: String,
     pub start: String,
     pub duration: String,
-    pub adaptation_sets: Vec<AdaptationSetContext>,
+    pub adaptation_sets: Vec<AdaptationSetContext<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -124,7 +125,7 @@ pub struct AudioChannels {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AdaptationSetContext {
+pub struct AdaptationSetContext<'a> {
     pub id: u32,
     /// 1-based position, for templates that number groups.
     pub index: usize,
@@ -132,10 +133,10 @@ pub struct AdaptationSetContext {
     /// group are alternatives, so audio never shares one with video.
     pub group: u32,
     pub content_type: &'static str,
-    pub mime_type: String,
+    pub mime_type: &'a str,
     /// The codecs string when every representation shares it.
-    pub codecs: Option<String>,
-    pub lang: Option<String>,
+    pub codecs: Option<&'a str>,
+    pub lang: Option<&'a str>,
     pub role: Option<&'static str>,
     pub accessibility: Option<&'static str>,
     pub audio_channels: Option<AudioChannels>,
@@ -143,12 +144,12 @@ pub struct AdaptationSetContext {
     pub max_height: Option<u32>,
     pub min_width: Option<u32>,
     pub min_height: Option<u32>,
-    pub max_frame_rate: Option<String>,
-    pub par: Option<String>,
+    pub max_frame_rate: Option<FrameRate>,
+    pub par: Option<AspectRatio>,
     pub min_bandwidth: u64,
     pub max_bandwidth: u64,
     pub segment_template: SegmentTemplateContext,
-    pub representations: Vec<RepresentationContext>,
+    pub representations: Vec<RepresentationContext<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -160,15 +161,15 @@ pub struct SegmentListContext {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct RepresentationContext {
-    pub id: String,
-    pub mime_type: String,
-    pub codecs: String,
+pub struct RepresentationContext<'a> {
+    pub id: &'a str,
+    pub mime_type: &'a str,
+    pub codecs: &'a str,
     pub bandwidth: u64,
     pub width: Option<u32>,
     pub height: Option<u32>,
-    pub frame_rate: Option<String>,
-    pub sar: Option<String>,
+    pub frame_rate: Option<FrameRate>,
+    pub sar: Option<&'a str>,
     /// `progressive` for video (the indexer finds no interlaced media;
     /// dash-live writes the same), `None` otherwise.
     pub scan_type: Option<&'static str>,
@@ -177,7 +178,7 @@ pub struct RepresentationContext {
     /// This representation's channel layout, for templates that write it per
     /// Representation.
     pub audio_channels: Option<AudioChannels>,
-    pub lang: Option<String>,
+    pub lang: Option<&'a str>,
     /// On-demand profile: the single file and its byte ranges.
     pub base_url: Option<String>,
     /// On-demand profile: the file's URL joined to the stream's base URL
@@ -220,8 +221,21 @@ fn gcd(a: u64, b: u64) -> u64 {
     crate::media::representation::gcd(a, b)
 }
 
+/// An aspect ratio in lowest terms, written `16:9`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AspectRatio {
+    pub width: u64,
+    pub height: u64,
+}
+
+impl std::fmt::Display for AspectRatio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.width, self.height)
+    }
+}
+
 /// Picture aspect ratio from size and sample aspect ratio: `16:9`.
-fn par(width: u32, height: u32, sar: Option<&str>) -> Option<String> {
+fn par(width: u32, height: u32, sar: Option<&str>) -> Option<AspectRatio> {
     let (sw, sh) = sar
         .and_then(|s| s.split_once(':'))
         .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)))
@@ -231,7 +245,10 @@ fn par(width: u32, height: u32, sar: Option<&str>) -> Option<String> {
         return None;
     }
     let g = gcd(w, h);
-    Some(format!("{}:{}", w / g, h / g))
+    Some(AspectRatio {
+        width: w / g,
+        height: h / g,
+    })
 }
 
 fn audio_matches(codecs: &str, wanted: &str) -> bool {
@@ -392,15 +409,15 @@ fn utc_timing(
 
 /// Computes the context of a manifest: static (vod, odvod) or dynamic (live,
 /// with `req.timing`).
-pub fn manifest_context(
-    directory: &str,
-    title: &str,
+pub fn manifest_context<'a>(
+    directory: &'a str,
+    title: &'a str,
     timing_ref: &str,
-    reps: &[Representation],
+    reps: &'a [Representation],
     def: &ManifestDef,
     req: &Request,
     opts: &ManifestOptions,
-) -> Result<MpdContext, ContextError> {
+) -> Result<MpdContext<'a>, ContextError> {
     let live_timing = req.timing.as_ref().filter(|_| req.mode == Mode::Live);
     if !def.supports(req.mode) || (req.mode == Mode::Live) != live_timing.is_some() {
         return Err(ContextError::Mode {
@@ -433,7 +450,7 @@ pub fn manifest_context(
         .copied()
         .filter(|r| r.content_type == ContentType::Video)
         .collect();
-    video.sort_by_key(|r| (r.bitrate, r.id.clone()));
+    video.sort_by(|a, b| (a.bitrate, &a.id).cmp(&(b.bitrate, &b.id)));
     if !opts.abr {
         video.truncate(1);
     }
@@ -455,7 +472,7 @@ pub fn manifest_context(
         })
         .collect();
 
-    let mut groups: Vec<Vec<&Representation>> = Vec::new();
+    let mut groups: Vec<Vec<&Representation>> = Vec::with_capacity(4);
     if !video.is_empty() {
         groups.push(video);
     }
@@ -472,7 +489,7 @@ pub fn manifest_context(
             }
         }
         for s in &mut sets {
-            s.sort_by_key(|r| (r.bitrate, r.id.clone()));
+            s.sort_by(|a, b| (a.bitrate, &a.id).cmp(&(b.bitrate, &b.id)));
         }
         groups.extend(sets);
     }
@@ -491,7 +508,7 @@ pub fn manifest_context(
 
     let mut first_audio = true;
     let mut first_text = true;
-    let mut sets = Vec::new();
+    let mut sets = Vec::with_capacity(groups.len());
     let mut max_segment_ms = 0;
     for (index, group) in groups.iter().enumerate() {
         let first = group[0];
@@ -524,7 +541,7 @@ pub fn manifest_context(
         };
         let set_template =
             segment_template(first, use_timeline, &opts.segment_query, window.as_ref());
-        let mut representations = Vec::new();
+        let mut representations = Vec::with_capacity(group.len());
         for r in group {
             let seg_max = r
                 .media_segments()
@@ -557,19 +574,19 @@ pub fn manifest_context(
                 (None, None)
             };
             representations.push(RepresentationContext {
-                id: r.id.clone(),
-                mime_type: r.mime_type.clone(),
-                codecs: r.codecs.clone(),
+                id: &r.id,
+                mime_type: &r.mime_type,
+                codecs: &r.codecs,
                 bandwidth: r.bitrate,
                 width: r.width,
                 height: r.height,
-                frame_rate: r.frame_rate.map(|f| f.to_string()),
-                sar: r.sar.clone(),
+                frame_rate: r.frame_rate,
+                sar: r.sar.as_deref(),
                 scan_type: (ct == ContentType::Video).then_some("progressive"),
                 audio_sampling_rate: r.sample_rate,
                 num_channels: r.channels,
                 audio_channels: audio_channels(r),
-                lang: (ct != ContentType::Video).then(|| r.language.clone()),
+                lang: (ct != ContentType::Video).then_some(r.language.as_str()),
                 full_base_url: base_url.as_ref().map(|f| match &stream_base {
                     Some(b) => format!("{b}{f}"),
                     None => f.clone(),
@@ -595,9 +612,9 @@ pub fn manifest_context(
             index: index + 1,
             group: group_of(ct),
             content_type: ct.as_str(),
-            mime_type: first.mime_type.clone(),
-            codecs: same_codecs.then(|| first.codecs.clone()),
-            lang: (ct != ContentType::Video).then(|| first.language.clone()),
+            mime_type: &first.mime_type,
+            codecs: same_codecs.then_some(first.codecs.as_str()),
+            lang: (ct != ContentType::Video).then_some(first.language.as_str()),
             role,
             accessibility,
             audio_channels: audio_channels(first),
@@ -608,8 +625,7 @@ pub fn manifest_context(
             max_frame_rate: group
                 .iter()
                 .filter_map(|r| r.frame_rate)
-                .max_by(|a, b| a.as_f64().total_cmp(&b.as_f64()))
-                .map(|f| f.to_string()),
+                .max_by(|a, b| a.as_f64().total_cmp(&b.as_f64())),
             par: match (first.width, first.height) {
                 (Some(w), Some(h)) => par(w, h, first.sar.as_deref()),
                 _ => None,
@@ -621,6 +637,7 @@ pub fn manifest_context(
         });
     }
 
+    let presentation_duration = iso_duration_ms(duration_ms);
     let (mpd_type, publish_ms) = match live_timing {
         Some(t) => ("dynamic", t.publish_ms),
         None => ("static", req.now_ms),
@@ -628,10 +645,10 @@ pub fn manifest_context(
     Ok(MpdContext {
         mode: req.mode.as_str(),
         mpd_type,
-        id: directory.into(),
-        title: title.into(),
+        id: directory,
+        title,
         publish_time: iso_datetime_ms(publish_ms),
-        media_presentation_duration: iso_duration_ms(duration_ms),
+        media_presentation_duration: presentation_duration.clone(),
         max_segment_duration: iso_duration_ms(max_segment_ms),
         availability_start_time: live_timing
             .map(|t| iso_datetime_ms(t.availability_start_ms))
@@ -654,7 +671,7 @@ pub fn manifest_context(
         periods: vec![PeriodContext {
             id: "p0".into(),
             start: "PT0S".into(),
-            duration: iso_duration_ms(duration_ms),
+            duration: presentation_duration,
             adaptation_sets: sets,
         }],
     })
@@ -666,6 +683,7 @@ mod tests {
 
     #[test]
     fn picture_aspect_ratio() {
+        let par = |w, h, sar| par(w, h, sar).map(|p| p.to_string());
         assert_eq!(par(1920, 1080, Some("1:1")).as_deref(), Some("16:9"));
         assert_eq!(par(720, 576, Some("16:15")).as_deref(), Some("4:3"));
         assert_eq!(par(0, 576, None), None);
@@ -728,12 +746,13 @@ mod tests {
         }
     }
 
-    fn context(mode: Mode, opts: &ManifestOptions) -> MpdContext {
-        let reps = [
+    fn context(mode: Mode, opts: &ManifestOptions) -> MpdContext<'static> {
+        // The context borrows its representations: these live for the test.
+        let reps: &'static [Representation] = Box::leak(Box::new([
             rep("v1", ContentType::Video, "avc1.64001f", 3, 2000),
             rep("a1", ContentType::Audio, "mp4a.40.2", 3, 2000),
             rep("a2", ContentType::Audio, "ec-3", 3, 2000),
-        ];
+        ]));
         let def = crate::mpd::registry::find(if mode == Mode::Odvod {
             "manifest_vod_aiv"
         } else {
@@ -747,7 +766,7 @@ mod tests {
             now_ms: 1_662_477_000_000,
             timing: None,
         };
-        manifest_context("s", "S", "v1", &reps, def, &req, opts).unwrap()
+        manifest_context("s", "S", "v1", reps, def, &req, opts).unwrap()
     }
 
     #[test]

@@ -477,9 +477,12 @@ impl LoopMap {
         let mut next_origin = self.loop_start(k + 1);
         loop {
             if i == 0 && next_origin <= until {
-                // A whole loop inside the window.
-                for run in &self.inner_runs {
-                    push(&mut runs, origin, run.d, run.r + 1);
+                // A whole loop inside the window: its first run may merge
+                // with the previous loop's last, the others are copied as
+                // they are (they carry no start time).
+                if let Some((first, rest)) = self.inner_runs.split_first() {
+                    push(&mut runs, origin, first.d, first.r + 1);
+                    runs.extend_from_slice(rest);
                 }
                 let last_start = origin + self.starts[n - 1];
                 push(

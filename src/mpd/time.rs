@@ -4,16 +4,31 @@
 pub fn iso_duration_ms(ms: u64) -> String {
     let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
     let (m, rest) = (rest / 60_000, rest % 60_000);
-    let mut out = String::from("PT");
+    // Pushed piece by piece: a live manifest writes several per request.
+    let mut num = itoa::Buffer::new();
+    let mut out = String::with_capacity(16);
+    out.push_str("PT");
     if h > 0 {
-        out.push_str(&format!("{h}H"));
+        out.push_str(num.format(h));
+        out.push('H');
     }
     if m > 0 {
-        out.push_str(&format!("{m}M"));
+        out.push_str(num.format(m));
+        out.push('M');
     }
     if rest > 0 || (h == 0 && m == 0) {
-        let s = format!("{}.{:03}", rest / 1000, rest % 1000);
-        out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
+        out.push_str(num.format(rest / 1000));
+        let (mut frac, mut width) = (rest % 1000, 3);
+        if frac > 0 {
+            while frac % 10 == 0 {
+                frac /= 10;
+                width -= 1;
+            }
+            out.push('.');
+            let digits = num.format(frac);
+            out.extend(std::iter::repeat_n('0', width - digits.len()));
+            out.push_str(digits);
+        }
         out.push('S');
     }
     out
@@ -72,6 +87,9 @@ mod tests {
         assert_eq!(iso_duration_ms(7_200_000), "PT2H");
         assert_eq!(iso_duration_ms(0), "PT0S");
         assert_eq!(iso_duration_ms(1_500), "PT1.5S");
+        assert_eq!(iso_duration_ms(1_040), "PT1.04S");
+        assert_eq!(iso_duration_ms(3_600_007), "PT1H0.007S");
+        assert_eq!(iso_duration_ms(60_000), "PT1M");
         assert_eq!(ticks_to_ms(1_763_328, 44_100), 39_985);
     }
 

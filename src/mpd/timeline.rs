@@ -13,7 +13,9 @@ pub struct S {
 
 /// Entries for consecutive segments starting at `start` with `durations`.
 pub fn entries(start: u64, durations: impl IntoIterator<Item = u64>) -> Vec<S> {
-    let mut out: Vec<S> = Vec::new();
+    let durations = durations.into_iter();
+    // Room for a few runs: most media has one or two durations.
+    let mut out: Vec<S> = Vec::with_capacity(durations.size_hint().0.min(8));
     for d in durations {
         match out.last_mut() {
             Some(last) if last.d == d => last.r += 1,
