@@ -381,6 +381,29 @@ mod tests {
     }
 
     #[test]
+    fn a_tx3g_font_table_shows_its_fonts() {
+        let mut ftab = 1u16.to_be_bytes().to_vec();
+        ftab.extend_from_slice(&[0, 1, 10]);
+        ftab.extend_from_slice(b"Sans-Serif");
+        let mut tx3g = vec![0u8; 38];
+        tx3g[7] = 1; // data_reference_index
+        tx3g.extend_from_slice(&bx(b"ftab", &ftab));
+        let stsd = bx(
+            b"stsd",
+            &[&[0, 0, 0, 0, 0, 0, 0, 1][..], &bx(b"tx3g", &tx3g)].concat(),
+        );
+        let r = inspect_bytes(&stsd);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let mut shown = Vec::new();
+        select(&r.boxes, "stsd/tx3g/ftab", &mut shown);
+        let text = render_text(&shown, TextOptions { max_entries: 8 });
+        assert_eq!(
+            text,
+            "ftab @0x3e size=23\n    fonts[0]: font_id=1 name=Sans-Serif\n"
+        );
+    }
+
+    #[test]
     fn selectors_match_with_and_without_indices() {
         assert!(path_matches("moov/trak[0]/mdia", "moov/trak/mdia"));
         assert!(path_matches("moof[2]/traf[0]", "moof[2]/traf"));
