@@ -76,6 +76,45 @@ fn inspect_segments_lists_the_index() {
 }
 
 #[test]
+fn inspect_segments_json_numbers_each_media_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = file(&Spec::default());
+    // Sequence numbers from 7: the numbers follow the first mfhd, not the position.
+    for (at, _) in data
+        .clone()
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"mfhd")
+    {
+        let seq = u32::from_be_bytes(data[at + 8..at + 12].try_into().unwrap());
+        data[at + 8..at + 12].copy_from_slice(&(seq + 6).to_be_bytes());
+    }
+    let f = synthetic(&dir, "v.mp4", &data);
+    let out = dashlive(&["inspect", &f, "--segments", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    let numbers: Vec<&serde_json::Value> = rows.iter().map(|r| &r["number"]).collect();
+    assert_eq!(
+        numbers,
+        [
+            &serde_json::Value::Null,
+            &7.into(),
+            &8.into(),
+            &9.into(),
+            &10.into()
+        ]
+    );
+    assert_eq!(rows[4]["decode_time"], 150_000);
+    assert_eq!(rows[4]["duration"], 50_000);
+    // The text listing gives the same numbers.
+    let out = dashlive(&["inspect", &f, "--segments"]);
+    let s = text(&out.stdout);
+    let last = s.lines().last().unwrap();
+    assert_eq!(last.split_whitespace().next(), Some("10"), "{s}");
+}
+
+#[test]
 fn a_broken_file_prints_what_parsed_then_the_error_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     let mut data = file(&Spec::default());
