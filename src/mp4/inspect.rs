@@ -138,7 +138,9 @@ fn walk_cut(
         depth,
     };
     let payload = b.payload();
-    let errors_before = errors.len();
+    // Whether an error below already says where the data ends (the walk over
+    // the children stops at its first error).
+    let mut reported_below = false;
     let mut fields = None;
     let mut children = Vec::new();
     if let Some(start) = children_offset(b.typ(), payload).filter(|s| *s <= payload.len()) {
@@ -163,6 +165,7 @@ fn walk_cut(
             match c {
                 Ok(c) => children.push(walk(&c, ctx, errors)),
                 Err(e) => {
+                    reported_below = true;
                     let cut_here = match e.kind {
                         ErrorKind::PastParent { size, .. } => {
                             e.offset.saturating_add(size) <= declared_end
@@ -188,7 +191,7 @@ fn walk_cut(
             }
         }
     }
-    if errors.len() == errors_before {
+    if !reported_below {
         errors.push(b.error(ErrorKind::Truncated {
             need: header.size,
             have: data.len() as u64,
@@ -348,6 +351,24 @@ mod tests {
         assert_eq!(
             r.errors[0].to_string(),
             "moov at 0x14: truncated: needs 8 bytes, 3 available"
+        );
+    }
+
+    #[test]
+    fn a_bad_whole_child_does_not_hide_the_cut() {
+        // An mvhd too short to parse, then the file ends where moov's next child would start.
+        let mut moov = bx(b"moov", &bx(b"mvhd", &[0; 4]));
+        moov[0..4].copy_from_slice(&40u32.to_be_bytes());
+        let r = inspect_bytes(&moov);
+        let errors: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("moov/mvhd at 0x14: truncated"),
+            "{errors:?}"
+        );
+        assert_eq!(
+            errors[1],
+            "moov at 0x0: truncated: needs 40 bytes, 20 available"
         );
     }
 
