@@ -76,7 +76,7 @@ impl<R: Read + Seek> Scanner<R> {
     /// (media data, padding, or larger than [`MAX_LOADED_BOX`]).
     pub fn read_cut_box(&mut self, offset: u64) -> Result<Option<Vec<u8>>> {
         let available = self.len.saturating_sub(offset);
-        if available < 8 || available > MAX_LOADED_BOX {
+        if !(8..=MAX_LOADED_BOX).contains(&available) {
             return Ok(None);
         }
         let mut data = vec![0u8; available as usize];
