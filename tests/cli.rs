@@ -76,6 +76,45 @@ fn inspect_segments_lists_the_index() {
 }
 
 #[test]
+fn inspect_segments_json_numbers_each_media_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = file(&Spec::default());
+    // Sequence numbers from 7: the numbers follow the first mfhd, not the position.
+    for (at, _) in data
+        .clone()
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"mfhd")
+    {
+        let seq = u32::from_be_bytes(data[at + 8..at + 12].try_into().unwrap());
+        data[at + 8..at + 12].copy_from_slice(&(seq + 6).to_be_bytes());
+    }
+    let f = synthetic(&dir, "v.mp4", &data);
+    let out = dashlive(&["inspect", &f, "--segments", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    let numbers: Vec<&serde_json::Value> = rows.iter().map(|r| &r["number"]).collect();
+    assert_eq!(
+        numbers,
+        [
+            &serde_json::Value::Null,
+            &7.into(),
+            &8.into(),
+            &9.into(),
+            &10.into()
+        ]
+    );
+    assert_eq!(rows[4]["decode_time"], 150_000);
+    assert_eq!(rows[4]["duration"], 50_000);
+    // The text listing gives the same numbers.
+    let out = dashlive(&["inspect", &f, "--segments"]);
+    let s = text(&out.stdout);
+    let last = s.lines().last().unwrap();
+    assert_eq!(last.split_whitespace().next(), Some("10"), "{s}");
+}
+
+#[test]
 fn a_broken_file_prints_what_parsed_then_the_error_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     let mut data = file(&Spec::default());
@@ -100,6 +139,54 @@ fn a_broken_file_prints_what_parsed_then_the_error_and_fails() {
         )),
         "{err}"
     );
+}
+
+#[test]
+fn a_file_cut_inside_moov_shows_the_parsed_part_of_moov_then_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = file(&Spec::default());
+    // Cut the file 6 bytes into the avcC payload, deep inside moov.
+    let avcc = data.windows(4).position(|w| w == b"avcC").unwrap() - 4;
+    let f = synthetic(&dir, "cut.mp4", &data[..avcc + 8 + 6]);
+    let out = dashlive(&["inspect", &f]);
+    assert!(!out.status.success());
+    let s = text(&out.stdout);
+    // The boxes before the cut, with their fields, and the cut ones marked.
+    assert!(s.contains("ftyp @0x0"), "{s}");
+    assert!(s.contains("moov @0x") && s.contains("(cut short: "), "{s}");
+    assert!(
+        s.contains("mvhd @0x") && s.contains("timescale=1000"),
+        "{s}"
+    );
+    assert!(
+        s.contains("hdlr @0x") && s.contains("handler_type=vide"),
+        "{s}"
+    );
+    assert!(s.contains("avc1 @0x") && s.contains("width=320"), "{s}");
+    assert!(
+        s.contains(&format!(
+            "avcC @{avcc:#x} size=25 (cut short: 14 bytes in the file)"
+        )),
+        "{s}"
+    );
+    assert!(!s.contains("mvex"), "nothing after the cut: {s}");
+    let err = text(&out.stderr);
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "dashlive: {f}: moov/trak[0]/mdia/minf/stbl/stsd/avc1/avcC at {avcc:#x}: \
+             truncated: needs 25 bytes, 14 available"
+        )
+    );
+
+    let json = dashlive(&["inspect", &f, "--json", "--box", "moov"]);
+    assert!(!json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let moov = &v["boxes"][0];
+    let moov_offset = moov["offset"].as_u64().unwrap();
+    assert_eq!(moov["bytes_present"], avcc as u64 + 14 - moov_offset);
+    assert_eq!(moov["children"][0]["type"], "mvhd");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 1);
 }
 
 #[test]

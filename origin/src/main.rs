@@ -196,3 +196,28 @@ fn run() -> anyhow::Result<()> {
         anyhow::Ok(())
     })
 }
+
+#[cfg(test)]
+mod cli_tests {
+    use clap::CommandFactory;
+
+    /// The README is where users learn the flags: each one the origin takes
+    /// (and its subcommands take) must be named there.
+    #[test]
+    fn the_readme_names_every_flag() {
+        let readme = include_str!("../../README.md");
+        let cli = super::Cli::command();
+        let mut missing = Vec::new();
+        for cmd in std::iter::once(&cli).chain(cli.get_subcommands()) {
+            if cmd.get_name() != cli.get_name() && !readme.contains(cmd.get_name()) {
+                missing.push(cmd.get_name().to_string());
+            }
+            for long in cmd.get_arguments().filter_map(|a| a.get_long()) {
+                if long != "help" && !readme.contains(&format!("`--{long}")) {
+                    missing.push(format!("--{long}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "not in README.md: {missing:?}");
+    }
+}

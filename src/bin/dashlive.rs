@@ -221,10 +221,28 @@ fn cmd_inspect(file: &Path, box_path: Option<&str>, json: bool, full: bool) -> R
     Ok(report.errors.is_empty())
 }
 
+/// One line of `inspect --segments`: a segment and its `$Number$` (none for
+/// the init segment).
+#[derive(serde::Serialize)]
+struct SegmentRow<'a> {
+    number: Option<u64>,
+    #[serde(flatten)]
+    segment: &'a dashlive::media::Segment,
+}
+
 fn cmd_segments(file: &Path, json: bool) -> Result<bool> {
     let rep = index_file(file)?;
+    let rows: Vec<SegmentRow> = rep
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(i, segment)| SegmentRow {
+            number: (i > 0).then(|| u64::from(rep.start_number) + i as u64 - 1),
+            segment,
+        })
+        .collect();
     if json {
-        out!("{}", serde_json::to_string_pretty(&rep.segments)?);
+        out!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(true);
     }
     out!(
@@ -235,12 +253,9 @@ fn cmd_segments(file: &Path, json: bool) -> Result<bool> {
         "decode_time",
         "duration"
     );
-    for (i, s) in rep.segments.iter().enumerate() {
-        let number = if i == 0 {
-            "init".to_string()
-        } else {
-            (u64::from(rep.start_number) + i as u64 - 1).to_string()
-        };
+    for r in &rows {
+        let number = r.number.map_or("init".to_string(), |n| n.to_string());
+        let s = r.segment;
         out!(
             "{number:>6} {:>12} {:>10} {:>14} {:>10}",
             s.offset,

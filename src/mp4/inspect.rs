@@ -8,9 +8,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::boxes::{hex, parse_typed, ParseContext};
-use super::error::Mp4Error;
+use super::error::{ErrorKind, Mp4Error};
+use super::header::parse_header;
 use super::scan::Scanner;
-use super::tree::BoxRef;
+use super::tree::{children_offset, BoxIter, BoxRef};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BoxNode {
@@ -25,6 +26,9 @@ pub struct BoxNode {
     pub fields: Option<Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<BoxNode>,
+    /// Set when the file ends inside this box: how many of its bytes it holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_present: Option<u64>,
 }
 
 /// What could be read of a file, and the errors met on the way.
@@ -46,11 +50,26 @@ pub fn inspect<R: Read + Seek>(src: R, len: u64) -> Report {
         errors: Vec::new(),
     };
     let mut ctx = ParseContext::default();
-    for top in Scanner::new(src, len) {
+    let mut scanner = Scanner::new(src, len);
+    while let Some(top) = scanner.next() {
         match top {
             Ok(top) => {
                 let node = walk(&top.as_box_ref(), &mut ctx, &mut report.errors);
                 report.boxes.push(node);
+            }
+            // A box the file cuts short: show what there is of it.
+            Err(e) if matches!(e.kind, ErrorKind::PastParent { .. }) => {
+                match scanner.read_cut_box(e.offset) {
+                    Ok(Some(data)) => {
+                        let path = e.path.clone();
+                        match walk_cut(&data, e.offset, path, 0, &mut ctx, &mut report.errors) {
+                            Some(node) => report.boxes.push(node),
+                            None => report.errors.push(e),
+                        }
+                    }
+                    Ok(None) => report.errors.push(e),
+                    Err(io) => report.errors.extend([e, io]),
+                }
             }
             Err(e) => report.errors.push(e),
         }
@@ -75,6 +94,15 @@ fn walk(b: &BoxRef, ctx: &mut ParseContext, errors: &mut Vec<Mp4Error>) -> BoxNo
             }
         }
     }
+    node(b, fields, children, None)
+}
+
+fn node(
+    b: &BoxRef,
+    fields: Option<Value>,
+    children: Vec<BoxNode>,
+    bytes_present: Option<u64>,
+) -> BoxNode {
     BoxNode {
         typ: b.typ().to_string(),
         path: b.path.clone(),
@@ -83,7 +111,93 @@ fn walk(b: &BoxRef, ctx: &mut ParseContext, errors: &mut Vec<Mp4Error>) -> BoxNo
         uuid: b.header.uuid.as_ref().map(hex::uuid_string),
         fields,
         children,
+        bytes_present,
     }
+}
+
+/// A box of which `data` (starting at file offset `offset`) is all the file
+/// holds: its fields when the bytes before its children are all there, the
+/// children that are whole, and, recursively, what there is of the child the
+/// file cuts. Pushes one error, at the innermost box that is cut, and returns
+/// `None` when not even the header is there.
+fn walk_cut(
+    data: &[u8],
+    offset: u64,
+    path: String,
+    depth: usize,
+    ctx: &mut ParseContext,
+    errors: &mut Vec<Mp4Error>,
+) -> Option<BoxNode> {
+    // Any size will do here: the point is that it runs past the data.
+    let header = parse_header(data, u64::MAX).ok()?;
+    let b = BoxRef {
+        header,
+        offset,
+        data,
+        path,
+        depth,
+    };
+    let payload = b.payload();
+    // Whether an error below already says where the data ends (the walk over
+    // the children stops at its first error).
+    let mut reported_below = false;
+    let mut fields = None;
+    let mut children = Vec::new();
+    if let Some(start) = children_offset(b.typ(), payload).filter(|s| *s <= payload.len()) {
+        // The fields before the children are whole: parse them as if the box ended there.
+        let head_len = header.header_len as usize + start;
+        let head = BoxRef {
+            header: super::header::BoxHeader {
+                size: head_len as u64,
+                ..header
+            },
+            data: &data[..head_len],
+            ..b.clone()
+        };
+        fields = parse_typed(&head, ctx)
+            .ok()
+            .flatten()
+            .and_then(|p| serde_json::to_value(p).ok());
+        let base = b.payload_offset() + start as u64;
+        // How far the box says its children go, past what the file holds.
+        let declared_end = offset.saturating_add(header.size);
+        for c in BoxIter::new(&payload[start..], base, &b.path, depth + 1) {
+            match c {
+                Ok(c) => children.push(walk(&c, ctx, errors)),
+                Err(e) => {
+                    reported_below = true;
+                    let cut_here = match e.kind {
+                        ErrorKind::PastParent { size, .. } => {
+                            e.offset.saturating_add(size) <= declared_end
+                        }
+                        _ => false,
+                    };
+                    let rest = e
+                        .offset
+                        .checked_sub(base)
+                        .and_then(|at| usize::try_from(at).ok())
+                        .and_then(|at| payload.get(start + at..));
+                    let cut = match rest {
+                        Some(rest) if cut_here => {
+                            walk_cut(rest, e.offset, e.path.clone(), depth + 1, ctx, errors)
+                        }
+                        _ => None,
+                    };
+                    match cut {
+                        Some(n) => children.push(n),
+                        None => errors.push(e),
+                    }
+                }
+            }
+        }
+    }
+    if !reported_below {
+        errors.push(b.error(ErrorKind::Truncated {
+            need: header.size,
+            have: data.len() as u64,
+        }));
+    }
+    Some(node(&b, fields, children, Some(data.len() as u64)))
 }
 
 /// Whether a box path matches a selector such as `moov/trak/mdia` or
@@ -126,6 +240,9 @@ pub fn render_text(boxes: &[&BoxNode], opts: TextOptions) -> String {
 fn render_box(out: &mut String, b: &BoxNode, depth: usize, opts: TextOptions) {
     let pad = "  ".repeat(depth);
     let _ = write!(out, "{pad}{} @{:#x} size={}", b.typ, b.offset, b.size);
+    if let Some(n) = b.bytes_present {
+        let _ = write!(out, " (cut short: {n} bytes in the file)");
+    }
     if let Some(u) = &b.uuid {
         let _ = write!(out, " uuid={u}");
     }
@@ -203,6 +320,109 @@ fn scalar(v: &Value, opts: TextOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
+
+    fn bx(typ: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut v = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(typ);
+        v.extend_from_slice(payload);
+        v
+    }
+
+    fn inspect_bytes(data: &[u8]) -> Report {
+        inspect(Cursor::new(data), data.len() as u64)
+    }
+
+    #[test]
+    fn a_file_cut_between_children_names_the_cut_parent() {
+        let moov = bx(b"moov", &[bx(b"free", &[1; 4]), bx(b"trak", &[])].concat());
+        // Ends after the free box: moov's children so far are whole.
+        let r = inspect_bytes(&moov[..20]);
+        assert_eq!(r.boxes[0].bytes_present, Some(20));
+        assert_eq!(r.boxes[0].children.len(), 1);
+        let errors: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            errors,
+            ["moov at 0x0: truncated: needs 28 bytes, 20 available"]
+        );
+        // Ends 3 bytes into the trak header: the error points at where it starts.
+        let r = inspect_bytes(&moov[..23]);
+        assert_eq!(r.boxes[0].children.len(), 1);
+        assert_eq!(
+            r.errors[0].to_string(),
+            "moov at 0x14: truncated: needs 8 bytes, 3 available"
+        );
+    }
+
+    #[test]
+    fn a_bad_whole_child_does_not_hide_the_cut() {
+        // An mvhd too short to parse, then the file ends where moov's next child would start.
+        let mut moov = bx(b"moov", &bx(b"mvhd", &[0; 4]));
+        moov[0..4].copy_from_slice(&40u32.to_be_bytes());
+        let r = inspect_bytes(&moov);
+        let errors: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("moov/mvhd at 0x14: truncated"),
+            "{errors:?}"
+        );
+        assert_eq!(
+            errors[1],
+            "moov at 0x0: truncated: needs 40 bytes, 20 available"
+        );
+    }
+
+    #[test]
+    fn a_child_larger_than_its_cut_parent_says_so() {
+        // A moov of 40 bytes cut at 28, whose trak claims 100: corrupt, not merely cut.
+        let mut moov = bx(b"moov", &[bx(b"free", &[1; 4]), bx(b"trak", &[])].concat());
+        moov[0..4].copy_from_slice(&40u32.to_be_bytes());
+        moov[20..24].copy_from_slice(&100u32.to_be_bytes());
+        let r = inspect_bytes(&moov);
+        assert_eq!(r.errors.len(), 1);
+        assert!(
+            r.errors[0]
+                .to_string()
+                .starts_with("moov/trak[0] at 0x14: box size 100 runs past"),
+            "{}",
+            r.errors[0]
+        );
+    }
+
+    #[test]
+    fn cut_media_data_is_reported_without_loading_it() {
+        let mut file = bx(b"free", &[]);
+        file.extend_from_slice(&bx(b"mdat", &[7; 64])[..20]);
+        let r = inspect_bytes(&file);
+        assert_eq!(r.boxes.len(), 1);
+        assert!(matches!(
+            r.errors[0].kind,
+            ErrorKind::PastParent { size: 72, .. }
+        ));
+    }
+
+    #[test]
+    fn a_tx3g_font_table_shows_its_fonts() {
+        let mut ftab = 1u16.to_be_bytes().to_vec();
+        ftab.extend_from_slice(&[0, 1, 10]);
+        ftab.extend_from_slice(b"Sans-Serif");
+        let mut tx3g = vec![0u8; 38];
+        tx3g[7] = 1; // data_reference_index
+        tx3g.extend_from_slice(&bx(b"ftab", &ftab));
+        let stsd = bx(
+            b"stsd",
+            &[&[0, 0, 0, 0, 0, 0, 0, 1][..], &bx(b"tx3g", &tx3g)].concat(),
+        );
+        let r = inspect_bytes(&stsd);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let mut shown = Vec::new();
+        select(&r.boxes, "stsd/tx3g/ftab", &mut shown);
+        let text = render_text(&shown, TextOptions { max_entries: 8 });
+        assert_eq!(
+            text,
+            "ftab @0x3e size=23\n    fonts[0]: font_id=1 name=Sans-Serif\n"
+        );
+    }
 
     #[test]
     fn selectors_match_with_and_without_indices() {

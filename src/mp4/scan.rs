@@ -71,6 +71,23 @@ impl<R: Read + Seek> Scanner<R> {
         Mp4Error::new(self.pos, path, ErrorKind::Io(e.to_string()))
     }
 
+    /// What the file holds of a box it cuts short: the bytes from `offset` to
+    /// its end, or `None` for a box that would not be loaded whole anyway
+    /// (media data, padding, or larger than [`MAX_LOADED_BOX`]).
+    pub fn read_cut_box(&mut self, offset: u64) -> Result<Option<Vec<u8>>> {
+        let available = self.len.saturating_sub(offset);
+        if !(8..=MAX_LOADED_BOX).contains(&available) {
+            return Ok(None);
+        }
+        let mut data = vec![0u8; available as usize];
+        self.src
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| self.src.read_exact(&mut data))
+            .map_err(|e| Mp4Error::new(offset, "", ErrorKind::Io(e.to_string())))?;
+        let typ = [data[4], data[5], data[6], data[7]];
+        Ok((!SKIPPED.contains(&&typ)).then_some(data))
+    }
+
     fn read_box(&mut self) -> Result<TopBox> {
         let available = self.len - self.pos;
         let mut head = [0u8; 32];

@@ -170,6 +170,35 @@ impl Tx3gEntry {
     }
 }
 
+/// `ftab`: the fonts a `tx3g` entry's text refers to by id (3GPP TS 26.245 5.16).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ftab {
+    pub fonts: Vec<FontRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FontRecord {
+    pub font_id: u16,
+    pub name: String,
+}
+
+impl Ftab {
+    pub fn parse(p: &[u8]) -> FieldResult<Self> {
+        let mut r = Reader::new(p);
+        let count = r.u16()?;
+        // Each record holds at least its id and name length.
+        let n = r.check_count("font", count.into(), 3)?;
+        let mut fonts = Vec::with_capacity(n);
+        for _ in 0..n {
+            let font_id = r.u16()?;
+            let len = r.u8()?;
+            let name = String::from_utf8_lossy(r.bytes(len.into())?).into_owned();
+            fonts.push(FontRecord { font_id, name });
+        }
+        Ok(Ftab { fonts })
+    }
+}
+
 /// `avcC`: AVCDecoderConfigurationRecord (ISO/IEC 14496-15 5.3.3).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AvcC {

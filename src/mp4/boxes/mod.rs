@@ -36,6 +36,7 @@ pub enum Parsed {
     XmlSubtitle(XmlSubtitleEntry),
     PlainEntry(PlainSampleEntry),
     Tx3g(Tx3gEntry),
+    Ftab(Ftab),
     AvcC(AvcC),
     HvcC(HvcC),
     Av1C(Av1C),
@@ -101,6 +102,7 @@ pub fn parse_typed(b: &BoxRef, ctx: &mut ParseContext) -> Result<Option<Parsed>>
         }
         b"wvtt" => PlainSampleEntry::parse(p).map(Parsed::PlainEntry),
         b"tx3g" => Tx3gEntry::parse(p).map(Parsed::Tx3g),
+        b"ftab" => Ftab::parse(p).map(Parsed::Ftab),
         b"avcC" => AvcC::parse(p).map(Parsed::AvcC),
         b"hvcC" => HvcC::parse(p).map(Parsed::HvcC),
         b"av1C" => Av1C::parse(p).map(Parsed::Av1C),

@@ -178,3 +178,33 @@ fn a_huge_count_of_default_samples_allocates_nothing() {
     let s = [0, 0, 0, 0, 0, 0x10, 0, 0];
     assert!(Senc::parse(&s, 0).is_err());
 }
+
+#[test]
+fn ftab_lists_its_fonts_and_refuses_a_cut_name() {
+    let mut p = 2u16.to_be_bytes().to_vec();
+    p.extend_from_slice(&[0, 1, 5]);
+    p.extend_from_slice(b"Serif");
+    p.extend_from_slice(&[0, 7, 4]);
+    p.extend_from_slice(b"Mono");
+    let f = Ftab::parse(&p).unwrap();
+    assert_eq!(
+        f.fonts,
+        [
+            FontRecord {
+                font_id: 1,
+                name: "Serif".into()
+            },
+            FontRecord {
+                font_id: 7,
+                name: "Mono".into()
+            }
+        ]
+    );
+    assert!(Ftab::parse(&p[..p.len() - 1]).is_err());
+    // 65535 fonts claimed in 3 bytes: refused before anything is allocated.
+    let e = Ftab::parse(&[0xff, 0xff, 0, 1, 0]).unwrap_err();
+    assert!(
+        matches!(e.kind, crate::mp4::ErrorKind::TooMany { count: 65535, .. }),
+        "{e:?}"
+    );
+}
