@@ -146,9 +146,14 @@ fn a_killed_build_leaves_the_previous_tree_whole() {
 }
 
 #[test]
-fn bad_catalogs_fail_the_build_with_the_reason() {
+fn bad_catalogs_fail_the_build_with_every_reason_once() {
     let cfg = config();
     std::fs::write(cfg.path().join("streams/bad.yaml"), "directory: card\n").unwrap();
+    std::fs::write(
+        cfg.path().join("streams/gone.yaml"),
+        "directory: gone\ntitle: Gone\nmedia:\n  - ../media/nothere.mp4\ntiming_ref: nothere\n",
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_dashlive"))
         .args(["build", "--config"])
         .arg(cfg.path())
@@ -156,10 +161,10 @@ fn bad_catalogs_fail_the_build_with_the_reason() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("bad.yaml:") && err.contains("missing field"),
-        "{err}"
-    );
+    assert!(err.contains("bad.yaml:1:1: missing field"), "{err}");
+    for reason in ["missing field `title`", "nothere.mp4: no such file"] {
+        assert_eq!(err.matches(reason).count(), 1, "{reason} once in: {err}");
+    }
 }
 
 fn inode(p: &Path) -> u64 {

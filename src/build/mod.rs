@@ -25,7 +25,8 @@ use index::{RepresentationIndex, SegmentFile, StreamIndex, TreeIndex, INDEX_VERS
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("{0}")]
+    // Transparent: the catalog's errors, each once, are the whole message.
+    #[error(transparent)]
     Catalog(#[from] CatalogErrors),
     #[error("{}: {source}", path.display())]
     Io {
@@ -44,7 +45,7 @@ pub enum BuildError {
         manifest: String,
         message: String,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Page(#[from] crate::pages::PageError),
     #[cfg(feature = "synth")]
     #[error("demo content: {0}")]
