@@ -43,7 +43,7 @@ pub struct RepresentationIndex {
     pub representation: Representation,
     /// Paths relative to the tree root.
     pub init: String,
-    /// The init segment for live manifests (no `mehd`).
+    /// The init segment for live manifests (no `mehd`, durations 0).
     #[serde(default)]
     pub live_init: String,
     pub on_demand: String,
