@@ -100,49 +100,89 @@ fn an_unchanged_catalog_writes_nothing_and_a_change_rebuilds() {
     assert!(!out.join("dash/vod/card").exists());
 }
 
+/// Checks that `out` is a whole tree: every file its index and manifests
+/// name is there, at the size the index gives.
+fn assert_whole(out: &Path) -> TreeIndex {
+    let index = read_index(out);
+    for s in &index.streams {
+        for m in &s.manifests {
+            assert!(out.join(m).is_file(), "{m}");
+        }
+        for r in &s.representations {
+            for f in [&r.init, &r.live_init, &r.on_demand] {
+                assert!(out.join(f).is_file(), "{f}");
+            }
+            for seg in &r.segments {
+                let len = std::fs::metadata(out.join(&seg.path)).unwrap().len();
+                assert_eq!(len, seg.size, "{} whole", seg.path);
+            }
+        }
+    }
+    for f in ["index.html", "_headers", "nginx.conf"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    index
+}
+
+/// Moves every media file's modification time `secs` ahead, as an edit
+/// would: the next build cuts every representation again.
+fn touch_media(cfg: &Path, secs: u64) {
+    for f in std::fs::read_dir(cfg.join("media")).unwrap() {
+        let f = std::fs::File::options()
+            .append(true)
+            .open(f.unwrap().path())
+            .unwrap();
+        f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(secs))
+            .unwrap();
+    }
+}
+
 #[test]
 fn a_killed_build_leaves_the_previous_tree_whole() {
     let cfg = config();
     let out = cfg.path().join("out");
     build(cfg.path(), Some(&out)).unwrap();
-    let old = read_index(&out).fingerprint;
-    let yaml = cfg.path().join("streams/card.yaml");
-    let text = std::fs::read_to_string(&yaml)
-        .unwrap()
-        .replace("Test card", "Other");
-    std::fs::write(&yaml, text).unwrap();
-    // Kill builds at several points; every time, out/ is the old tree, whole.
-    for delay_ms in [0u64, 5, 20, 50] {
+    let staging = cfg.path().join(".out.staging");
+    // The first segments a build writes, whichever representation comes first.
+    let first_segments: Vec<PathBuf> = assert_whole(&out).streams[0]
+        .representations
+        .iter()
+        .map(|r| staging.join(&r.segments[0].path))
+        .collect();
+    // Kill a build as soon as it has written a segment into its staging
+    // tree. A build that wins the race (it published first) proves nothing:
+    // change the media again and retry.
+    let mut killed_mid_build = None;
+    for attempt in 1..=20 {
+        touch_media(cfg.path(), 5 * attempt);
+        let before = read_index(&out).fingerprint;
         let mut child = Command::new(env!("CARGO_BIN_EXE_dashlive"))
             .args(["build", "--config"])
             .arg(cfg.path())
             .arg("--out")
             .arg(&out)
+            .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        while !first_segments.iter().any(|p| p.exists()) && child.try_wait().unwrap().is_none() {
+            std::thread::yield_now();
+        }
         let _ = child.kill();
         let _ = child.wait();
-        let index = read_index(&out);
-        let finished = index.fingerprint != old;
-        for r in &index.streams[0].representations {
-            for s in &r.segments {
-                let p: PathBuf = out.join(&s.path);
-                assert_eq!(
-                    std::fs::metadata(&p).unwrap().len(),
-                    s.size,
-                    "{} whole",
-                    p.display()
-                );
-            }
-        }
-        if finished {
-            break; // the build won the race: the new tree is whole too
+        let index = assert_whole(&out);
+        if index.fingerprint == before {
+            // Unpublished, with cut segments in its staging tree: the kill
+            // landed mid-build, and out/ is still the previous tree, whole.
+            assert!(first_segments.iter().any(|p| p.exists()));
+            killed_mid_build = Some(before);
+            break;
         }
     }
-    // The next build finishes and publishes the change.
+    let old = killed_mid_build.expect("a kill landed mid-build in 20 tries");
+    // The next build clears what the killed one left and publishes the change.
     build(cfg.path(), Some(&out)).unwrap();
-    assert_ne!(read_index(&out).fingerprint, old);
+    assert_ne!(assert_whole(&out).fingerprint, old);
+    assert!(!staging.exists());
 }
 
 #[test]
