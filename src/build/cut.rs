@@ -7,6 +7,10 @@ use crate::mp4::boxes::{expect, Tfhd};
 use crate::mp4::edit::{rewrite_moof, tfdt_to_v1};
 use crate::mp4::{boxes, ErrorKind, Mp4Error};
 
+/// Bumped whenever what a cut writes changes (segments, init or live init
+/// segments), so that trees built before cut their representations again.
+pub const CUT_REVISION: u32 = 2;
+
 pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
     let mut out = Vec::with_capacity(data.len() + 16);
     for b in boxes(data) {
