@@ -155,12 +155,9 @@ mod tests {
         assert!(t.compatible_brands.iter().all(|c| &c.0 != b"msix"));
     }
 
-    /// An audio init segment whose `mvhd` and `tkhd` (version 0) and `mdhd`
-    /// (version 1) carry a duration, as some packagers write them.
-    fn init_with_durations() -> Vec<u8> {
-        use crate::mp4::edit::{Content, Node};
-        use crate::mp4::mux::full_box;
-        let t = TrackConfig {
+    /// A stereo AAC track at 48 kHz.
+    fn audio_track() -> TrackConfig {
+        TrackConfig {
             track_id: 1,
             timescale: 48_000,
             handler: Handler::Audio,
@@ -170,7 +167,15 @@ mod tests {
             height: 0,
             duration: 480_000,
             default_sample_duration: 1024,
-        };
+        }
+    }
+
+    /// An audio init segment whose `mvhd` and `tkhd` (version 0) and `mdhd`
+    /// (version 1) carry a duration, as some packagers write them.
+    fn init_with_durations() -> Vec<u8> {
+        use crate::mp4::edit::{Content, Node};
+        use crate::mp4::mux::full_box;
+        let t = audio_track();
         let init = init_segment(&t);
         let mut moov = boxes(&init)
             .map(|b| Node::from_box(&b.unwrap()).unwrap())
@@ -233,6 +238,40 @@ mod tests {
     }
 
     #[test]
+    fn a_planned_cut_is_the_whole_cut_in_pieces() {
+        use crate::mp4::mux::{bx, media_segment, Sample};
+        use std::io::Write;
+        let t = audio_track();
+        let data = vec![7u8; 300];
+        let samples: Vec<Sample> = (0..20)
+            .map(|_| Sample {
+                data: &data,
+                duration: 1024,
+                sync: true,
+            })
+            .collect();
+        // Boxes before the moof larger than one read, and one after the mdat.
+        let segment = [
+            bx(b"styp", b"msdh\0\0\0\0msdhmsix"),
+            bx(b"sidx", &[0; 24]),
+            bx(b"free", &[1; 6000]),
+            media_segment(&t, 3, 40_960, &samples),
+            bx(b"free", b"tail"),
+        ]
+        .concat();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&[9; 100]).unwrap();
+        file.write_all(&segment).unwrap();
+        let plan = plan_segment(&file, 100, segment.len() as u64).unwrap();
+        let (at, len) = plan.payload.unwrap();
+        let payload = &[[9u8; 100].as_slice(), &segment].concat()[at as usize..(at + len) as usize];
+        let pieces = [plan.head.as_slice(), payload, &plan.tail].concat();
+        assert_eq!(pieces, cut_segment(&segment).unwrap());
+        assert_eq!(plan.len(), pieces.len() as u64);
+        assert_eq!(len, 20 * 300, "the payload is copied, not read");
+    }
+
+    #[test]
     fn a_truncated_header_box_is_an_error_not_a_panic() {
         use crate::mp4::mux::{bx, full_box};
         let moov = bx(b"moov", &full_box(b"mvhd", 1, 0, &[0; 20]));
@@ -266,12 +305,12 @@ impl CutPlan {
 /// reading only box headers and the boxes that are not media data.
 pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutPlan, CutError> {
     use crate::mp4::header::parse_header;
-    use std::os::unix::fs::FileExt;
-    let read = |at: u64, len: u64| -> Result<Vec<u8>, CutError> {
-        let mut buf = vec![0u8; len as usize];
-        file.read_exact_at(&mut buf, offset + at)
-            .map_err(CutError::Io)?;
-        Ok(buf)
+    let mut window = Window {
+        file,
+        offset,
+        size,
+        start: 0,
+        data: Vec::new(),
     };
     let mut plan = CutPlan {
         head: Vec::new(),
@@ -281,15 +320,16 @@ pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutP
     };
     let mut pos = 0u64;
     while pos < size {
-        let head = read(pos, (size - pos).min(32))?;
-        let h = parse_header(&head, size - pos)
+        let head = window.get(pos, (size - pos).min(32))?;
+        let h = parse_header(head, size - pos)
             .map_err(|e| CutError::Mp4(e.locate(offset + pos, "")))?;
         if h.typ == b"mdat" && plan.payload.is_none() {
             plan.boxes_len = plan.head.len();
-            plan.head.extend_from_slice(&head[..h.header_len as usize]);
+            plan.head
+                .extend_from_slice(&head[..h.header_len as usize]);
             plan.payload = Some((offset + pos + h.header_len, h.size - h.header_len));
         } else {
-            let piece = cut_segment(&read(pos, h.size)?).map_err(CutError::Mp4)?;
+            let piece = cut_segment(window.get(pos, h.size)?).map_err(CutError::Mp4)?;
             if plan.payload.is_none() {
                 plan.head.extend(piece);
             } else {
@@ -302,6 +342,40 @@ pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutP
         plan.boxes_len = plan.head.len();
     }
     Ok(plan)
+}
+
+/// The bytes of a segment that a cut reads, through one buffer: the boxes
+/// before `mdat` (a few hundred bytes) come in one read, not one per box.
+struct Window<'a> {
+    file: &'a std::fs::File,
+    /// The segment's place in the file.
+    offset: u64,
+    size: u64,
+    /// Where `data` starts in the segment.
+    start: u64,
+    data: Vec<u8>,
+}
+
+impl Window<'_> {
+    /// What one read fetches at least: more than the boxes before `mdat`
+    /// take, little of the media data a cut never reads.
+    const READ: u64 = 4096;
+
+    /// `len` bytes at `at` in the segment (`at + len` within it).
+    fn get(&mut self, at: u64, len: u64) -> Result<&[u8], CutError> {
+        use std::os::unix::fs::FileExt;
+        let end = self.start + self.data.len() as u64;
+        if at < self.start || at + len > end {
+            let want = len.max(Self::READ.min(self.size - at));
+            self.data.resize(want as usize, 0);
+            self.file
+                .read_exact_at(&mut self.data, self.offset + at)
+                .map_err(CutError::Io)?;
+            self.start = at;
+        }
+        let from = (at - self.start) as usize;
+        Ok(&self.data[from..from + len as usize])
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
