@@ -222,7 +222,10 @@ fn inodes(out: &Path, under: &str) -> BTreeMap<String, u64> {
         .filter(|e| e.file_type().is_file())
         .map(|e| {
             let rel = e.path().strip_prefix(out).unwrap();
-            (rel.to_string_lossy().into_owned(), e.metadata().unwrap().ino())
+            (
+                rel.to_string_lossy().into_owned(),
+                e.metadata().unwrap().ino(),
+            )
         })
         .collect()
 }
@@ -277,7 +280,10 @@ fn a_title_change_rewrites_that_streams_manifests_and_nothing_else() {
         .filter(|(k, text)| old_manifests[k] != *text)
         .map(|(k, _)| k)
         .collect();
-    assert!(expected.iter().all(|k| k.contains("/card/")), "{expected:?}");
+    assert!(
+        expected.iter().all(|k| k.contains("/card/")),
+        "{expected:?}"
+    );
     assert!(expected.len() >= 2, "{expected:?}");
     assert!(
         old_manifests
@@ -331,14 +337,22 @@ fn a_media_change_cuts_only_that_representation_again() {
         .filter(|k| k.ends_with(".mpd"))
         .collect();
     assert!(!manifests.is_empty());
-    assert!(manifests.iter().all(|k| k.contains("/card/")), "{manifests:?}");
+    assert!(
+        manifests.iter().all(|k| k.contains("/card/")),
+        "{manifests:?}"
+    );
     // The unchanged representations' index entries are the previous ones.
     let new_index = read_index(&out);
     let entries = |i: &TreeIndex| -> Vec<(String, String)> {
         i.streams
             .iter()
             .flat_map(|s| &s.representations)
-            .map(|r| (r.representation.id.clone(), serde_json::to_string(r).unwrap()))
+            .map(|r| {
+                (
+                    r.representation.id.clone(),
+                    serde_json::to_string(r).unwrap(),
+                )
+            })
             .collect()
     };
     for ((id, old), (_, new)) in entries(&old_index).iter().zip(&entries(&new_index)) {

@@ -224,11 +224,21 @@ mod tests {
             (mvhd, tkhd, mdhd)
         };
         let (vm, vt, vd) = header(&vod);
-        assert_eq!((vm.duration, vt.duration, vd.duration), (10_000, 10_000, 480_000));
+        assert_eq!(
+            (vm.duration, vt.duration, vd.duration),
+            (10_000, 10_000, 480_000)
+        );
         let (lm, lt, ld) = header(&live);
         assert_eq!((lm.duration, lt.duration, ld.duration), (0, 0, 0));
-        assert_eq!((lm.version, lt.version, ld.version), (0, 0, 1), "versions kept");
-        assert_eq!((lm.timescale, lt.track_id, ld.timescale), (48_000, 1, 48_000));
+        assert_eq!(
+            (lm.version, lt.version, ld.version),
+            (0, 0, 1),
+            "versions kept"
+        );
+        assert_eq!(
+            (lm.timescale, lt.track_id, ld.timescale),
+            (48_000, 1, 48_000)
+        );
         assert_eq!(ld.language, "und");
         assert_eq!(
             find(&live, "trak/mdia/minf/stbl/stsd"),
@@ -325,8 +335,7 @@ pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutP
             .map_err(|e| CutError::Mp4(e.locate(offset + pos, "")))?;
         if h.typ == b"mdat" && plan.payload.is_none() {
             plan.boxes_len = plan.head.len();
-            plan.head
-                .extend_from_slice(&head[..h.header_len as usize]);
+            plan.head.extend_from_slice(&head[..h.header_len as usize]);
             plan.payload = Some((offset + pos + h.header_len, h.size - h.header_len));
         } else {
             let piece = cut_segment(window.get(pos, h.size)?).map_err(CutError::Mp4)?;

@@ -239,7 +239,13 @@ pub fn build_with(
         message: e.to_string(),
     })?;
     let w = Writer::new(&staging, Some(out.as_path()).filter(|o| o.is_dir()));
-    for d in ["dash", "dash/vod", "dash/odvod", ".dashlive", ".dashlive/live"] {
+    for d in [
+        "dash",
+        "dash/vod",
+        "dash/odvod",
+        ".dashlive",
+        ".dashlive/live",
+    ] {
         w.dir(d)?;
     }
 

@@ -86,7 +86,11 @@ fn clear(w: &Writer, paths: &RepPaths) {
 }
 
 /// Links a representation's files from the previous tree, as `old` lists them.
-fn link(w: &Writer, stream: &str, old: &RepresentationIndex) -> Result<RepresentationIndex, BuildError> {
+fn link(
+    w: &Writer,
+    stream: &str,
+    old: &RepresentationIndex,
+) -> Result<RepresentationIndex, BuildError> {
     let paths = RepPaths::new(stream, &old.representation);
     for d in paths.dirs() {
         w.dir(&d)?;
