@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod catalog;
+pub mod error;
 pub mod fsutil;
 pub mod media;
 pub mod mp4;

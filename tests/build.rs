@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -29,6 +30,15 @@ fn config() -> tempfile::TempDir {
 
 fn read_index(out: &Path) -> TreeIndex {
     serde_json::from_slice(&std::fs::read(out.join(".dashlive/index.json")).unwrap()).unwrap()
+}
+
+/// Gives the test card stream another title: a change to its YAML file.
+fn retitle(cfg: &Path, title: &str) {
+    let yaml = cfg.join("streams/card.yaml");
+    let text = std::fs::read_to_string(&yaml)
+        .unwrap()
+        .replace("Test card", title);
+    std::fs::write(&yaml, text).unwrap();
 }
 
 #[test]
@@ -84,20 +94,53 @@ fn an_unchanged_catalog_writes_nothing_and_a_change_rebuilds() {
     assert!(again.unchanged && again.files == 0, "{again:?}");
     assert_eq!(std::fs::metadata(&mpd).unwrap().modified().unwrap(), before);
     // A stream file change: the title shows in the new manifest.
-    let yaml = cfg.path().join("streams/card.yaml");
-    let text = std::fs::read_to_string(&yaml)
-        .unwrap()
-        .replace("Test card", "Renamed card");
-    std::fs::write(&yaml, text).unwrap();
+    retitle(cfg.path(), "Renamed card");
     let r = build(cfg.path(), Some(&out)).unwrap();
     assert!(!r.unchanged);
     assert!(std::fs::read_to_string(&mpd)
         .unwrap()
         .contains("Renamed card"));
     // A stream removed: its files go with it.
-    std::fs::remove_file(&yaml).unwrap();
+    std::fs::remove_file(cfg.path().join("streams/card.yaml")).unwrap();
     build(cfg.path(), Some(&out)).unwrap();
     assert!(!out.join("dash/vod/card").exists());
+}
+
+/// Checks that `out` is a whole tree: every file its index and manifests
+/// name is there, at the size the index gives.
+fn assert_whole(out: &Path) -> TreeIndex {
+    let index = read_index(out);
+    for s in &index.streams {
+        for m in &s.manifests {
+            assert!(out.join(m).is_file(), "{m}");
+        }
+        for r in &s.representations {
+            for f in [&r.init, &r.live_init, &r.on_demand] {
+                assert!(out.join(f).is_file(), "{f}");
+            }
+            for seg in &r.segments {
+                let len = std::fs::metadata(out.join(&seg.path)).unwrap().len();
+                assert_eq!(len, seg.size, "{} whole", seg.path);
+            }
+        }
+    }
+    for f in ["index.html", "_headers", "nginx.conf"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    index
+}
+
+/// Moves every media file's modification time `secs` ahead, as an edit
+/// would: the next build cuts every representation again.
+fn touch_media(cfg: &Path, secs: u64) {
+    for f in std::fs::read_dir(cfg.join("media")).unwrap() {
+        let f = std::fs::File::options()
+            .append(true)
+            .open(f.unwrap().path())
+            .unwrap();
+        f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(secs))
+            .unwrap();
+    }
 }
 
 #[test]
@@ -105,50 +148,58 @@ fn a_killed_build_leaves_the_previous_tree_whole() {
     let cfg = config();
     let out = cfg.path().join("out");
     build(cfg.path(), Some(&out)).unwrap();
-    let old = read_index(&out).fingerprint;
-    let yaml = cfg.path().join("streams/card.yaml");
-    let text = std::fs::read_to_string(&yaml)
-        .unwrap()
-        .replace("Test card", "Other");
-    std::fs::write(&yaml, text).unwrap();
-    // Kill builds at several points; every time, out/ is the old tree, whole.
-    for delay_ms in [0u64, 5, 20, 50] {
+    let staging = cfg.path().join(".out.staging");
+    // The first segments a build writes, whichever representation comes first.
+    let first_segments: Vec<PathBuf> = assert_whole(&out).streams[0]
+        .representations
+        .iter()
+        .map(|r| staging.join(&r.segments[0].path))
+        .collect();
+    // Kill a build as soon as it has written a segment into its staging
+    // tree. A build that wins the race (it published first) proves nothing:
+    // change the media again and retry.
+    let mut killed_mid_build = None;
+    for attempt in 1..=20 {
+        touch_media(cfg.path(), 5 * attempt);
+        let before = read_index(&out).fingerprint;
         let mut child = Command::new(env!("CARGO_BIN_EXE_dashlive"))
             .args(["build", "--config"])
             .arg(cfg.path())
             .arg("--out")
             .arg(&out)
+            .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        while !first_segments.iter().any(|p| p.exists()) && child.try_wait().unwrap().is_none() {
+            std::thread::yield_now();
+        }
         let _ = child.kill();
         let _ = child.wait();
-        let index = read_index(&out);
-        let finished = index.fingerprint != old;
-        for r in &index.streams[0].representations {
-            for s in &r.segments {
-                let p: PathBuf = out.join(&s.path);
-                assert_eq!(
-                    std::fs::metadata(&p).unwrap().len(),
-                    s.size,
-                    "{} whole",
-                    p.display()
-                );
-            }
-        }
-        if finished {
-            break; // the build won the race: the new tree is whole too
+        let index = assert_whole(&out);
+        if index.fingerprint == before {
+            // Unpublished, with cut segments in its staging tree: the kill
+            // landed mid-build, and out/ is still the previous tree, whole.
+            assert!(first_segments.iter().any(|p| p.exists()));
+            killed_mid_build = Some(before);
+            break;
         }
     }
-    // The next build finishes and publishes the change.
+    let old = killed_mid_build.expect("a kill landed mid-build in 20 tries");
+    // The next build clears what the killed one left and publishes the change.
     build(cfg.path(), Some(&out)).unwrap();
-    assert_ne!(read_index(&out).fingerprint, old);
+    assert_ne!(assert_whole(&out).fingerprint, old);
+    assert!(!staging.exists());
 }
 
 #[test]
-fn bad_catalogs_fail_the_build_with_the_reason() {
+fn bad_catalogs_fail_the_build_with_every_reason_once() {
     let cfg = config();
     std::fs::write(cfg.path().join("streams/bad.yaml"), "directory: card\n").unwrap();
+    std::fs::write(
+        cfg.path().join("streams/gone.yaml"),
+        "directory: gone\ntitle: Gone\nmedia:\n  - ../media/nothere.mp4\ntiming_ref: nothere\n",
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_dashlive"))
         .args(["build", "--config"])
         .arg(cfg.path())
@@ -156,21 +207,46 @@ fn bad_catalogs_fail_the_build_with_the_reason() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("bad.yaml:") && err.contains("missing field"),
-        "{err}"
-    );
+    assert!(err.contains("bad.yaml:1:1: missing field"), "{err}");
+    for reason in ["missing field `title`", "nothere.mp4: no such file"] {
+        assert_eq!(err.matches(reason).count(), 1, "{reason} once in: {err}");
+    }
 }
 
-fn inode(p: &Path) -> u64 {
+/// Every file under `out/under` and its inode.
+fn inodes(out: &Path, under: &str) -> BTreeMap<String, u64> {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(p).unwrap().ino()
+    walkdir::WalkDir::new(out.join(under))
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(out).unwrap();
+            (
+                rel.to_string_lossy().into_owned(),
+                e.metadata().unwrap().ino(),
+            )
+        })
+        .collect()
 }
 
-#[test]
-fn a_rebuild_rewrites_only_what_depends_on_the_change() {
+/// The names whose inode differs between two snapshots of the same files.
+fn changed(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> Vec<String> {
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    before
+        .iter()
+        .filter(|(k, ino)| after[*k] != **ino)
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// The test card, plus a second stream on its audio file alone; built.
+fn two_streams() -> (tempfile::TempDir, PathBuf) {
     let cfg = config();
-    // A second stream on the audio file alone.
     std::fs::write(
         cfg.path().join("streams/radio.yaml"),
         "directory: radio\ntitle: Radio\nmedia:\n  - ../media/card_aac.mp4\ntiming_ref: card_aac\n",
@@ -178,45 +254,154 @@ fn a_rebuild_rewrites_only_what_depends_on_the_change() {
     .unwrap();
     let out = cfg.path().join("out");
     build(cfg.path(), Some(&out)).unwrap();
-    let card_seg = out.join("dash/vod/card/card_180p/1.m4v");
-    let radio_seg = out.join("dash/vod/radio/card_aac/1.m4a");
-    let card_mpd = out.join("dash/vod/card/hand_made.mpd");
-    let radio_mpd = out.join("dash/vod/radio/hand_made.mpd");
-    let before = [&card_seg, &radio_seg, &card_mpd, &radio_mpd].map(|p| inode(p));
+    (cfg, out)
+}
 
-    // A title change: that stream's manifests are rewritten; no segment is cut again.
-    let yaml = cfg.path().join("streams/card.yaml");
-    let text = std::fs::read_to_string(&yaml)
-        .unwrap()
-        .replace("Test card", "Retitled");
-    std::fs::write(&yaml, text).unwrap();
+#[test]
+fn a_title_change_rewrites_that_streams_manifests_and_nothing_else() {
+    let (cfg, out) = two_streams();
+    let before = inodes(&out, "");
+    let manifests = |out: &Path| -> BTreeMap<String, String> {
+        before
+            .keys()
+            .filter(|k| k.ends_with(".mpd"))
+            .map(|k| (k.clone(), std::fs::read_to_string(out.join(k)).unwrap()))
+            .collect()
+    };
+    let old_manifests = manifests(&out);
+    retitle(cfg.path(), "Retitled");
     let r = build(cfg.path(), Some(&out)).unwrap();
-    let after = [&card_seg, &radio_seg, &card_mpd, &radio_mpd].map(|p| inode(p));
-    assert_eq!(after[0], before[0], "card segments linked, not cut");
-    assert_eq!(after[1], before[1], "radio segments linked");
-    assert_ne!(after[2], before[2], "card manifest rewritten");
-    assert_eq!(after[3], before[3], "radio manifest unchanged, linked");
-    let card_manifests = read_index(&out)
-        .streams
-        .iter()
-        .find(|s| s.directory == "card")
-        .unwrap()
-        .manifests
-        .len();
-    assert_eq!(
-        r.files as usize,
-        card_manifests + 2,
-        "the card's manifests, index.html (it shows titles) and the index: {r:?}"
+    let after = inodes(&out, "");
+    // Exactly the manifests whose bytes changed (the card's: its title and
+    // publishTime moved), the home page (it lists titles) and the index: no
+    // segment, no radio file, no site file, no manifest left the same.
+    let mut expected: Vec<String> = manifests(&out)
+        .into_iter()
+        .filter(|(k, text)| old_manifests[k] != *text)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        expected.iter().all(|k| k.contains("/card/")),
+        "{expected:?}"
     );
+    assert!(expected.len() >= 2, "{expected:?}");
+    assert!(
+        old_manifests
+            .keys()
+            .any(|k| k.contains("/card/") && !expected.contains(k)),
+        "a card manifest kept its bytes (and must keep its inode)"
+    );
+    expected.extend([".dashlive/index.json".into(), "index.html".into()]);
+    expected.sort();
+    assert_eq!(changed(&before, &after), expected);
+    assert_eq!(r.files as usize, expected.len(), "{r:?}");
+    for site_file in ["_headers", "nginx.conf"] {
+        assert_eq!(after[site_file], before[site_file], "{site_file} linked");
+    }
+}
 
-    // A media change: only the streams using that file are cut again.
+#[test]
+fn a_media_change_cuts_only_that_representation_again() {
+    let (cfg, out) = two_streams();
+    let before = inodes(&out, "");
+    let old_index = read_index(&out);
+    // A newer modification time is a change, as an edit would be.
     let video = cfg.path().join("media/card_90p.mp4");
     let f = std::fs::File::options().append(true).open(&video).unwrap();
     f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
         .unwrap();
     build(cfg.path(), Some(&out)).unwrap();
-    assert_ne!(inode(&card_seg), after[0], "card cut again");
-    assert_eq!(inode(&radio_seg), after[1], "radio untouched");
+    let after = inodes(&out, "");
+    let segments = |k: &&String| k.starts_with("dash/vod/") && !k.ends_with(".mpd");
+    let recut: Vec<&String> = changed(&before, &after)
+        .iter()
+        .filter_map(|k| before.keys().find(|b| *b == k))
+        .filter(segments)
+        .collect();
+    let card_90p: Vec<&String> = before
+        .keys()
+        .filter(|k| k.starts_with("dash/vod/card/card_90p/"))
+        .collect();
+    // init, two segments by number and the same two by time.
+    assert_eq!(card_90p.len(), 5, "{card_90p:?}");
+    assert_eq!(recut, card_90p, "only the changed file's segments are new");
+    let live = changed(&before, &after)
+        .into_iter()
+        .filter(|k| k.starts_with(".dashlive/live/"))
+        .collect::<Vec<_>>();
+    assert_eq!(live, [".dashlive/live/card/card_90p/init.m4v"]);
+    // The card's manifests are rendered again (their publishTime moved); the
+    // radio's are not.
+    let manifests: Vec<String> = changed(&before, &after)
+        .into_iter()
+        .filter(|k| k.ends_with(".mpd"))
+        .collect();
+    assert!(!manifests.is_empty());
+    assert!(
+        manifests.iter().all(|k| k.contains("/card/")),
+        "{manifests:?}"
+    );
+    // The unchanged representations' index entries are the previous ones.
+    let new_index = read_index(&out);
+    let entries = |i: &TreeIndex| -> Vec<(String, String)> {
+        i.streams
+            .iter()
+            .flat_map(|s| &s.representations)
+            .map(|r| {
+                (
+                    r.representation.id.clone(),
+                    serde_json::to_string(r).unwrap(),
+                )
+            })
+            .collect()
+    };
+    for ((id, old), (_, new)) in entries(&old_index).iter().zip(&entries(&new_index)) {
+        if id == "card_90p" {
+            assert_ne!(old, new, "a new fingerprint");
+        } else {
+            assert_eq!(old, new, "{id} reused");
+        }
+    }
+}
+
+#[test]
+fn a_template_change_renders_manifests_again_and_links_every_segment() {
+    let (cfg, out) = two_streams();
+    // What a new binary with other templates meets: a tree whose index has
+    // another build fingerprint (the templates are part of it) and one
+    // manifest the old templates wrote differently.
+    let index_file = out.join(".dashlive/index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_file).unwrap()).unwrap();
+    index["fingerprint"] = "built by another binary".into();
+    std::fs::write(&index_file, serde_json::to_vec(&index).unwrap()).unwrap();
+    let mpd = out.join("dash/vod/card/manifest_a.mpd");
+    let rendered = std::fs::read_to_string(&mpd).unwrap();
+    std::fs::write(&mpd, rendered.replace("<Period", "<!-- old --><Period")).unwrap();
+    let before = inodes(&out, "");
+
+    let r = build(cfg.path(), Some(&out)).unwrap();
+    assert!(!r.unchanged);
+    let after = inodes(&out, "");
+    assert_eq!(
+        changed(&before, &after),
+        [".dashlive/index.json", "dash/vod/card/manifest_a.mpd"],
+        "segments and unchanged manifests linked, the changed manifest rendered"
+    );
+    assert_eq!(std::fs::read_to_string(&mpd).unwrap(), rendered);
+    assert_eq!(r.files, 2, "{r:?}");
+}
+
+#[test]
+fn a_file_lost_from_the_previous_tree_is_cut_again_not_linked() {
+    let (cfg, out) = two_streams();
+    let lost = out.join("dash/vod/card/card_180p/1.m4v");
+    let bytes = std::fs::read(&lost).unwrap();
+    std::fs::remove_file(&lost).unwrap();
+    retitle(cfg.path(), "Mended");
+    build(cfg.path(), Some(&out)).unwrap();
+    assert_eq!(std::fs::read(&lost).unwrap(), bytes);
+    assert_whole(&out);
 }
 
 #[test]
@@ -224,11 +409,7 @@ fn live_init_segments_survive_a_linked_rebuild() {
     let cfg = config();
     let out = cfg.path().join("out");
     build(cfg.path(), Some(&out)).unwrap();
-    let yaml = cfg.path().join("streams/card.yaml");
-    let text = std::fs::read_to_string(&yaml)
-        .unwrap()
-        .replace("Test card", "Again");
-    std::fs::write(&yaml, text).unwrap();
+    retitle(cfg.path(), "Again");
     build(cfg.path(), Some(&out)).unwrap();
     for r in &read_index(&out).streams[0].representations {
         let live = std::fs::read(out.join(&r.live_init)).unwrap();

@@ -126,7 +126,7 @@ fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("dashlive-origin: {e:#}");
+            eprintln!("dashlive-origin: {}", dashlive::error::report(e.as_ref()));
             std::process::ExitCode::FAILURE
         }
     }

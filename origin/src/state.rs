@@ -121,7 +121,7 @@ impl LiveRep {
         Ok((file, slot.get_or_init(|| bytes).clone()))
     }
 
-    /// The live init segment (no `mehd`).
+    /// The live init segment (no `mehd`, durations 0).
     pub fn init(&self, root: &Path) -> Result<Bytes, SegmentError> {
         if let Some(b) = self.init.get() {
             return Ok(b.clone());

@@ -177,7 +177,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("dashlive: {e:#}");
+            eprintln!("dashlive: {}", dashlive::error::report(e.as_ref()));
             ExitCode::FAILURE
         }
     }

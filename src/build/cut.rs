@@ -7,6 +7,10 @@ use crate::mp4::boxes::{expect, Tfhd};
 use crate::mp4::edit::{rewrite_moof, tfdt_to_v1};
 use crate::mp4::{boxes, ErrorKind, Mp4Error};
 
+/// Bumped whenever what a cut writes changes (segments, init or live init
+/// segments), so that trees built before cut their representations again.
+pub const CUT_REVISION: u32 = 2;
+
 pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
     let mut out = Vec::with_capacity(data.len() + 16);
     for b in boxes(data) {
@@ -61,8 +65,9 @@ fn without_brand(b: &crate::mp4::BoxRef, brand: &[u8; 4]) -> Result<Vec<u8>, Mp4
 }
 
 /// The live variant of an init segment: no `mehd` (a live presentation has
-/// no fragment duration), so players do not take the loop's length as the
-/// stream's end. Everything else, byte for byte.
+/// no fragment duration) and a zero (unknown) duration in `mvhd`, `tkhd` and
+/// `mdhd`, so players do not take the loop's length as the stream's end.
+/// Every box keeps its size and version; everything else, byte for byte.
 pub fn live_init(init: &[u8]) -> Result<Vec<u8>, Mp4Error> {
     use crate::mp4::edit::Node;
     let mut out = Vec::with_capacity(init.len());
@@ -78,9 +83,54 @@ pub fn live_init(init: &[u8]) -> Result<Vec<u8>, Mp4Error> {
                 children.retain(|c| c.typ != b"mehd");
             }
         }
+        zero_durations(&mut moov)?;
         moov.write(&mut out);
     }
     Ok(out)
+}
+
+/// Where each header box keeps its duration: the offset in its payload (from
+/// the version byte) for version 0 (32 bits) and for version 1 (64 bits).
+const DURATION_AT: [(&[u8; 4], usize, usize); 3] =
+    [(b"mvhd", 16, 24), (b"tkhd", 20, 28), (b"mdhd", 16, 24)];
+
+/// Zeroes the duration of every `mvhd`, `tkhd` and `mdhd` in `node`, which
+/// live under `moov`, `trak` and `mdia` only.
+fn zero_durations(node: &mut crate::mp4::edit::Node) -> Result<(), Mp4Error> {
+    use crate::mp4::edit::Content;
+    let typ = node.typ;
+    match &mut node.content {
+        Content::Leaf(payload) => {
+            let Some(&(_, v0, v1)) = DURATION_AT.iter().find(|(t, ..)| typ == *t) else {
+                return Ok(());
+            };
+            let (at, len) = if payload.first() == Some(&1) {
+                (v1, 8)
+            } else {
+                (v0, 4)
+            };
+            let have = payload.len() as u64;
+            let field = payload.get_mut(at..at + len).ok_or_else(|| {
+                Mp4Error::new(
+                    0,
+                    typ.to_string(),
+                    ErrorKind::Truncated {
+                        need: (at + len) as u64,
+                        have,
+                    },
+                )
+            })?;
+            field.fill(0);
+        }
+        Content::Container { children, .. } => {
+            if [b"moov", b"trak", b"mdia"].iter().any(|t| typ == *t) {
+                for c in children {
+                    zero_durations(c)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -105,9 +155,9 @@ mod tests {
         assert!(t.compatible_brands.iter().all(|c| &c.0 != b"msix"));
     }
 
-    #[test]
-    fn the_live_init_has_no_mehd_and_nothing_else_changes() {
-        let t = TrackConfig {
+    /// A stereo AAC track at 48 kHz.
+    fn audio_track() -> TrackConfig {
+        TrackConfig {
             track_id: 1,
             timescale: 48_000,
             handler: Handler::Audio,
@@ -117,19 +167,125 @@ mod tests {
             height: 0,
             duration: 480_000,
             default_sample_duration: 1024,
+        }
+    }
+
+    /// An audio init segment whose `mvhd` and `tkhd` (version 0) and `mdhd`
+    /// (version 1) carry a duration, as some packagers write them.
+    fn init_with_durations() -> Vec<u8> {
+        use crate::mp4::edit::{Content, Node};
+        use crate::mp4::mux::full_box;
+        let t = audio_track();
+        let init = init_segment(&t);
+        let mut moov = boxes(&init)
+            .map(|b| Node::from_box(&b.unwrap()).unwrap())
+            .find(|n| n.typ == b"moov")
+            .unwrap();
+        let set = |n: &mut Node, at: usize, v: u32| {
+            if let Content::Leaf(p) = &mut n.content {
+                p[at..at + 4].copy_from_slice(&v.to_be_bytes());
+            }
         };
-        let vod = init_segment(&t);
+        set(moov.child_mut(b"mvhd").unwrap(), 16, 10_000);
+        let trak = moov.child_mut(b"trak").unwrap();
+        set(trak.child_mut(b"tkhd").unwrap(), 20, 10_000);
+        // mdhd version 1: times and duration 64-bit, then language and pre_defined.
+        let mut mdhd = Vec::new();
+        for v in [0u64, 0] {
+            mdhd.extend_from_slice(&v.to_be_bytes());
+        }
+        mdhd.extend_from_slice(&48_000u32.to_be_bytes());
+        mdhd.extend_from_slice(&480_000u64.to_be_bytes());
+        mdhd.extend_from_slice(&[0x55, 0xc4, 0, 0]);
+        let mdia = trak.child_mut(b"mdia").unwrap();
+        *mdia.child_mut(b"mdhd").unwrap() = Node::parse(&full_box(b"mdhd", 1, 0, &mdhd)).unwrap();
+        let ftyp = boxes(&init).next().unwrap().unwrap().data.to_vec();
+        [ftyp, moov.to_bytes()].concat()
+    }
+
+    #[test]
+    fn the_live_init_has_no_mehd_and_no_duration_and_nothing_else_changes() {
+        use crate::mp4::boxes::{Mdhd, Mvhd, Tkhd};
+        let vod = init_with_durations();
         let live = live_init(&vod).unwrap();
-        let has = |d: &[u8], t: &str| {
+        let find = |d: &[u8], t: &str| -> Option<Vec<u8>> {
             let moov = boxes(d)
                 .find(|b| b.as_ref().unwrap().typ() == b"moov")
                 .unwrap()
                 .unwrap();
-            moov.find(t).unwrap().is_some()
+            moov.find(t).unwrap().map(|b| b.payload().to_vec())
         };
-        assert!(has(&vod, "mvex/mehd") && !has(&live, "mvex/mehd"));
-        assert!(has(&live, "mvex/trex") && has(&live, "trak/mdia/minf/stbl/stsd"));
+        assert!(find(&vod, "mvex/mehd").is_some() && find(&live, "mvex/mehd").is_none());
+        assert!(find(&live, "mvex/trex").is_some());
+        let header = |d: &[u8]| {
+            let mvhd = Mvhd::parse(&find(d, "mvhd").unwrap()).unwrap();
+            let tkhd = Tkhd::parse(&find(d, "trak/tkhd").unwrap()).unwrap();
+            let mdhd = Mdhd::parse(&find(d, "trak/mdia/mdhd").unwrap()).unwrap();
+            (mvhd, tkhd, mdhd)
+        };
+        let (vm, vt, vd) = header(&vod);
+        assert_eq!(
+            (vm.duration, vt.duration, vd.duration),
+            (10_000, 10_000, 480_000)
+        );
+        let (lm, lt, ld) = header(&live);
+        assert_eq!((lm.duration, lt.duration, ld.duration), (0, 0, 0));
+        assert_eq!(
+            (lm.version, lt.version, ld.version),
+            (0, 0, 1),
+            "versions kept"
+        );
+        assert_eq!(
+            (lm.timescale, lt.track_id, ld.timescale),
+            (48_000, 1, 48_000)
+        );
+        assert_eq!(ld.language, "und");
+        assert_eq!(
+            find(&live, "trak/mdia/minf/stbl/stsd"),
+            find(&vod, "trak/mdia/minf/stbl/stsd")
+        );
         assert_eq!(live.len(), vod.len() - 20, "only the 20-byte mehd went");
+    }
+
+    #[test]
+    fn a_planned_cut_is_the_whole_cut_in_pieces() {
+        use crate::mp4::mux::{bx, media_segment, Sample};
+        use std::io::Write;
+        let t = audio_track();
+        let data = vec![7u8; 300];
+        let samples: Vec<Sample> = (0..20)
+            .map(|_| Sample {
+                data: &data,
+                duration: 1024,
+                sync: true,
+            })
+            .collect();
+        // Boxes before the moof larger than one read, and one after the mdat.
+        let segment = [
+            bx(b"styp", b"msdh\0\0\0\0msdhmsix"),
+            bx(b"sidx", &[0; 24]),
+            bx(b"free", &[1; 6000]),
+            media_segment(&t, 3, 40_960, &samples),
+            bx(b"free", b"tail"),
+        ]
+        .concat();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&[9; 100]).unwrap();
+        file.write_all(&segment).unwrap();
+        let plan = plan_segment(&file, 100, segment.len() as u64).unwrap();
+        let (at, len) = plan.payload.unwrap();
+        let payload = &[[9u8; 100].as_slice(), &segment].concat()[at as usize..(at + len) as usize];
+        let pieces = [plan.head.as_slice(), payload, &plan.tail].concat();
+        assert_eq!(pieces, cut_segment(&segment).unwrap());
+        assert_eq!(plan.len(), pieces.len() as u64);
+        assert_eq!(len, 20 * 300, "the payload is copied, not read");
+    }
+
+    #[test]
+    fn a_truncated_header_box_is_an_error_not_a_panic() {
+        use crate::mp4::mux::{bx, full_box};
+        let moov = bx(b"moov", &full_box(b"mvhd", 1, 0, &[0; 20]));
+        assert!(live_init(&moov).is_err());
     }
 }
 
@@ -159,12 +315,12 @@ impl CutPlan {
 /// reading only box headers and the boxes that are not media data.
 pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutPlan, CutError> {
     use crate::mp4::header::parse_header;
-    use std::os::unix::fs::FileExt;
-    let read = |at: u64, len: u64| -> Result<Vec<u8>, CutError> {
-        let mut buf = vec![0u8; len as usize];
-        file.read_exact_at(&mut buf, offset + at)
-            .map_err(CutError::Io)?;
-        Ok(buf)
+    let mut window = Window {
+        file,
+        offset,
+        size,
+        start: 0,
+        data: Vec::new(),
     };
     let mut plan = CutPlan {
         head: Vec::new(),
@@ -174,15 +330,15 @@ pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutP
     };
     let mut pos = 0u64;
     while pos < size {
-        let head = read(pos, (size - pos).min(32))?;
-        let h = parse_header(&head, size - pos)
+        let head = window.get(pos, (size - pos).min(32))?;
+        let h = parse_header(head, size - pos)
             .map_err(|e| CutError::Mp4(e.locate(offset + pos, "")))?;
         if h.typ == b"mdat" && plan.payload.is_none() {
             plan.boxes_len = plan.head.len();
             plan.head.extend_from_slice(&head[..h.header_len as usize]);
             plan.payload = Some((offset + pos + h.header_len, h.size - h.header_len));
         } else {
-            let piece = cut_segment(&read(pos, h.size)?).map_err(CutError::Mp4)?;
+            let piece = cut_segment(window.get(pos, h.size)?).map_err(CutError::Mp4)?;
             if plan.payload.is_none() {
                 plan.head.extend(piece);
             } else {
@@ -195,6 +351,40 @@ pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutP
         plan.boxes_len = plan.head.len();
     }
     Ok(plan)
+}
+
+/// The bytes of a segment that a cut reads, through one buffer: the boxes
+/// before `mdat` (a few hundred bytes) come in one read, not one per box.
+struct Window<'a> {
+    file: &'a std::fs::File,
+    /// The segment's place in the file.
+    offset: u64,
+    size: u64,
+    /// Where `data` starts in the segment.
+    start: u64,
+    data: Vec<u8>,
+}
+
+impl Window<'_> {
+    /// What one read fetches at least: more than the boxes before `mdat`
+    /// take, little of the media data a cut never reads.
+    const READ: u64 = 4096;
+
+    /// `len` bytes at `at` in the segment (`at + len` within it).
+    fn get(&mut self, at: u64, len: u64) -> Result<&[u8], CutError> {
+        use std::os::unix::fs::FileExt;
+        let end = self.start + self.data.len() as u64;
+        if at < self.start || at + len > end {
+            let want = len.max(Self::READ.min(self.size - at));
+            self.data.resize(want as usize, 0);
+            self.file
+                .read_exact_at(&mut self.data, self.offset + at)
+                .map_err(CutError::Io)?;
+            self.start = at;
+        }
+        let from = (at - self.start) as usize;
+        Ok(&self.data[from..from + len as usize])
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ use crate::media::Representation;
 use crate::mp4::patch::PatchPoints;
 use crate::mpd::request::Defaults;
 
-pub const INDEX_VERSION: u32 = 2;
+pub const INDEX_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TreeIndex {
@@ -23,10 +23,6 @@ pub struct TreeIndex {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StreamIndex {
-    /// Hash of the stream's media files; equal means its segments can be
-    /// linked from the previous tree instead of cut again.
-    #[serde(default)]
-    pub media_fingerprint: String,
     pub directory: String,
     pub title: String,
     pub timing_ref: String,
@@ -40,10 +36,14 @@ pub struct StreamIndex {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RepresentationIndex {
+    /// Hash of the media file it was cut from; equal means its files can be
+    /// linked from the previous tree instead of cut again.
+    #[serde(default)]
+    pub media_fingerprint: String,
     pub representation: Representation,
     /// Paths relative to the tree root.
     pub init: String,
-    /// The init segment for live manifests (no `mehd`).
+    /// The init segment for live manifests (no `mehd`, durations 0).
     #[serde(default)]
     pub live_init: String,
     pub on_demand: String,

@@ -4,28 +4,29 @@
 //! on-demand files, and the index the origin serves live streams from.
 
 pub mod cut;
+mod fingerprint;
 pub mod index;
+mod representation;
 pub mod site_files;
 pub mod swap;
+mod write;
 
-use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::time::{Instant, UNIX_EPOCH};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogErrors, IndexedStream};
-use crate::media::Representation;
-use crate::mpd::context::suffix;
 use crate::mpd::manifest::{render_manifest, ManifestQuery, StreamView};
 use crate::mpd::registry::{self, Mode};
 use crate::mpd::render::Renderer;
-use index::{RepresentationIndex, SegmentFile, StreamIndex, TreeIndex, INDEX_VERSION};
+use index::{StreamIndex, TreeIndex, INDEX_VERSION};
+use write::Writer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("{0}")]
+    // Transparent: the catalog's errors, each once, are the whole message.
+    #[error(transparent)]
     Catalog(#[from] CatalogErrors),
     #[error("{}: {source}", path.display())]
     Io {
@@ -44,7 +45,7 @@ pub enum BuildError {
         manifest: String,
         message: String,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Page(#[from] crate::pages::PageError),
     #[cfg(feature = "synth")]
     #[error("demo content: {0}")]
@@ -69,75 +70,6 @@ pub struct BuildReport {
     pub seconds: f64,
 }
 
-/// The hash of every input: the binary's version and templates, the config
-/// files' contents, and each stream's media fingerprint.
-fn fingerprint(catalog: &Catalog, media_fps: &[String]) -> Result<String, BuildError> {
-    let mut h = blake3::Hasher::new();
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(crate::mpd::render::templates_fingerprint().as_bytes());
-    let sources = catalog
-        .site
-        .source
-        .iter()
-        .chain(catalog.streams.iter().map(|s| &s.source));
-    for p in sources {
-        h.update(p.to_string_lossy().as_bytes());
-        h.update(&std::fs::read(p).map_err(io(p))?);
-    }
-    for fp in media_fps {
-        h.update(fp.as_bytes());
-    }
-    Ok(h.finalize().to_hex().to_string())
-}
-
-/// The hash of what a stream's cut segments depend on: the media files
-/// (path, size, modification time), the stream's URL name and the binary.
-fn media_fingerprint(s: &crate::catalog::Stream) -> Result<String, BuildError> {
-    let mut h = blake3::Hasher::new();
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(s.directory.as_bytes());
-    for m in &s.media {
-        let meta = std::fs::metadata(m).map_err(io(m))?;
-        h.update(m.to_string_lossy().as_bytes());
-        h.update(&meta.len().to_le_bytes());
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok());
-        h.update(&mtime.map_or(0, |d| d.as_nanos()).to_le_bytes());
-    }
-    Ok(h.finalize().to_hex().to_string())
-}
-
-/// The newest modification time of a stream's inputs, in Unix ms: its
-/// manifests' publish time, which so moves only when one of them does.
-fn stream_newest(s: &crate::catalog::Stream, site: &crate::catalog::Site) -> i64 {
-    s.media
-        .iter()
-        .chain(std::iter::once(&s.source))
-        .chain(site.source.iter())
-        .filter_map(|p| std::fs::metadata(p).ok()?.modified().ok())
-        .filter_map(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map(|d| d.as_millis() as i64)
-        .max()
-        .unwrap_or(0)
-}
-
-/// Links every file under `from` to the same place under `to`.
-fn link_tree(from: &Path, to: &Path) -> Result<(), BuildError> {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.map_err(|e| BuildError::Io {
-            path: from.to_path_buf(),
-            source: e.into(),
-        })?;
-        if entry.file_type().is_file() && entry.path().extension().is_none_or(|x| x != "mpd") {
-            let rel = entry.path().strip_prefix(from).unwrap_or(entry.path());
-            link_or_copy(entry.path(), &to.join(rel))?;
-        }
-    }
-    Ok(())
-}
-
 fn read_index(out: &Path) -> Option<TreeIndex> {
     let text = std::fs::read_to_string(out.join(".dashlive/index.json")).ok()?;
     serde_json::from_str(&text).ok()
@@ -154,195 +86,14 @@ pub trait Progress: Sync {
 pub struct Quiet;
 impl Progress for Quiet {}
 
-/// Counts what was written, across threads.
-#[derive(Default)]
-struct Tally {
-    files: std::sync::atomic::AtomicU64,
-    bytes: std::sync::atomic::AtomicU64,
-}
-
-impl Tally {
-    fn write(&self, path: &Path, data: &[u8]) -> Result<(), BuildError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        self.write_new(path, data)
-    }
-
-    /// Writes a file whose folder exists already (segments: one mkdir a folder).
-    fn write_new(&self, path: &Path, data: &[u8]) -> Result<(), BuildError> {
-        std::fs::write(path, data).map_err(io(path))?;
-        self.count(data.len() as u64);
-        Ok(())
-    }
-
-    /// Writes `rel` into the staging tree, or links the previous tree's copy
-    /// when its bytes are the same: an unchanged file is never rewritten.
-    fn write_or_link(
-        &self,
-        staging: &Path,
-        out: &Path,
-        rel: &str,
-        data: &[u8],
-    ) -> Result<(), BuildError> {
-        let previous = out.join(rel);
-        if std::fs::read(&previous).is_ok_and(|old| old == data) {
-            link_or_copy(&previous, &staging.join(rel))
-        } else {
-            self.write(&staging.join(rel), data)
-        }
-    }
-
-    fn count(&self, bytes: u64) {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.files.fetch_add(1, Relaxed);
-        self.bytes.fetch_add(bytes, Relaxed);
-    }
-}
-
-/// A second name for `from` at `to`: a hard link where the file system
-/// allows, else a copy.
-fn link_or_copy(from: &Path, to: &Path) -> Result<(), BuildError> {
-    if let Some(dir) = to.parent() {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-    }
-    if std::fs::hard_link(from, to).is_err() {
-        std::fs::copy(from, to).map_err(io(to))?;
-    }
-    Ok(())
-}
-
-fn rel(root: &Path, p: &Path) -> String {
-    p.strip_prefix(root)
-        .unwrap_or(p)
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Cuts one representation into `dash/vod/<stream>/<rep>/`, copies its
-/// on-demand file, and returns what the index records of it.
-fn cut_representation(
-    staging: &Path,
-    stream: &str,
-    source_path: &Path,
-    rep: &Representation,
-    tally: &Tally,
-    progress: &dyn Progress,
-) -> Result<RepresentationIndex, BuildError> {
-    let sfx = suffix(rep.content_type);
-    let dir = staging.join("dash/vod").join(stream).join(&rep.id);
-    let source = source_path;
-    let file = File::open(source).map_err(io(source))?;
-    let read = |offset: u64, size: u64| -> Result<Vec<u8>, BuildError> {
-        let mut buf = vec![0u8; size as usize];
-        file.read_exact_at(&mut buf, offset).map_err(io(source))?;
-        Ok(buf)
-    };
-    let init_seg = rep.init_segment().copied().unwrap_or_default();
-    let time_dir = dir.join("time");
-    std::fs::create_dir_all(&time_dir).map_err(io(&time_dir))?;
-    let init_path = dir.join(format!("init.{sfx}"));
-    let init_bytes = read(init_seg.offset, init_seg.size)?;
-    tally.write(&init_path, &init_bytes)?;
-    let live = cut::live_init(&init_bytes).map_err(|source| BuildError::Cut {
-        file: PathBuf::from(&rep.filename),
-        number: 0,
-        source,
-    })?;
-    let live_path = staging
-        .join(".dashlive/live")
-        .join(stream)
-        .join(&rep.id)
-        .join(format!("init.{sfx}"));
-    tally.write(&live_path, &live)?;
-    let mut segments = Vec::with_capacity(rep.media_segments().len());
-    for (i, s) in rep.media_segments().iter().enumerate() {
-        let number = u64::from(rep.start_number) + i as u64;
-        let cut_err = |e: cut::CutError| match e {
-            cut::CutError::Mp4(source) => BuildError::Cut {
-                file: PathBuf::from(&rep.filename),
-                number,
-                source,
-            },
-            cut::CutError::Io(source) => BuildError::Io {
-                path: source_path.to_path_buf(),
-                source,
-            },
-        };
-        let plan = cut::plan_segment(&file, s.offset, s.size).map_err(cut_err)?;
-        let patch = crate::mp4::patch::find_patch_points(&plan.head[..plan.boxes_len]).map_err(
-            |source| BuildError::Cut {
-                file: PathBuf::from(&rep.filename),
-                number,
-                source,
-            },
-        )?;
-        let path = dir.join(format!("{number}.{sfx}"));
-        {
-            use std::io::Write;
-            let mut f = File::create(&path).map_err(io(&path))?;
-            f.write_all(&plan.head).map_err(io(&path))?;
-            if let Some((at, len)) = plan.payload {
-                cut::copy_range(&file, at, len, &mut f).map_err(io(&path))?;
-            }
-            f.write_all(&plan.tail).map_err(io(&path))?;
-            tally.count(plan.len());
-        }
-        // `$Time$` addressing shares the bytes of `$Number$` addressing.
-        let time_path = time_dir.join(format!("{}.{sfx}", s.decode_time));
-        if std::fs::hard_link(&path, &time_path).is_err() {
-            std::fs::copy(&path, &time_path).map_err(io(&time_path))?;
-        }
-        progress.segment_done();
-        segments.push(SegmentFile {
-            number,
-            decode_time: s.decode_time,
-            duration: s.duration,
-            path: rel(staging, &path),
-            size: plan.len(),
-            patch,
-        });
-    }
-    let od = staging
-        .join("dash/odvod")
-        .join(stream)
-        .join(format!("{}.mp4", rep.id));
-    if let Some(d) = od.parent() {
-        std::fs::create_dir_all(d).map_err(io(d))?;
-    }
-    // The on-demand file is the source, byte for byte: a hard link where the
-    // file system allows (the fingerprint notices any later change to the
-    // source and rebuilds), else a copy.
-    // A link shares the source's permissions: only link a file others may
-    // read, so a web server running as another user can serve the tree.
-    use std::os::unix::fs::PermissionsExt;
-    let world_readable = file
-        .metadata()
-        .is_ok_and(|m| m.permissions().mode() & 0o004 != 0);
-    if !world_readable || std::fs::hard_link(source, &od).is_err() {
-        let n = std::fs::copy(source, &od).map_err(io(&od))?;
-        std::fs::set_permissions(&od, std::fs::Permissions::from_mode(0o644)).map_err(io(&od))?;
-        tally.count(n);
-    }
-    Ok(RepresentationIndex {
-        representation: rep.clone(),
-        init: rel(staging, &init_path),
-        live_init: rel(staging, &live_path),
-        on_demand: rel(staging, &od),
-        segments,
-    })
-}
-
 /// Renders every (manifest, mode) the site asks for and the stream supports.
 fn render_manifests(
-    staging: &Path,
-    out: &Path,
+    w: &Writer,
     catalog: &Catalog,
     s: &IndexedStream,
     renderer: &Renderer,
-    now_ms: i64,
-    tally: &Tally,
 ) -> Result<Vec<String>, BuildError> {
+    let now_ms = fingerprint::newest_input(&s.stream, &catalog.site);
     let mut written = Vec::new();
     for name in &catalog.site.manifests {
         let Some(def) = registry::find(name) else {
@@ -386,7 +137,7 @@ fn render_manifests(
             let xml = render_manifest(renderer, &stream, &query)
                 .map_err(|e| err(e.to_string()))?
                 .xml;
-            tally.write_or_link(staging, out, &path, xml.as_bytes())?;
+            w.write_or_link(&path, xml.as_bytes())?;
             written.push(path);
         }
     }
@@ -425,12 +176,18 @@ pub fn build_with(
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| catalog.site.out.clone());
-    let media_fps = catalog
+    // Stream by stream, media file by media file, as the catalog lists them.
+    let rep_fps = catalog
         .streams
         .iter()
-        .map(media_fingerprint)
+        .map(|s| {
+            s.media
+                .iter()
+                .map(|m| fingerprint::representation(s, m))
+                .collect::<Result<Vec<_>, _>>()
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let fp = fingerprint(&catalog, &media_fps)?;
+    let fp = fingerprint::build(&catalog, rep_fps.iter().flatten())?;
     let previous = read_index(&out).filter(|i| i.version == INDEX_VERSION);
     if previous.as_ref().is_some_and(|i| i.fingerprint == fp) {
         return Ok(BuildReport {
@@ -442,11 +199,33 @@ pub fn build_with(
         });
     }
     let indexed = catalog.index()?;
+    // Each representation's entry in the previous tree, if it was cut from
+    // the same media: its files are linked instead of cut again.
+    let reusable: Vec<Vec<Option<&index::RepresentationIndex>>> = indexed
+        .iter()
+        .zip(&rep_fps)
+        .map(|(s, fps)| {
+            let old = previous
+                .as_ref()
+                .and_then(|p| p.streams.iter().find(|o| o.directory == s.stream.directory));
+            s.representations
+                .iter()
+                .zip(fps)
+                .map(|(rep, fp)| {
+                    old?.representations
+                        .iter()
+                        .find(|o| o.representation.id == rep.id && o.media_fingerprint == *fp)
+                })
+                .collect()
+        })
+        .collect();
     progress.start(
         indexed
             .iter()
-            .flat_map(|s| &s.representations)
-            .map(|r| r.media_segments().len() as u64)
+            .zip(&reusable)
+            .flat_map(|(s, old)| s.representations.iter().zip(old))
+            .filter(|(_, old)| old.is_none())
+            .map(|(r, _)| r.media_segments().len() as u64)
             .sum(),
     );
     let staging = staging_dir(&out);
@@ -459,57 +238,49 @@ pub fn build_with(
         manifest: String::new(),
         message: e.to_string(),
     })?;
-    let tally = Tally::default();
+    let w = Writer::new(&staging, Some(out.as_path()).filter(|o| o.is_dir()));
+    for d in [
+        "dash",
+        "dash/vod",
+        "dash/odvod",
+        ".dashlive",
+        ".dashlive/live",
+    ] {
+        w.dir(d)?;
+    }
 
-    // `index` keeps the catalog's stream order, so stream i has media_fps[i].
+    // `index` keeps the catalog's order, so stream i's representations have
+    // rep_fps[i] and reusable[i].
     let streams = indexed
         .par_iter()
-        .zip(media_fps.par_iter())
-        .map(|(s, media_fp)| {
-            let media_fp = media_fp.clone();
-            let reusable = previous.as_ref().and_then(|p| {
-                p.streams
-                    .iter()
-                    .find(|o| o.directory == s.stream.directory && o.media_fingerprint == media_fp)
-            });
-            let reps = match reusable {
-                // Same media: the segments are the same bytes; link them.
-                Some(old) => {
-                    for area in ["dash/vod", "dash/odvod", ".dashlive/live"] {
-                        let from = out.join(area).join(&s.stream.directory);
-                        if from.is_dir() {
-                            link_tree(&from, &staging.join(area).join(&s.stream.directory))?;
-                        }
-                    }
-                    old.representations.clone()
-                }
-                None => s
-                    .stream
-                    .media
-                    .par_iter()
-                    .zip(s.representations.par_iter())
-                    .map(|(src, rep)| {
-                        cut_representation(
-                            &staging,
-                            &s.stream.directory,
-                            src,
-                            rep,
-                            &tally,
-                            progress,
-                        )
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            };
-            let now_ms = stream_newest(&s.stream, &catalog.site);
-            let manifests =
-                render_manifests(&staging, &out, &catalog, s, &renderer, now_ms, &tally)?;
+        .zip(rep_fps.par_iter().zip(reusable.par_iter()))
+        .map(|(s, (fps, old))| {
+            let dir = &s.stream.directory;
+            for area in ["dash/vod", "dash/odvod", ".dashlive/live"] {
+                w.dir(&format!("{area}/{dir}"))?;
+            }
+            // Manifests need the representations' index, not their files:
+            // they render while the files are cut.
+            let (reps, manifests) = rayon::join(
+                || {
+                    s.stream
+                        .media
+                        .par_iter()
+                        .zip(s.representations.par_iter())
+                        .zip(fps.par_iter().zip(old.par_iter()))
+                        .map(|((src, rep), (fp, old))| {
+                            representation::build(&w, dir, src, rep, fp, *old, progress)
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                },
+                || render_manifests(&w, &catalog, s, &renderer),
+            );
             Ok(StreamIndex {
-                media_fingerprint: media_fp,
-                directory: s.stream.directory.clone(),
+                directory: dir.clone(),
                 title: s.stream.title.clone(),
                 timing_ref: s.stream.timing_ref.clone(),
-                representations: reps,
-                manifests,
+                representations: reps?,
+                manifests: manifests?,
                 defaults: s.stream.defaults.clone(),
             })
         })
@@ -521,36 +292,30 @@ pub fn build_with(
         site_defaults: catalog.site.defaults.clone(),
         streams,
     };
-    tally.write(
-        &staging.join("_headers"),
-        site_files::headers_file().as_bytes(),
-    )?;
-    tally.write(
-        &staging.join("nginx.conf"),
-        site_files::nginx_conf().as_bytes(),
-    )?;
-    tally.write(
-        &staging.join("index.html"),
+    w.write_or_link("_headers", site_files::headers_file().as_bytes())?;
+    w.write_or_link("nginx.conf", site_files::nginx_conf().as_bytes())?;
+    w.write_or_link(
+        "index.html",
         crate::pages::home::home_page(&index)?.as_bytes(),
     )?;
     let json = serde_json::to_vec(&index).map_err(|e| BuildError::Io {
-        path: staging.join(".dashlive/index.json"),
+        path: w.path(".dashlive/index.json"),
         source: e.into(),
     })?;
     // The index goes last: a tree without it is not a finished tree.
-    tally.write(&staging.join(".dashlive/index.json"), &json)?;
+    w.write(".dashlive/index.json", &json)?;
 
     swap::publish(&staging, &out).map_err(io(&out))?;
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
     }
-    use std::sync::atomic::Ordering::Relaxed;
+    let (files, bytes) = w.totals();
     Ok(BuildReport {
         out,
         unchanged: false,
         streams: index.streams.len(),
-        files: tally.files.load(Relaxed),
-        bytes: tally.bytes.load(Relaxed),
+        files,
+        bytes,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -1,0 +1,195 @@
+//! One representation's files in the tree: cut from its media file, or
+//! linked from the previous tree when the media file is unchanged.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use super::index::{RepresentationIndex, SegmentFile};
+use super::write::Writer;
+use super::{cut, io, BuildError, Progress};
+use crate::media::Representation;
+use crate::mpd::context::suffix;
+
+/// Where a representation's files go, relative to the tree root.
+pub struct RepPaths {
+    dir: String,
+    live_dir: String,
+    on_demand: String,
+    ext: &'static str,
+}
+
+impl RepPaths {
+    pub fn new(stream: &str, rep: &Representation) -> RepPaths {
+        RepPaths {
+            dir: format!("dash/vod/{stream}/{}", rep.id),
+            live_dir: format!(".dashlive/live/{stream}/{}", rep.id),
+            on_demand: format!("dash/odvod/{stream}/{}.mp4", rep.id),
+            ext: suffix(rep.content_type),
+        }
+    }
+
+    /// The folders, parents first; the stream's own folders exist already.
+    fn dirs(&self) -> [String; 3] {
+        [
+            self.dir.clone(),
+            format!("{}/time", self.dir),
+            self.live_dir.clone(),
+        ]
+    }
+
+    fn init(&self) -> String {
+        format!("{}/init.{}", self.dir, self.ext)
+    }
+
+    fn live_init(&self) -> String {
+        format!("{}/init.{}", self.live_dir, self.ext)
+    }
+
+    /// By `$Number$`.
+    fn segment(&self, number: u64) -> String {
+        format!("{}/{number}.{}", self.dir, self.ext)
+    }
+
+    /// By `$Time$`: the same bytes as by number.
+    fn timed(&self, decode_time: u64) -> String {
+        format!("{}/time/{decode_time}.{}", self.dir, self.ext)
+    }
+}
+
+/// A representation's files: linked from the previous tree when `old`, its
+/// entry there, was cut from the same media (the same fingerprint), else cut.
+pub fn build(
+    w: &Writer,
+    stream: &str,
+    source: &Path,
+    rep: &Representation,
+    fingerprint: &str,
+    old: Option<&RepresentationIndex>,
+    progress: &dyn Progress,
+) -> Result<RepresentationIndex, BuildError> {
+    if let Some(old) = old.filter(|o| o.media_fingerprint == fingerprint) {
+        match link(w, stream, old) {
+            Ok(linked) => return Ok(linked),
+            // The previous tree lost a file: cutting again mends it.
+            Err(_) => clear(w, &RepPaths::new(stream, rep)),
+        }
+    }
+    cut(w, stream, source, rep, fingerprint, progress)
+}
+
+/// Removes what a failed link left of a representation in the staging tree.
+fn clear(w: &Writer, paths: &RepPaths) {
+    let _ = std::fs::remove_dir_all(w.path(&paths.dir));
+    let _ = std::fs::remove_dir_all(w.path(&paths.live_dir));
+    let _ = std::fs::remove_file(w.path(&paths.on_demand));
+}
+
+/// Links a representation's files from the previous tree, as `old` lists them.
+fn link(
+    w: &Writer,
+    stream: &str,
+    old: &RepresentationIndex,
+) -> Result<RepresentationIndex, BuildError> {
+    let paths = RepPaths::new(stream, &old.representation);
+    for d in paths.dirs() {
+        w.dir(&d)?;
+    }
+    for f in [&old.init, &old.live_init, &old.on_demand] {
+        w.link_previous(f, f)?;
+    }
+    for s in &old.segments {
+        w.link_previous(&s.path, &s.path)?;
+        w.link_previous(&s.path, &paths.timed(s.decode_time))?;
+    }
+    Ok(old.clone())
+}
+
+/// Cuts a representation into `dash/vod/<stream>/<rep>/`, writes its live
+/// init segment, gives it its on-demand file, and returns what the index
+/// records of it.
+fn cut(
+    w: &Writer,
+    stream: &str,
+    source: &Path,
+    rep: &Representation,
+    fingerprint: &str,
+    progress: &dyn Progress,
+) -> Result<RepresentationIndex, BuildError> {
+    let paths = RepPaths::new(stream, rep);
+    for d in paths.dirs() {
+        w.dir(&d)?;
+    }
+    let file = File::open(source).map_err(io(source))?;
+    let cut_error = |number: u64| {
+        move |source| BuildError::Cut {
+            file: PathBuf::from(&rep.filename),
+            number,
+            source,
+        }
+    };
+    let init_seg = rep.init_segment().copied().unwrap_or_default();
+    let mut init = vec![0u8; init_seg.size as usize];
+    file.read_exact_at(&mut init, init_seg.offset)
+        .map_err(io(source))?;
+    w.write(&paths.init(), &init)?;
+    let live = cut::live_init(&init).map_err(cut_error(0))?;
+    w.write(&paths.live_init(), &live)?;
+
+    let mut segments = Vec::with_capacity(rep.media_segments().len());
+    for (i, s) in rep.media_segments().iter().enumerate() {
+        let number = u64::from(rep.start_number) + i as u64;
+        let plan = cut::plan_segment(&file, s.offset, s.size).map_err(|e| match e {
+            cut::CutError::Mp4(e) => cut_error(number)(e),
+            cut::CutError::Io(e) => io(source)(e),
+        })?;
+        let patch = crate::mp4::patch::find_patch_points(&plan.head[..plan.boxes_len])
+            .map_err(cut_error(number))?;
+        let rel = paths.segment(number);
+        let path = w.path(&rel);
+        {
+            use std::io::Write;
+            let mut f = File::create(&path).map_err(io(&path))?;
+            f.write_all(&plan.head).map_err(io(&path))?;
+            if let Some((at, len)) = plan.payload {
+                cut::copy_range(&file, at, len, &mut f).map_err(io(&path))?;
+            }
+            f.write_all(&plan.tail).map_err(io(&path))?;
+            w.count(plan.len());
+        }
+        super::write::link(&path, &w.path(&paths.timed(s.decode_time)))?;
+        progress.segment_done();
+        segments.push(SegmentFile {
+            number,
+            decode_time: s.decode_time,
+            duration: s.duration,
+            path: rel,
+            size: plan.len(),
+            patch,
+        });
+    }
+
+    // The on-demand file is the source, byte for byte: a hard link where the
+    // file system allows (the fingerprint notices any later change to the
+    // source and cuts again), else a copy. A link shares the source's
+    // permissions: only link a file others may read, so a web server running
+    // as another user can serve the tree.
+    use std::os::unix::fs::PermissionsExt;
+    let od = w.path(&paths.on_demand);
+    let world_readable = file
+        .metadata()
+        .is_ok_and(|m| m.permissions().mode() & 0o004 != 0);
+    if !world_readable || std::fs::hard_link(source, &od).is_err() {
+        let n = std::fs::copy(source, &od).map_err(io(&od))?;
+        std::fs::set_permissions(&od, std::fs::Permissions::from_mode(0o644)).map_err(io(&od))?;
+        w.count(n);
+    }
+    Ok(RepresentationIndex {
+        media_fingerprint: fingerprint.to_string(),
+        representation: rep.clone(),
+        init: paths.init(),
+        live_init: paths.live_init(),
+        on_demand: paths.on_demand,
+        segments,
+    })
+}
