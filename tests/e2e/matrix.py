@@ -100,8 +100,11 @@ Measured on the 2-core development machine (testcard + BBB, other work
 running beside): about 1270 combinations rendered and validated in 3 s;
 about 225 VOD/on-demand and 170-250 live decodes in 2 minutes.
 
-Prints one FAIL line per failing combination or check with its evidence,
-PASS lines per template, mode and stream, the summary line
+Prints `FAIL xmllint+ffmpeg matrix <combination>: <evidence>` per failing
+combination, `PASS|FAIL xmllint+ffmpeg matrix <template> <mode> <stream>: ...`
+per template, mode and stream, `PASS|FAIL http <check>: <evidence>` per
+restriction, status and numbering check (the origin's answers, compared by
+this script), the summary line
 "matrix: X combinations rendered, Y schema-valid, Z decoded; P passed, F
 failed" and last "N passed, M failed" (combinations plus checks). Exit 0
 when all pass, 1 on any failure, 2 on a setup error.
@@ -609,7 +612,7 @@ def main():
     failed_combos = [c for c in combos if c.problems]
     decoded = [c for c in combos if isinstance(c.decode, dict)]
     for c in failed_combos:
-        print(f"FAIL matrix {c.name}: " + " | ".join(c.problems) + f" [{c.url(base, True)}]")
+        print(f"FAIL xmllint+ffmpeg matrix {c.name}: " + " | ".join(c.problems) + f" [{c.url(base, True)}]")
     if not args.quiet:
         for (template, mode, stream), cs in sorted(groups.items()):
             bad = sum(1 for c in cs if c.problems)
@@ -621,7 +624,7 @@ def main():
                 detail += f", {skip} not decodable by ffmpeg 5.1"
             if quirks:
                 detail += f"; expected quirks: {', '.join(quirks)}"
-            print(f"{'FAIL' if bad else 'PASS'} matrix {template} {mode} {stream}: {detail}"
+            print(f"{'FAIL' if bad else 'PASS'} xmllint+ffmpeg matrix {template} {mode} {stream}: {detail}"
                   + (f" ({bad} failed)" if bad else ""))
     reasons = {}
     for c in not_decodable:
@@ -636,7 +639,7 @@ def main():
         print(note)
     for ok, label, detail in check_results:
         if not ok or not args.quiet:
-            print(f"{'PASS' if ok else 'FAIL'} check {label}: {detail}")
+            print(f"{'PASS' if ok else 'FAIL'} http {label}: {detail}")
 
     schema_valid = sum(1 for c in combos if c.schema_ok)
     p, f = len(combos) - len(failed_combos), len(failed_combos)
