@@ -66,14 +66,21 @@ fail in its documented way, so that a fixed GStreamer shows up as a FAIL asking 
   t=0, where the extra term is zero, and that run must pass like any other.
 
 - VOD odvod manifests of content whose media segments each carry their own sidx (BBB: the
-  packager's styp+sidx+moof+mdat per segment; the on-demand file is the source, byte for
-  byte, and its SegmentList mediaRanges cover those segments, as SegmentURL@indexRange
-  allows): dashdemux2 takes a sidx met inside a SegmentList segment for the Representation's
-  index and advances twice per segment, fetching segments 1, 3, 5, ... (seen in the origin's
-  access log) and decoding about half the frames with exit 0. The script finds per-segment
-  sidx boxes in the tree's on-demand file; the run must then show that shortfall, and a
-  full decode asks to drop the entry. The same content's $Number$ manifests (whose cut
-  segments carry no sidx) must pass, and ffmpeg decodes the on-demand manifests in full.
+  packager wrote styp+sidx+moof+mdat per segment, each sidx indexing only its own segment; the
+  build hard-links that file as the on-demand file, and the SegmentList's mediaRanges cover
+  those segments, sidx included). The manifests declare the isoff-on-demand profile, so
+  dashdemux2 parses a sidx met before the first moof of every downloaded range as the
+  Representation's index. When the mdat ends at that sidx's one reference it advances the
+  fragment itself (gst_dash_demux_stream_handle_isobmff, "New sidx index: 1 / 1. Finished
+  fragment: 1"), which clears the sidx parser; the download's own end then finds no finished
+  sidx and advances again (gst_dash_demux_stream_fragment_finished), so it fetches segments 1,
+  3, 5, ... and decodes half the frames with exit 0 (both steps are in its debug log). The
+  script finds per-segment sidx boxes in the tree's on-demand file and the on-demand profile in
+  the manifest; the run must then show that shortfall, and a full decode asks to drop the
+  entry. A control proves the cause: the same manifest with profiles="...isoff-main:2011" (and
+  an absolute BaseURL, read from a local file) must decode in full, as must the content's
+  $Number$ manifests (whose cut segments carry no sidx); ffmpeg and the browsers play the
+  on-demand manifests in full.
 
 Prints one `PASS|FAIL gst <vod|live> <url>: <evidence>` line per check and `N passed, M
 failed` last; exits 1 on any failure.
@@ -260,20 +267,45 @@ def sidx_count(path):
     return count
 
 
+ON_DEMAND_PROFILE = "urn:mpeg:dash:profile:isoff-on-demand:2011"
+MAIN_PROFILE = "urn:mpeg:dash:profile:isoff-main:2011"
+
+
 def segment_sidx_xfail(out_dir, m, stream):
     """For an odvod manifest: the reason it is an expected failure (per-segment sidx boxes in
-    the on-demand file of the first video Representation), or None."""
+    the on-demand file of the first video Representation, in a manifest of the on-demand
+    profile), or None."""
     if "/odvod/" not in m or stream is None:
+        return None
+    try:
+        with open(os.path.join(out_dir, m), encoding="utf-8") as f:
+            if ON_DEMAND_PROFILE not in f.read():
+                return None
+    except OSError:
         return None
     for r in stream["representations"]:
         rep = r["representation"]
         if rep["content_type"] == "video" and r.get("on_demand"):
             n = sidx_count(os.path.join(out_dir, r["on_demand"]))
             if n and n > 1:
-                return (f"{r['on_demand']} has {n} sidx boxes, one per media segment: dashdemux2 "
-                        "takes each for the Representation's index and skips every other segment")
+                return (f"{r['on_demand']} has {n} sidx boxes (a sidx in every media segment) and the "
+                        "manifest declares the on-demand profile: dashdemux2 takes each for the Representation's index, "
+                        "advances at its end and again at the range's end, skipping every other segment")
             return None
     return None
+
+
+def main_profile_copy(url, work):
+    """The manifest at URL with the isoff-main profile instead of isoff-on-demand and an absolute
+    BaseURL, written to a file in WORK; returns its file:// URI."""
+    text = e2elib.fetch(url).decode()
+    text = text.replace(ON_DEMAND_PROFILE, MAIN_PROFILE)
+    text = re.sub(r"(\s*<Period\b)", lambda p: f"\n  <BaseURL>{url.rsplit('/', 1)[0]}/</BaseURL>{p.group(1)}",
+                  text, count=1)
+    path = os.path.join(work, "main-profile.mpd")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return "file://" + path
 
 
 def report_expected(results, kind, url, what, evidence, reproduced, played, drop_from):
@@ -295,12 +327,21 @@ def check_vod(base, m, want_frames, want_audio, results, xfail_sidx=None):
         content = max(want_frames) / FPS if want_frames else 60
         with tempfile.TemporaryDirectory(prefix="gst-vod-") as work:
             r = run_vod(url, work, False, 30 + 2 * content, bool(want_audio))
-        report_expected(
-            results, "vod", url, xfail_sidx,
-            f"{r['frames']} of {'/'.join(map(str, want_frames))} frames, {r['audio']:.2f} s audio, "
-            f"exit {r['rc']} {tail(r['log'])}",
-            reproduced=r["rc"] == 0 and 0 < r["frames"] < min(want_frames),
-            played=r["rc"] == 0 and r["frames"] in want_frames, drop_from="segment_sidx_xfail")
+            report_expected(
+                results, "vod", url, xfail_sidx,
+                f"{r['frames']} of {'/'.join(map(str, want_frames))} frames, {r['audio']:.2f} s audio, "
+                f"exit {r['rc']} {tail(r['log'])}",
+                reproduced=r["rc"] == 0 and 0 < r["frames"] < min(want_frames),
+                played=r["rc"] == 0 and r["frames"] in want_frames, drop_from="segment_sidx_xfail")
+            for f in os.listdir(work):
+                os.unlink(os.path.join(work, f))
+            # The control: nothing but the profile changed, the same files, every frame.
+            c = run_vod(main_profile_copy(url, work), work, False, 30 + 2 * content, bool(want_audio))
+        ok = c["rc"] == 0 and c["frames"] in want_frames and (
+            not want_audio or any(abs(c["audio"] - a) <= AUDIO_TOLERANCE for a in want_audio))
+        results.report(ok, "vod", f"{url} [profile isoff-main control]",
+                       f"{c['frames']} video frames (want {'/'.join(map(str, want_frames))}), "
+                       f"{c['audio']:.2f} s audio, exit {c['rc']}, {c['secs']:.1f} s {tail(c['log'])}".rstrip())
         return
     # 30 s plus twice the content's length: far above a healthy decode, well under CI's patience.
     content = max(want_frames) / FPS if want_frames else 60

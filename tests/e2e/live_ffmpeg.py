@@ -14,7 +14,7 @@ more than 2.5 s of wall time once it had started. The 15 checks run side by side
 (measured: one ffmpeg takes about 5% of a core, decoding the first video track, 360p, and
 the audio; the other representations are fetched for the first segment only). `-f dash`
 because ffmpeg probes DASH by profile strings and manifest_n's malformed profile is a vendor
-quirk kept on purpose. Prints one PASS/FAIL line per stream and exits non-zero on any failure.
+quirk kept on purpose. Prints one `PASS|FAIL ffmpeg live <url>: <evidence>` line per stream and exits non-zero on any failure.
 
 ffmpeg 5.1 and a live edge without suggestedPresentationDelay (manifest_ef, manifest_h and
 manifest_i, whose vendors write none): for a $Number$ stream ffmpeg starts at the segment still
@@ -108,7 +108,7 @@ def main():
         t.join()
     failed = 0
     for stream, (ok, detail) in zip(STREAMS, results):
-        print(f"{'PASS' if ok else 'FAIL'} live {stream}: {detail}")
+        print(f"{'PASS' if ok else 'FAIL'} ffmpeg live {base}{stream}: {detail}")
         failed += not ok
     print(f"{len(STREAMS) - failed} passed, {failed} failed")
     return 1 if failed else 0

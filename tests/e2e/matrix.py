@@ -4,7 +4,7 @@ origin supports, rendered by the origin, schema-validated and played by
 ffmpeg.
 
 Usage: matrix.py BASE_URL [--out OUT_DIR] [--decode live|vod|all|none]
-                 [--jobs N] [--seconds S] [--decode-every] [--list]
+                 [--jobs N] [--seconds S] [--sample] [--list]
                  [--only SUBSTRING] [--schema XSD] [--quiet]
 
   BASE_URL  a running dashlive-origin (http://127.0.0.1:5000)
@@ -12,10 +12,11 @@ Usage: matrix.py BASE_URL [--out OUT_DIR] [--decode live|vod|all|none]
             from OUT_DIR/.dashlive/index.json (exact per Representation);
             without it, from the VOD manifests (mediaPresentationDuration)
   --decode  which combinations ffmpeg plays (default all)
-  --jobs    live ffmpeg runs at once (default 16: a live run is real time
+  --jobs    live ffmpeg runs at once (default 48: a live run is real time
             and mostly waits; VOD runs use one slot per CPU on their own)
   --seconds live decode length (default 8)
-  --decode-every  decode every live combination, not the sample below
+  --sample  decode a sample of the live combinations (below), not all: a
+            quicker run by hand
   --list    print the combinations and exit
   --only    keep the combinations whose name contains SUBSTRING
 
@@ -64,12 +65,15 @@ audio track to framecrc (-fps_mode passthrough, so no frame is invented):
 * VOD/on-demand: the whole presentation; every video frame the content has
   (index count), the audio's full length (+-50 ms), no timestamp gap.
 * live: -re -t S (default 8 s) from the wall-clock manifest (no now=), as a
-  player would, through matrixlib.DecodeProxy, which drops the text
-  AdaptationSets (ffmpeg decodes no subtitles but starts its clock at the
-  earliest track, and BBB's 10 s text segments would push video and audio
-  out of -t). Where a manifest has no suggestedPresentationDelay
-  (manifest_ef, _h, _i) ffmpeg asks for the segment in progress; the origin
-  answers it when it is complete. ffmpeg picks every track's first segment on its own, so a
+  player would, through matrixlib.DecodeProxy, which keeps in the manifest
+  only the two Representations ffmpeg decodes, the first video and the
+  first audio (ffmpeg starts its clock at the earliest track, mapped or not,
+  so BBB's 10 s text segments would push video and audio out of -t; and it
+  opens every Representation in turn, each waiting for the live edge, while
+  it decodes only the mapped ones). Where a manifest has no
+  suggestedPresentationDelay (manifest_ef, _h, _i) ffmpeg asks for the
+  segment in progress; the origin answers it when it is complete. ffmpeg
+  picks every track's first segment on its own, so a
   track may start up to a segment late: each must start within a segment,
   cover the rest of S without a gap or a step back (beyond the audio gap a
   loop boundary has by design when audio is shorter than the loop: 15 ms
@@ -82,10 +86,14 @@ audio track to framecrc (-fps_mode passthrough, so no frame is invented):
   one and re-anchors); SegmentTimeline with timeShiftBufferDepth < 60 s
   (ffmpeg starts 60 s behind the edge and skips a segment when the window
   slides). NOTE lines count them.
-Decoding covers every VOD and on-demand combination; live runs cost real
-time, so live decoding takes a deterministic sample (unless --decode-every):
-a greedy cover of every value of every option for every template, mode and
-stream among the decodable combinations, plus every LIVE_STRIDE-th one.
+Decoding covers every combination: every VOD and on-demand one in full, and
+every live one ffmpeg 5.1 can play for S seconds. Live runs cost real time
+and little CPU, so they run --jobs at a time; ffmpeg decodes single-threaded
+(-threads 1: on 2 busy cores frame threading costs more CPU than it saves
+wall time). --sample decodes a deterministic sample of the live ones
+instead: a greedy cover of every value of every option for every template,
+mode and stream among the decodable combinations, plus every
+LIVE_STRIDE-th one.
 
 Also checked: the restrictions (a template's forced or ignored option
 gives the same manifest, but for <Location>, as the forced value:
@@ -100,8 +108,11 @@ Measured on the 2-core development machine (testcard + BBB, other work
 running beside): about 1270 combinations rendered and validated in 3 s;
 about 225 VOD/on-demand and 170-250 live decodes in 2 minutes.
 
-Prints one FAIL line per failing combination or check with its evidence,
-PASS lines per template, mode and stream, the summary line
+Prints `FAIL xmllint+ffmpeg matrix <combination>: <evidence>` per failing
+combination, `PASS|FAIL xmllint+ffmpeg matrix <template> <mode> <stream>: ...`
+per template, mode and stream, `PASS|FAIL http <check>: <evidence>` per
+restriction, status and numbering check (the origin's answers, compared by
+this script), the summary line
 "matrix: X combinations rendered, Y schema-valid, Z decoded; P passed, F
 failed" and last "N passed, M failed" (combinations plus checks). Exit 0
 when all pass, 1 on any failure, 2 on a setup error.
@@ -111,7 +122,7 @@ By hand, against a combined catalog (testcard + BBB):
   dashlive-origin --out OUT --config CFG --no-build --bind 127.0.0.1 --port 5077 &
   python3 tests/e2e/matrix.py http://127.0.0.1:5077 --out OUT
   python3 tests/e2e/matrix.py http://127.0.0.1:5077 --list --only manifest_e
-  python3 tests/e2e/matrix.py http://127.0.0.1:5077 --only 'live/testcard/hand_made' --decode-every
+  python3 tests/e2e/matrix.py http://127.0.0.1:5077 --only 'live/testcard/hand_made' --sample
 """
 
 import argparse
@@ -388,9 +399,9 @@ def main():
     ap.add_argument("base_url")
     ap.add_argument("--out", help="the served tree, for exact expected counts")
     ap.add_argument("--decode", choices=["live", "vod", "all", "none"], default="all")
-    ap.add_argument("--jobs", type=int, default=16)
+    ap.add_argument("--jobs", type=int, default=48)
     ap.add_argument("--seconds", type=int, default=8)
-    ap.add_argument("--decode-every", action="store_true")
+    ap.add_argument("--sample", action="store_true")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--only")
     ap.add_argument("--schema", default=ml.default_schema())
@@ -479,7 +490,7 @@ def main():
         vod_jobs = [c for c in rendered if c.mode != "live"]
     if args.decode in ("live", "all"):
         candidates = [c for c in rendered if c.mode == "live" and c.decode is None]
-        live_jobs = candidates if args.decode_every else select_live_sample(candidates)
+        live_jobs = select_live_sample(candidates) if args.sample else candidates
     live_candidates = len([c for c in rendered if c.mode == "live" and c.decode is None])
 
     def decode_vod(c):
@@ -496,7 +507,7 @@ def main():
                                          arep["seconds"] if arep else None)
 
     def decode_live(c):
-        # Through the DecodeProxy: no text sets.
+        # Through the DecodeProxy: the first video and audio Representation only.
         url = proxy.base + c.url(base, pinned=False)[len(base):]
         info = streams[c.stream]
         v = c.summary["video"][0] if c.summary["video"] else None
@@ -609,7 +620,7 @@ def main():
     failed_combos = [c for c in combos if c.problems]
     decoded = [c for c in combos if isinstance(c.decode, dict)]
     for c in failed_combos:
-        print(f"FAIL matrix {c.name}: " + " | ".join(c.problems) + f" [{c.url(base, True)}]")
+        print(f"FAIL xmllint+ffmpeg matrix {c.name}: " + " | ".join(c.problems) + f" [{c.url(base, True)}]")
     if not args.quiet:
         for (template, mode, stream), cs in sorted(groups.items()):
             bad = sum(1 for c in cs if c.problems)
@@ -621,7 +632,7 @@ def main():
                 detail += f", {skip} not decodable by ffmpeg 5.1"
             if quirks:
                 detail += f"; expected quirks: {', '.join(quirks)}"
-            print(f"{'FAIL' if bad else 'PASS'} matrix {template} {mode} {stream}: {detail}"
+            print(f"{'FAIL' if bad else 'PASS'} xmllint+ffmpeg matrix {template} {mode} {stream}: {detail}"
                   + (f" ({bad} failed)" if bad else ""))
     reasons = {}
     for c in not_decodable:
@@ -636,14 +647,14 @@ def main():
         print(note)
     for ok, label, detail in check_results:
         if not ok or not args.quiet:
-            print(f"{'PASS' if ok else 'FAIL'} check {label}: {detail}")
+            print(f"{'PASS' if ok else 'FAIL'} http {label}: {detail}")
 
     schema_valid = sum(1 for c in combos if c.schema_ok)
     p, f = len(combos) - len(failed_combos), len(failed_combos)
     cp = sum(1 for ok, _, _ in check_results if ok)
     cf = len(check_results) - cp
     sample = ""
-    if live_jobs and not args.decode_every:
+    if live_jobs and args.sample:
         sample = (f" (live: a sample of {len(live_jobs)} of {live_candidates} decodable, "
                   f"covering every option value plus every {LIVE_STRIDE}th)")
     wall = time.monotonic() - t_start

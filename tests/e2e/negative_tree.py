@@ -28,9 +28,9 @@ What it does, for the index's first stream and one manifest (default hand_made):
 3. On the broken copy, static_ffmpeg.py and gst.py --vod (an origin with --out COPY) must
    report FAIL for both manifests.
 
-Prints `PASS|FAIL negative <ffmpeg|gst> <manifest>: <what was broken> detected: <evidence>`
-(and `... control ...` lines), then `N passed, M failed`; exits 1 if a broken tree is judged
-PASS or a control run fails.
+Prints `PASS|FAIL <ffmpeg|gst> negative <manifest>: <what was broken> detected: <evidence>`
+(and `PASS|FAIL <ffmpeg|gst> control <manifest>: ...` lines), then `N passed, M failed`; exits
+1 if a broken tree is judged PASS or a control run fails.
 """
 
 import argparse
@@ -114,14 +114,14 @@ def run_script(args, timeout=900):
 
 
 def ffmpeg_verdicts(output, manifests):
-    """{manifest: (ok, evidence)} from static_ffmpeg.py's output ("ok: M: ..." / "FAIL: M: ..."
-    followed by indented problem lines)."""
+    """{manifest: (ok, evidence)} from static_ffmpeg.py's `PASS|FAIL ffmpeg vod M: ...` lines
+    (a FAIL followed by indented ffmpeg lines)."""
     verdicts, current = {}, None
     for line in output.splitlines():
-        m = re.match(r"(ok|FAIL): (\S+): (.*)", line)
+        m = re.match(r"(PASS|FAIL) ffmpeg vod (\S+): (.*)", line)
         if m:
             current = m.group(2)
-            verdicts[current] = [m.group(1) == "ok", m.group(3)]
+            verdicts[current] = [m.group(1) == "PASS", m.group(3)]
         elif line.startswith("    ") and current:
             verdicts[current][1] += "; " + line.strip()
         else:
@@ -199,14 +199,14 @@ def main():
                 for m in manifests:
                     v = verdicts[m]
                     if v is None:
-                        report(False, f"{label if label == 'control' else 'negative'} {tool} {m}: no verdict "
+                        report(False, f"{tool} {label if label == 'control' else 'negative'} {m}: no verdict "
                                       f"(exit {rc}): {raw.strip()[-600:]}")
                     elif label == "control":
-                        report(v[0] and rc == 0, f"control {tool} {m}: the unbroken tree "
+                        report(v[0] and rc == 0, f"{tool} control {m}: the unbroken tree "
                                                  f"{'passes' if v[0] else 'FAILS'} ({secs:.0f} s): {v[1]}")
                     else:
                         report(not v[0] and rc not in (0, "timeout"),
-                               f"negative {tool} {m}: {broken[m]} "
+                               f"{tool} negative {m}: {broken[m]} "
                                f"{'detected' if not v[0] else 'NOT detected (the check judged it PASS)'} "
                                f"(exit {rc}, {secs:.0f} s): {v[1]}")
     finally:

@@ -24,8 +24,9 @@ A vendor template's deliberate deviations (matrixlib.EXPECTED_ERRORS, the
 list tests/mpd_templates.rs and docs/templates.md keep) are matched by
 message and allowed; any other error fails its group.
 
-Prints one PASS/FAIL line per group (static manifests per template; live per
-template and addressing mode), listing each failing file with its unexpected
+Prints one `PASS|FAIL xmllint <static|live> <template> [<addressing>]: <evidence>`
+line per group (static manifests per template; live per template and
+addressing mode), listing each failing file with its unexpected
 errors, then "N passed, M failed". Exit 0 when all pass, 1 on a failure,
 2 on a setup error (origin down, no xmllint, no schema, no index).
 
@@ -151,7 +152,7 @@ def main():
         allowed = f"; expected quirks seen: {', '.join(sorted(seen))}" if seen else ""
         if bad:
             failed += 1
-            print(f"FAIL schema {what}: {len(bad)} of {scope} invalid{allowed}")
+            print(f"FAIL xmllint {what}: {len(bad)} of {scope} invalid{allowed}")
             for name, problems in bad:
                 print(f"    {name}")
                 for p in problems[:8]:
@@ -161,7 +162,7 @@ def main():
         else:
             passed += 1
             if not args.quiet:
-                print(f"PASS schema {what}: {scope} valid{allowed}")
+                print(f"PASS xmllint {what}: {scope} valid{allowed}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

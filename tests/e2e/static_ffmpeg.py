@@ -16,6 +16,10 @@ answers with 404 is for a segment number past the last one. Debian's ffmpeg
 5.1 asks for segment N+1 of a static $Number$ template (its dashdec computes
 the last number as startNumber + duration / segment duration); that miss is
 ffmpeg's, and is the only one allowed.
+
+Prints `PASS|FAIL ffmpeg vod <manifest path>: <evidence>` per manifest (a FAIL
+line starts with its problems, then `|` and the evidence; ffmpeg's last stderr
+lines follow it indented) and `N passed, M failed` last.
 """
 import argparse
 import json
@@ -117,9 +121,10 @@ try:
                 elif line and line[0].isdigit():
                     idx = int(line.split(",")[0])
                     frames[idx] = frames.get(idx, 0) + 1
-            problems = []
+            problems, details = [], []
             if run.returncode != 0:
-                problems.append(f"ffmpeg exit {run.returncode}: {run.stderr[-2000:]}")
+                problems.append(f"ffmpeg exit {run.returncode}")
+                details = run.stderr.strip().splitlines()[-8:]
             if bad:
                 problems.append(f"404 for segments that exist in the manifest: {bad}")
             video = [frames.get(i, 0) for i, k in sorted(kinds.items()) if k == "video"]
@@ -132,11 +137,14 @@ try:
             if any(n not in expected_audio_frames.values() for n in audio):
                 problems.append(f"audio frames decoded per stream {audio}, expected one of "
                                 f"{sorted(set(expected_audio_frames.values()))}")
-            status = "FAIL" if problems else "ok"
-            print(f"{status}: {m}: video frames {video}, audio frames {audio}, streams {kinds}")
-            for p in problems:
-                print("   ", p)
+            evidence = f"video frames {video}, audio frames {audio}, streams {kinds}"
+            if problems:
                 failures.append(m)
+                print(f"FAIL ffmpeg vod {m}: {'; '.join(problems)} | {evidence}")
+                for d in details:
+                    print(f"    ffmpeg: {d}")
+            else:
+                print(f"PASS ffmpeg vod {m}: {evidence}")
 finally:
     nginx.terminate()
     nginx.wait()
