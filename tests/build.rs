@@ -329,7 +329,7 @@ fn a_media_change_cuts_only_that_representation_again() {
         .into_iter()
         .filter(|k| k.starts_with(".dashlive/live/"))
         .collect::<Vec<_>>();
-    assert_eq!(live, [".dashlive/live/card/card_90p/init.m4v"]);
+    assert_eq!(live, [".dashlive/live/card/card_90p.init.m4v"]);
     // The card's manifests are rendered again (their publishTime moved); the
     // radio's are not.
     let manifests: Vec<String> = changed(&before, &after)

@@ -14,7 +14,9 @@ use crate::mpd::context::suffix;
 /// Where a representation's files go, relative to the tree root.
 pub struct RepPaths {
     dir: String,
-    live_dir: String,
+    /// The live init segment: a file in the stream's live folder (a folder
+    /// per representation would cost an inode each for one file).
+    live_init: String,
     on_demand: String,
     ext: &'static str,
 }
@@ -23,19 +25,19 @@ impl RepPaths {
     pub fn new(stream: &str, rep: &Representation) -> RepPaths {
         RepPaths {
             dir: format!("dash/vod/{stream}/{}", rep.id),
-            live_dir: format!(".dashlive/live/{stream}/{}", rep.id),
+            live_init: format!(
+                ".dashlive/live/{stream}/{}.init.{}",
+                rep.id,
+                suffix(rep.content_type)
+            ),
             on_demand: format!("dash/odvod/{stream}/{}.mp4", rep.id),
             ext: suffix(rep.content_type),
         }
     }
 
     /// The folders, parents first; the stream's own folders exist already.
-    fn dirs(&self) -> [String; 3] {
-        [
-            self.dir.clone(),
-            format!("{}/time", self.dir),
-            self.live_dir.clone(),
-        ]
+    fn dirs(&self) -> [String; 2] {
+        [self.dir.clone(), format!("{}/time", self.dir)]
     }
 
     fn init(&self) -> String {
@@ -43,7 +45,7 @@ impl RepPaths {
     }
 
     fn live_init(&self) -> String {
-        format!("{}/init.{}", self.live_dir, self.ext)
+        self.live_init.clone()
     }
 
     /// By `$Number$`.
@@ -81,7 +83,7 @@ pub fn build(
 /// Removes what a failed link left of a representation in the staging tree.
 fn clear(w: &Writer, paths: &RepPaths) {
     let _ = std::fs::remove_dir_all(w.path(&paths.dir));
-    let _ = std::fs::remove_dir_all(w.path(&paths.live_dir));
+    let _ = std::fs::remove_file(w.path(&paths.live_init));
     let _ = std::fs::remove_file(w.path(&paths.on_demand));
 }
 
