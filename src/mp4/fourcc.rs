@@ -20,8 +20,18 @@ impl fmt::Display for FourCC {
     // Box types are nearly always printable ASCII; anything else is escaped so
     // a hostile file cannot put control characters on a terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let printable = |b: &u8| b.is_ascii_graphic() || *b == b' ';
+        if let Some(text) = self
+            .0
+            .iter()
+            .all(printable)
+            .then(|| std::str::from_utf8(&self.0).ok())
+            .flatten()
+        {
+            return f.write_str(text);
+        }
         for &b in &self.0 {
-            if b.is_ascii_graphic() || b == b' ' {
+            if printable(&b) {
                 write!(f, "{}", b as char)?;
             } else {
                 write!(f, "\\x{b:02x}")?;

@@ -208,16 +208,20 @@ impl SiblingNames {
                 0
             }
         };
-        let name = if REPEATED.contains(&&typ.0) {
-            format!("{typ}[{index}]")
-        } else {
-            typ.to_string()
-        };
-        if parent.is_empty() {
-            name
-        } else {
-            format!("{parent}/{name}")
+        // Built for every box read (errors name it), so without format!.
+        use std::fmt::Write;
+        let mut path = String::with_capacity(parent.len() + 12);
+        if !parent.is_empty() {
+            path.push_str(parent);
+            path.push('/');
         }
+        let _ = write!(path, "{typ}");
+        if REPEATED.contains(&&typ.0) {
+            path.push('[');
+            path.push_str(itoa::Buffer::new().format(index));
+            path.push(']');
+        }
+        path
     }
 }
 
