@@ -495,17 +495,17 @@ impl Options {
             .map(|(_, (d, v))| (d.cgi, format_value(d, v)))
             .collect();
         pairs.sort_by(|a, b| a.0.cmp(b.0));
-        pairs
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    parse::encode_query_part(k, true),
-                    parse::encode_query_part(v, false)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&")
+        let mut query =
+            String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+        for (k, v) in &pairs {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            parse::push_query_part(&mut query, k, true);
+            query.push('=');
+            parse::push_query_part(&mut query, v, false);
+        }
+        query
     }
 
     /// §1.3 step 5: resets every feature-gated option (abr, audioCodec, ...)

@@ -372,18 +372,24 @@ pub fn encode_plus(s: &str) -> String {
 /// Escapes only what would break a query string (or a header carrying it):
 /// space, `&`, `#`, `%`, `+`, controls and non-ASCII; and `=` when `name`,
 /// since a value may hold `=` unharmed (`merr=503=2`, as dash-live writes it).
-pub fn encode_query_part(s: &str, name: bool) -> String {
-    let mut out = String::with_capacity(s.len());
+/// Appends to `out`.
+pub fn push_query_part(out: &mut String, s: &str, name: bool) {
+    let escape = |byte: u8| {
+        matches!(byte, b' ' | b'&' | b'#' | b'%' | b'+' | 0..=0x1f | 0x7f..)
+            || (name && byte == b'=')
+    };
+    // Most names and values need nothing escaped: one copy.
+    if !s.bytes().any(escape) {
+        out.push_str(s);
+        return;
+    }
     for &byte in s.as_bytes() {
-        let escape = matches!(byte, b' ' | b'&' | b'#' | b'%' | b'+' | 0..=0x1f | 0x7f..)
-            || (name && byte == b'=');
-        if escape {
-            push_escaped(&mut out, byte);
+        if escape(byte) {
+            push_escaped(out, byte);
         } else {
             out.push(byte as char);
         }
     }
-    out
 }
 
 fn push_escaped(out: &mut String, byte: u8) {
