@@ -103,20 +103,14 @@ fn hand_made_timeline_odvod_and_options() {
 /// at 2022-09-06T15:10:00Z), through the same pipeline the origin uses.
 #[test]
 fn hand_made_live_for_bbb() {
-    use dashlive::mpd::manifest::{render_manifest, ManifestQuery, StreamView};
+    use dashlive::mpd::manifest::{render_manifest, ManifestQuery};
     use dashlive::mpd::request::Defaults;
     let Some(dir) = common::bbb_dir("hand_made_live_for_bbb") else {
         return;
     };
     let reps = common::bbb_reps(&dir);
     let defaults = Defaults::new();
-    let stream = StreamView {
-        directory: "bbb",
-        title: "Big Buck Bunny",
-        timing_ref: "bbb_v6",
-        representations: &reps,
-        defaults: &defaults,
-    };
+    let stream = common::bbb_view(&reps, &defaults);
     let render = |query: &str, now_ms: i64, now_override: bool| {
         let q = ManifestQuery {
             def: dashlive::mpd::registry::find("hand_made").unwrap(),
@@ -190,7 +184,7 @@ fn hand_made_live_for_bbb() {
 #[test]
 fn cached_options_render_what_fresh_ones_do() {
     use dashlive::mpd::manifest::{
-        render_manifest, render_manifest_with, ManifestQuery, OptionsCache, StreamView,
+        render_manifest, render_manifest_with, ManifestQuery, OptionsCache,
     };
     use dashlive::mpd::request::Defaults;
     let Some(dir) = common::bbb_dir("cached_options_render_what_fresh_ones_do") else {
@@ -198,13 +192,7 @@ fn cached_options_render_what_fresh_ones_do() {
     };
     let reps = common::bbb_reps(&dir);
     let defaults = Defaults::new();
-    let stream = StreamView {
-        directory: "bbb",
-        title: "Big Buck Bunny",
-        timing_ref: "bbb_v6",
-        representations: &reps,
-        defaults: &defaults,
-    };
+    let stream = common::bbb_view(&reps, &defaults);
     let renderer = dashlive::mpd::render::Renderer::new().unwrap();
     let cache = OptionsCache::new();
     const DAY_MS: i64 = 86_400_000;

@@ -15,7 +15,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer};
 
 use dashlive::media::Representation;
-use dashlive::mpd::manifest::{render_manifest, ManifestQuery, StreamView};
+use dashlive::mpd::manifest::{render_manifest, ManifestQuery};
 use dashlive::mpd::registry::{find, Mode, MANIFESTS};
 use dashlive::mpd::render::Renderer;
 use dashlive::mpd::request::Defaults;
@@ -291,13 +291,7 @@ fn render_at(
 ) -> String {
     let def = find(manifest).unwrap();
     let defaults = Defaults::new();
-    let stream = StreamView {
-        directory: "bbb",
-        title: "Big Buck Bunny",
-        timing_ref: "bbb_v6",
-        representations: reps,
-        defaults: &defaults,
-    };
+    let stream = common::bbb_view(reps, &defaults);
     let q = ManifestQuery {
         def,
         mode,

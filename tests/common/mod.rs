@@ -68,6 +68,22 @@ pub fn bbb_reps(dir: &std::path::Path) -> Vec<dashlive::media::Representation> {
         .collect()
 }
 
+/// The BBB stream as the manifest tests render it: `reps` from [`bbb_reps`],
+/// timed by `bbb_v6`.
+#[allow(dead_code)] // not every test crate renders manifests
+pub fn bbb_view<'a>(
+    reps: &'a [dashlive::media::Representation],
+    defaults: &'a dashlive::mpd::request::Defaults,
+) -> dashlive::mpd::manifest::StreamView<'a> {
+    dashlive::mpd::manifest::StreamView {
+        directory: "bbb",
+        title: "Big Buck Bunny",
+        timing_ref: "bbb_v6",
+        representations: reps,
+        defaults,
+    }
+}
+
 /// Panics, naming `name` and the position, unless `xml` is well-formed.
 pub fn well_formed(xml: &str, name: &str) {
     let mut r = quick_xml::Reader::from_str(xml);
