@@ -176,6 +176,12 @@ fn hand_made_live_for_bbb() {
         xml.contains(&format!(r#"<S t="{first_t}" d="960" r="6"/>"#)),
         "{xml}"
     );
+    // A player 30 s behind the edge of a 30 s window would sit on the segment
+    // about to leave it: a short window gets half its length as the delay.
+    assert!(
+        xml.contains(r#"timeShiftBufferDepth="PT30S" suggestedPresentationDelay="PT15S""#),
+        "{xml}"
+    );
 }
 
 /// The origin's cache of resolved options changes nothing: every render

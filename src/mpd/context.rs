@@ -81,6 +81,11 @@ pub struct MpdContext<'a> {
     /// Live only (else empty): MPD@availabilityStartTime, @timeShiftBufferDepth.
     pub availability_start_time: String,
     pub time_shift_buffer_depth: String,
+    /// Live only: MPD@suggestedPresentationDelay, for the templates that
+    /// write one: dash-live's 30 s, or half the window when the window is
+    /// shorter than a minute (30 s behind the edge of a 30 s window puts the
+    /// player on the oldest segment, the one about to leave it).
+    pub suggested_presentation_delay: String,
     /// Live only: MPD@minimumUpdatePeriod, when the manifest has one.
     pub minimum_update_period: Option<String>,
     pub utc_timing: Option<UtcTimingContext>,
@@ -407,6 +412,9 @@ fn utc_timing(
     UtcTimingContext { scheme, value }
 }
 
+/// dash-live's MPD@suggestedPresentationDelay.
+const SUGGESTED_DELAY_MS: u64 = 30_000;
+
 /// Computes the context of a manifest: static (vod, odvod) or dynamic (live,
 /// with `req.timing`).
 pub fn manifest_context<'a>(
@@ -655,6 +663,9 @@ pub fn manifest_context<'a>(
             .unwrap_or_default(),
         time_shift_buffer_depth: live_timing
             .map(|t| iso_duration_ms(t.depth_s.max(0) as u64 * 1000))
+            .unwrap_or_default(),
+        suggested_presentation_delay: live_timing
+            .map(|t| iso_duration_ms(SUGGESTED_DELAY_MS.min(t.depth_s.max(0) as u64 * 500)))
             .unwrap_or_default(),
         // A template without the option writes no update period (vendor EF).
         minimum_update_period: live_timing
