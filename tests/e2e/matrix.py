@@ -82,7 +82,8 @@ audio track to framecrc (-fps_mode passthrough, so no frame is invented):
   the server does: $Number$ with availabilityStartTime at the epoch
   (start=epoch: ffmpeg takes 0 for "absent"); $Number$ with
   suggestedPresentationDelay >= timeShiftBufferDepth (depth=30 with
-  hand_made's and manifest_e's PT30S: ffmpeg takes its segment for an old
+  a PT30S delay, which our manifests capped at half the window no longer
+  write: ffmpeg takes its segment for an old
   one and re-anchors); SegmentTimeline with timeShiftBufferDepth < 60 s
   (ffmpeg starts 60 s behind the edge and skips a segment when the window
   slides). NOTE lines count them.
