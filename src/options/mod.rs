@@ -256,10 +256,12 @@ pub struct OptionDoc {
     pub short: &'static str,
     pub full: &'static str,
     pub kind: &'static str,
-    pub syntax: &'static str,
+    pub syntax: String,
     pub default: String,
     pub choices: Vec<&'static str>,
     pub examples: Vec<&'static str>,
+    /// The smallest and largest value of an integer option.
+    pub range: Option<(i64, i64)>,
     /// "Use" letters: M V A T Ti H.
     pub usage: String,
     pub help: &'static str,
@@ -274,10 +276,14 @@ pub fn describe() -> Vec<OptionDoc> {
             short: d.short,
             full: d.full,
             kind: d.kind.name(),
-            syntax: d.kind.syntax(),
+            syntax: match d.range {
+                Some((min, max)) => format!("an integer from {min} to {max}"),
+                None => d.kind.syntax().to_string(),
+            },
             default: format_value(d, &default_value(d)),
             choices: d.choices.to_vec(),
             examples: d.examples.to_vec(),
+            range: d.range,
             usage: d.usage.letters(),
             help: d.help,
         })
@@ -298,12 +304,24 @@ impl Default for Options {
 
 /// Echoed user input is cut short: an error or a log line should not carry
 /// a whole hostile query.
+/// Control characters are escaped (`\u{1}`), so an echo cannot forge a
+/// log line.
 fn shown(s: &str) -> String {
     const MAX: usize = 80;
-    match s.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}...", &s[..at]),
-        None => s.to_string(),
+    let (head, more) = match s.char_indices().nth(MAX) {
+        Some((at, _)) => (&s[..at], "..."),
+        None => (s, ""),
+    };
+    let mut out = String::with_capacity(head.len() + more.len());
+    for c in head.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
     }
+    out.push_str(more);
+    out
 }
 
 fn invalid(param: &str, value: &str, expected: impl Into<String>) -> OptionError {

@@ -27,6 +27,11 @@ pub(crate) fn default_value(def: &OptionDef) -> Value {
 
 /// Parses one value of `def` from its (already query-decoded) text.
 pub(crate) fn parse_value(def: &OptionDef, raw: &str) -> Result<Value, String> {
+    // Values reach manifests (as XML) and logs: a control character is never
+    // meant, and XML 1.0 cannot even carry most of them.
+    if raw.chars().any(char::is_control) {
+        return Err("control characters are not allowed".into());
+    }
     if def.kind != Kind::Bool && is_unset(raw) {
         return Ok(default_value(def));
     }
@@ -35,9 +40,14 @@ pub(crate) fn parse_value(def: &OptionDef, raw: &str) -> Result<Value, String> {
             Value::Bool(parse_bool(raw).ok_or_else(|| format!("expected {}", def.kind.syntax()))?)
         }
         Kind::Int | Kind::IntOrNone => {
-            let n = raw
-                .parse::<i64>()
-                .map_err(|_| format!("expected {}", def.kind.syntax()))?;
+            let expected = || match def.range {
+                Some((min, max)) => format!("expected an integer from {min} to {max}"),
+                None => format!("expected {}", def.kind.syntax()),
+            };
+            let n = raw.parse::<i64>().map_err(|_| expected())?;
+            if def.range.is_some_and(|(min, max)| !(min..=max).contains(&n)) {
+                return Err(expected());
+            }
             Value::Int(Some(n))
         }
         Kind::Str | Kind::StrOrNone => Value::Str(Some(raw.to_string())),

@@ -187,6 +187,10 @@ pub struct OptionDef {
     /// Values worth offering or testing for an open option (dash-live's
     /// `cgi_choices` of integer options); not enforced.
     pub examples: &'static [&'static str],
+    /// The smallest and largest value an integer option takes: every number
+    /// a request can give is bounded, so no request can ask for unbounded
+    /// work (a day-long window, a sub-second update period of years).
+    pub range: Option<(i64, i64)>,
     pub usage: Usage,
     /// One sentence: what a tester gets.
     pub help: &'static str,
@@ -212,8 +216,16 @@ impl OptionDef {
             default,
             choices: &[],
             examples: &[],
+            range: None,
             usage,
             help,
+        }
+    }
+
+    const fn range(self, min: i64, max: i64) -> OptionDef {
+        OptionDef {
+            range: Some((min, max)),
+            ..self
         }
     }
 
@@ -256,7 +268,8 @@ pub static OPTIONS: &[OptionDef] = &[
     OptionDef::new(
         "failures", "hfc", "failureCount", K::IntOrNone, D::Int(None), MVAT,
         "Return each injected 5xx error only this many times, then serve the request normally.",
-    ),
+    )
+    .range(0, 1_000_000),
     OptionDef::new(
         "periodDur", "fpd", "forcePeriodDurations", K::Bool, D::Bool(false), M,
         "Write Period@duration even in live manifests.",
@@ -265,6 +278,7 @@ pub static OPTIONS: &[OptionDef] = &[
         "leeway", "lee", "leeway", K::Int, D::Int(Some(16)), MVAT,
         "Seconds a live segment stays fetchable after it leaves the timeshift window.",
     )
+    .range(0, 3600)
     .examples(&["16", "60", "0"]),
     OptionDef::new(
         "merr", "mhe", "manifestErrors", K::HttpErrors, NO_LIST, M,
@@ -274,6 +288,7 @@ pub static OPTIONS: &[OptionDef] = &[
         "mup", "mup", "minimumUpdatePeriod", K::IntOrNone, D::Int(None), M,
         "Live MPD@minimumUpdatePeriod in seconds; unset means twice the segment duration, 0 or less omits it.",
     )
+    .range(-3600, 3600)
     .examples(&["-1", "4", "30"]),
     OptionDef::new(
         "mode", "md", "mode", K::Str, D::Str(Some("vod")), M,
@@ -288,11 +303,13 @@ pub static OPTIONS: &[OptionDef] = &[
         "depth", "tbd", "timeShiftBufferDepth", K::Int, D::Int(Some(1800)), MVAT,
         "Live timeShiftBufferDepth in seconds: how far back a player may seek.",
     )
+    .range(0, 86_400)
     .examples(&["1800", "30"]),
     OptionDef::new(
         "update", "uc", "updateCount", K::IntOrNone, D::Int(None), M,
         "Manifest update counter that merr=<code>=<n> matches; Location URLs carry the next count.",
-    ),
+    )
+    .range(0, 4_294_967_295),
     OptionDef::new(
         "base", "base", "useBaseUrls", K::Bool, D::Bool(true), M,
         "Put an absolute BaseURL in each Period; 0 writes the full path into the segment templates.",
@@ -331,7 +348,8 @@ pub static OPTIONS: &[OptionDef] = &[
     OptionDef::new(
         "frames", "vcfc", "videoCorruptionFrameCount", K::IntOrNone, D::Int(None), M.union(Usage::VIDEO),
         "Number of frames to corrupt in each corrupted video segment (unset = 4).",
-    ),
+    )
+    .range(0, 1000),
     OptionDef::new(
         "verr", "vhe", "videoErrors", K::HttpErrors, NO_LIST, Usage::VIDEO,
         "Answer the video segment with this number (0 = init) with a synthetic HTTP error.",
@@ -389,11 +407,13 @@ pub static OPTIONS: &[OptionDef] = &[
     OptionDef::new(
         "ping__count", "pinCoun", "ping.count", K::Int, D::Int(Some(0)), MVA,
         "Number of ping events (0 = unlimited in-band, none in the MPD).",
-    ),
+    )
+    .range(0, 1_000_000),
     OptionDef::new(
         "ping__duration", "pinDura", "ping.duration", K::Int, D::Int(Some(200)), MVA,
         "Duration of each ping event, in event timescale units.",
-    ),
+    )
+    .range(0, 4_294_967_295),
     OptionDef::new(
         "ping__inband", "pinInba", "ping.inband", K::Bool, D::Bool(true), MVA,
         "Carry ping events as emsg boxes in video segments; 0 puts them in an MPD EventStream.",
@@ -401,15 +421,18 @@ pub static OPTIONS: &[OptionDef] = &[
     OptionDef::new(
         "ping__interval", "pinInte", "ping.interval", K::Int, D::Int(Some(1000)), MVA,
         "Time between ping events, in event timescale units.",
-    ),
+    )
+    .range(1, 4_294_967_295),
     OptionDef::new(
         "ping__start", "pinStar", "ping.start", K::Int, D::Int(Some(0)), MVA,
         "Time of the first ping event, in event timescale units.",
-    ),
+    )
+    .range(0, 4_294_967_295),
     OptionDef::new(
         "ping__timescale", "pinTime", "ping.timescale", K::Int, D::Int(Some(100)), MVA,
         "Timescale of the ping event stream (units per second).",
-    ),
+    )
+    .range(1, 4_294_967_295),
     OptionDef::new(
         "ping__value", "pinValu", "ping.value", K::Str, D::Str(Some("0")), MVA,
         "The @value of the ping event stream.",
@@ -422,11 +445,13 @@ pub static OPTIONS: &[OptionDef] = &[
     OptionDef::new(
         "scte35__count", "sctCoun", "scte35.count", K::Int, D::Int(Some(0)), MVA,
         "Number of SCTE-35 events (0 = unlimited in-band, none in the MPD).",
-    ),
+    )
+    .range(0, 1_000_000),
     OptionDef::new(
         "scte35__duration", "sctDura", "scte35.duration", K::Int, D::Int(Some(200)), MVA,
         "Duration of each SCTE-35 ad break, in event timescale units.",
-    ),
+    )
+    .range(0, 4_294_967_295),
     OptionDef::new(
         "scte35__inband", "sctInba", "scte35.inband", K::Bool, D::Bool(true), MVA,
         "Carry SCTE-35 events as emsg boxes (version 1) in video segments; 0 puts them in an MPD EventStream.",
@@ -434,15 +459,18 @@ pub static OPTIONS: &[OptionDef] = &[
     OptionDef::new(
         "scte35__interval", "sctInte", "scte35.interval", K::Int, D::Int(Some(1000)), MVA,
         "Time between SCTE-35 events, in event timescale units.",
-    ),
+    )
+    .range(1, 4_294_967_295),
     OptionDef::new(
         "scte35__start", "sctStar", "scte35.start", K::Int, D::Int(Some(0)), MVA,
         "Time of the first SCTE-35 event, in event timescale units.",
-    ),
+    )
+    .range(0, 4_294_967_295),
     OptionDef::new(
         "scte35__timescale", "sctTime", "scte35.timescale", K::Int, D::Int(Some(100)), MVA,
         "Timescale of the SCTE-35 event stream (units per second).",
-    ),
+    )
+    .range(1, 4_294_967_295),
     OptionDef::new(
         "scte35__value", "sctValu", "scte35.value", K::StrOrNone, D::Str(None), MVA,
         "The @value of the SCTE-35 event stream.",
@@ -455,12 +483,14 @@ pub static OPTIONS: &[OptionDef] = &[
     OptionDef::new(
         "scte35__program_id", "sctProg", "scte35.program_id", K::Int, D::Int(Some(1620)), MVA,
         "unique_program_id written in each SCTE-35 splice_insert.",
-    ),
+    )
+    .range(0, 65_535),
     // Clock and UTC timing.
     OptionDef::new(
         "drift", "dft", "clockDrift", K::IntOrNone, D::Int(None), M.union(Usage::TIME),
         "Run the manifest and /time clocks this many seconds behind real time (segments keep real time).",
     )
+    .range(-86_400, 86_400)
     .examples(&["10"]),
     OptionDef::new(
         "time", "utc", "utcMethod", K::StrOrNone, D::Str(None), M,

@@ -28,7 +28,14 @@ fn sample(def: &OptionDef) -> &'static str {
         Kind::Bool if def.default == DefaultValue::Bool(true) => "0",
         Kind::Bool => "1",
         _ if !def.choices.is_empty() => first_other(def.choices),
-        Kind::Int | Kind::IntOrNone => "-7",
+        Kind::Int | Kind::IntOrNone => match def.range {
+            // The bound furthest from the default: the edges must be allowed.
+            Some((min, max)) => {
+                let pick = if def.default == DefaultValue::Int(Some(min)) { max } else { min };
+                Box::leak(pick.to_string().into_boxed_str())
+            }
+            None => "-7",
+        },
         Kind::Str | Kind::StrOrNone => "a b#c+d%e=f&g\u{e9}",
         Kind::StrList => "time.example,ntp 2.example",
         Kind::PositionList => "10:00:00Z,5,12:30:00.5Z",
@@ -682,4 +689,55 @@ fn describe_lists_every_option() {
     let json = serde_json::to_value(&docs).unwrap();
     assert_eq!(json[0]["full"], "abr");
     assert_eq!(opt("audioCodec").choices, ["mp4a", "ec-3", "any"]);
+}
+
+#[test]
+fn every_integer_is_bounded_and_out_of_range_names_the_range() {
+    for def in OPTIONS
+        .iter()
+        .filter(|d| matches!(d.kind, Kind::Int | Kind::IntOrNone))
+        // A closed set bounds these already.
+        .filter(|d| d.choices.is_empty())
+    {
+        let (min, max) = def.range.unwrap_or_else(|| panic!("{}: no range", def.cgi));
+        for n in [min, max] {
+            assert!(parse_value(def, &n.to_string()).is_ok(), "{}={n}", def.cgi);
+        }
+        for n in [i128::from(min) - 1, i128::from(max) + 1, i128::from(i64::MAX) + 1] {
+            let e = Options::parse_query(&format!("{}={n}", def.cgi), Mode::Live)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                e,
+                format!("{}={n}: expected an integer from {min} to {max}", def.cgi)
+            );
+        }
+    }
+    // The figures of the issue that found them.
+    assert!(err("mup=2305843009213693952").contains("from -3600 to 3600"));
+    assert!(err("depth=999999999").contains("from 0 to 86400"));
+}
+
+#[test]
+fn control_characters_are_refused_and_escaped_in_the_error() {
+    let e = err("main_audio=a%01b");
+    assert_eq!(e, "main_audio=a\\u{1}b: control characters are not allowed");
+    assert!(err("tlang=%0A").contains("control characters"));
+}
+
+proptest::proptest! {
+    /// Any value of any option: a value, or an error naming the parameter;
+    /// never a panic.
+    #[test]
+    fn any_value_of_any_option_parses_or_names_the_parameter(
+        i in 0..OPTIONS.len(),
+        value in "\\PC{0,40}|[-0-9]{1,25}|[a-z,=:.+%0-9-]{0,30}",
+    ) {
+        let def = &OPTIONS[i];
+        let q = format!("{}={}", def.cgi, encode_plus(&value));
+        if let Err(e) = Options::parse_query(&q, Mode::Live) {
+            let e = e.to_string();
+            proptest::prop_assert!(e.starts_with(&format!("{}=", def.cgi)), "{}", e);
+        }
+    }
 }
