@@ -10,3 +10,4 @@ pub mod mp4;
 pub mod mpd;
 pub mod options;
 pub mod pages;
+pub mod serve;

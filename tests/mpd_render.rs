@@ -72,7 +72,7 @@ fn hand_made_timeline_odvod_and_options() {
         timeline: true,
         abr: false,
         audio_codec: "any".into(),
-        segment_query: "a=1&b=2".into(),
+        segment_queries: dashlive::mpd::context::SegmentQueries::all("a=1&b=2"),
         ..ManifestOptions::default()
     };
     let xml = render(&reps, "hand_made", Mode::Vod, &timeline);

@@ -2,24 +2,21 @@
 //! reads the clock once and calls [`App::handle`]; tests call it directly
 //! with a fixed clock.
 
-use hyper::header::{HeaderValue, DATE, HOST};
+use hyper::header::{HeaderValue, HOST};
 use hyper::{HeaderMap, Method, Response, StatusCode, Uri};
 
-use dashlive::mpd::live::parse_datetime_ms;
-use dashlive::mpd::registry::Mode;
 use dashlive::mpd::render::Renderer;
-use dashlive::options::Options;
+use dashlive::serve::resolve::{Request, Resolver, Target};
 
 use crate::body::Body;
 use crate::cors::{self, AllowedDomains};
 use crate::live;
 use crate::metrics::Metrics;
 use crate::play;
-use crate::respond::{bad_request, not_found, ok, text};
+use crate::respond::{bad_request, ok, text};
 use crate::routes::{Route, Routes};
 use crate::state::Tree;
 use crate::static_files::StaticFiles;
-use crate::time::{http_date, TimeMethod};
 
 pub struct App {
     pub tree: Tree,
@@ -64,34 +61,6 @@ impl Ctx {
     }
 }
 
-/// `now=` as livesim2's `nowMS`: Unix milliseconds or an ISO 8601 date and time.
-fn parse_now(value: &str) -> Option<i64> {
-    let value = percent_encoding::percent_decode_str(value)
-        .decode_utf8()
-        .ok()?;
-    value
-        .parse::<i64>()
-        .ok()
-        .or_else(|| parse_datetime_ms(&value.replace(' ', "+")))
-}
-
-/// Splits the `now` override out of a query.
-fn take_now(query: &str) -> Result<(String, Option<i64>), String> {
-    let mut now = None;
-    let mut rest = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("now", v)) => {
-                now = Some(parse_now(v).ok_or_else(|| {
-                    format!("now={v}: expected Unix milliseconds or an ISO 8601 date and time with a zone")
-                })?);
-            }
-            _ => rest.push(pair),
-        }
-    }
-    Ok((rest.join("&"), now))
-}
-
 fn site_url(uri: &Uri, headers: &HeaderMap) -> String {
     let host = headers
         .get(HOST)
@@ -102,26 +71,6 @@ fn site_url(uri: &Uri, headers: &HeaderMap) -> String {
         .get("x-forwarded-proto")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     format!("{}://{host}/", if https { "https" } else { "http" })
-}
-
-/// Options of later issues: refused clearly rather than silently ignored.
-pub fn not_supported_yet(o: &Options) -> Option<Response<Body>> {
-    let refused = [
-        ("drm", !o.drm_selection().is_empty()),
-        ("events", !o.event_types().is_empty()),
-        ("patch", o.patch()),
-        ("merr", !o.http_errors("manifestErrors").is_empty()),
-        ("verr", !o.http_errors("videoErrors").is_empty()),
-        ("aerr", !o.http_errors("audioErrors").is_empty()),
-        ("terr", !o.http_errors("textErrors").is_empty()),
-        ("vcorrupt", !o.list("videoCorruption").is_empty()),
-        ("failures", o.int("failureCount").is_some()),
-        ("thumbnails", o.flag("videoThumbnails")),
-    ];
-    refused
-        .iter()
-        .find(|(_, on)| *on)
-        .map(|(name, _)| bad_request(format!("{name}: not supported yet by this server")))
 }
 
 impl App {
@@ -155,7 +104,7 @@ impl App {
                 .insert("allow", HeaderValue::from_static("GET, HEAD, OPTIONS"));
             r
         } else {
-            match take_now(uri.query().unwrap_or("")) {
+            match dashlive::serve::clock::split_now(uri.query().unwrap_or("")) {
                 Err(e) => bad_request(e),
                 Ok((query, now)) => {
                     let ctx = Ctx {
@@ -199,54 +148,52 @@ impl App {
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
                 "no-store",
             ),
-            Route::Time => self.time(m.param("method"), ctx),
-            Route::LiveManifest => {
-                match Options::parse_query(&ctx.query, Mode::Live)
-                    .map(|(o, _)| not_supported_yet(&o))
-                {
-                    Err(e) => bad_request(e.to_string()),
-                    Ok(Some(r)) => r,
-                    Ok(None) => {
-                        live::manifest(self, ctx, Mode::Live, m.param("stream"), m.param("file"))
-                    }
-                }
-            }
-            Route::LiveSegment => live::segment(
-                self,
-                ctx,
-                m.param("stream"),
-                m.param("rep"),
-                m.param("file"),
-                false,
-            ),
-            Route::LiveSegmentByTime => live::segment(
-                self,
-                ctx,
-                m.param("stream"),
-                m.param("rep"),
-                m.param("file"),
-                true,
-            ),
-            Route::StaticModeManifest => {
-                let mode = Mode::from_name(m.param("mode"));
-                // The pre-rendered file answers a query-less request (and
-                // anything that is not a manifest).
-                match mode {
-                    Some(mode @ (Mode::Vod | Mode::Odvod))
-                        if m.param("file").ends_with(".mpd") && !ctx.query.is_empty() =>
-                    {
-                        match Options::parse_query(&ctx.query, mode)
-                            .map(|(o, _)| not_supported_yet(&o))
-                        {
-                            Err(e) => bad_request(e.to_string()),
-                            Ok(Some(r)) => r,
-                            Ok(None) => {
-                                live::manifest(self, ctx, mode, m.param("stream"), m.param("file"))
-                            }
-                        }
-                    }
-                    _ => self.files.serve(method, &ctx.path, headers),
-                }
+            Route::Time
+            | Route::LiveManifest
+            | Route::LiveSegment
+            | Route::LiveSegmentByTime
+            | Route::StaticModeManifest
+            | Route::LegacyManifest => {
+                let p = |name| m.param(name);
+                let target = match route {
+                    Route::Time => Target::Time {
+                        method: p("method"),
+                    },
+                    Route::LiveManifest => Target::LiveManifest {
+                        stream: p("stream"),
+                        file: p("file"),
+                    },
+                    Route::LiveSegment | Route::LiveSegmentByTime => Target::LiveSegment {
+                        stream: p("stream"),
+                        rep: p("rep"),
+                        file: p("file"),
+                        by_time: route == Route::LiveSegmentByTime,
+                    },
+                    Route::StaticModeManifest => Target::ModeFile {
+                        mode: p("mode"),
+                        stream: p("stream"),
+                        file: p("file"),
+                    },
+                    _ => Target::LegacyManifest {
+                        stream: Some(p("stream")).filter(|s| !s.is_empty()),
+                        file: p("file"),
+                    },
+                };
+                let url = ctx.url();
+                let request = Request {
+                    target,
+                    query: &ctx.query,
+                    now_ms: ctx.now_ms,
+                    now_override: ctx.now_override,
+                    site_url: &ctx.site_url,
+                    url: &url,
+                };
+                let resolver = Resolver {
+                    tree: &self.tree,
+                    renderer: &self.renderer,
+                    cache: Some(&self.options_cache),
+                };
+                live::execute(self, ctx, resolver.resolve(&request), method, headers)
             }
             Route::PlayPage => play::stream_page(
                 self,
@@ -260,56 +207,5 @@ impl App {
             Route::PlayerLibrary => self.players.serve(method, m.param("path"), headers),
             Route::Static => self.files.serve(method, &ctx.path, headers),
         }
-    }
-
-    /// `/time/{method}`, behind by `drift` seconds when asked.
-    fn time(&self, name: &str, ctx: &Ctx) -> Response<Body> {
-        let Some(method) = TimeMethod::from_name(name) else {
-            return not_found(format!(
-                "no time method {name}: use one of {}",
-                TimeMethod::NAMES
-            ));
-        };
-        let drift = match Options::parse_query(&ctx.query, Mode::Live) {
-            Ok((o, _)) => o.clock_drift().unwrap_or(0),
-            Err(e) => return bad_request(e.to_string()),
-        };
-        let now = ctx.now_ms.saturating_sub(drift.saturating_mul(1000));
-        let mut r = ok(
-            Body::from(method.body(now)),
-            method.content_type(),
-            "no-store",
-        );
-        if let Ok(v) = HeaderValue::from_str(&http_date(now)) {
-            r.headers_mut().insert(DATE, v);
-        }
-        r
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_now_override() {
-        assert_eq!(
-            take_now("a=1&now=1000&b=2").unwrap(),
-            ("a=1&b=2".into(), Some(1000))
-        );
-        assert_eq!(
-            take_now("now=2022-09-06T15:10:00Z").unwrap().1,
-            Some(1_662_477_000_000)
-        );
-        assert_eq!(
-            take_now("now=2022-09-06T15%3A10%3A00%2B01%3A00").unwrap().1,
-            Some(1_662_477_000_000 - 3_600_000)
-        );
-        assert_eq!(
-            take_now("start=today").unwrap(),
-            ("start=today".into(), None)
-        );
-        let e = take_now("now=yesterday").unwrap_err();
-        assert!(e.contains("now=yesterday"), "{e}");
     }
 }

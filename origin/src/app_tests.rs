@@ -201,7 +201,7 @@ async fn bad_requests_name_what_was_wrong() {
         (
             "/dash/live/card/card_180p/abc.m4v",
             404,
-            "not a segment number",
+            "not a segment name",
         ),
         ("/dash/live/card/card_180p/1.txt", 404, "not a segment name"),
         ("/dash/live/card/card_180p/0.m4v", 404, "no segment"),

@@ -17,7 +17,7 @@ use dashlive::pages::play::{
     dashjs_release_url, play_page, shaka_release_url, valid_version, PlayConfig, PLAYER_JS,
 };
 
-use crate::app::{not_supported_yet, App, Ctx};
+use crate::app::{App, Ctx};
 use crate::body::Body;
 use crate::respond::{bad_request, not_found, ok};
 use crate::static_files::StaticFiles;
@@ -146,8 +146,8 @@ fn page(
         Ok(parsed) => parsed,
         Err(e) => return bad_request(e.to_string()),
     };
-    if let Some(refused) = not_supported_yet(&options) {
-        return refused;
+    if let Some(name) = dashlive::serve::resolve::unsupported(&options) {
+        return bad_request(format!("{name}: not supported yet by this server"));
     }
     let player = options.text("videoPlayer").unwrap_or("dashjs").to_string();
     let (name, full) = match player.as_str() {

@@ -1,6 +1,7 @@
 //! Every URL the origin answers, in one table. A path no pattern matches is
 //! a file of the static tree (`out/`).
 
+use dashlive::serve::layout;
 use matchit::Router;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,9 @@ pub enum Route {
     /// `/dash/{mode}/{stream}/{file}`: a vod or odvod manifest; rendered when
     /// the query asks for other options, else the pre-rendered file.
     StaticModeManifest,
+    /// `/dash/{file}`, `/dash/{stream}/{file}`: dash-live's v1 and v2
+    /// manifest URLs, redirected to today's.
+    LegacyManifest,
     /// `/play/{mode}/{stream}/{file}`: the player page of a stream.
     PlayPage,
     /// `/play?mpd=URL`: the player page of any MPD.
@@ -41,6 +45,7 @@ impl Route {
             Route::LiveSegment => "live_segment",
             Route::LiveSegmentByTime => "live_segment_by_time",
             Route::StaticModeManifest => "manifest",
+            Route::LegacyManifest => "legacy_manifest",
             Route::PlayPage | Route::PlayUrl => "play",
             Route::PlayerScript => "player_script",
             Route::PlayerLibrary => "player_library",
@@ -53,14 +58,13 @@ impl Route {
 pub const TABLE: &[(&str, Route)] = &[
     ("/healthz", Route::Health),
     ("/metrics", Route::Metrics),
-    ("/time/{method}", Route::Time),
-    ("/dash/live/{stream}/{file}", Route::LiveManifest),
-    ("/dash/live/{stream}/{rep}/{file}", Route::LiveSegment),
-    (
-        "/dash/live/{stream}/{rep}/time/{file}",
-        Route::LiveSegmentByTime,
-    ),
-    ("/dash/{mode}/{stream}/{file}", Route::StaticModeManifest),
+    (layout::TIME, Route::Time),
+    (layout::LIVE_MANIFEST, Route::LiveManifest),
+    (layout::LIVE_SEGMENT, Route::LiveSegment),
+    (layout::LIVE_SEGMENT_BY_TIME, Route::LiveSegmentByTime),
+    (layout::MODE_MANIFEST, Route::StaticModeManifest),
+    (layout::LEGACY_MANIFEST, Route::LegacyManifest),
+    (layout::LEGACY_STREAM_MANIFEST, Route::LegacyManifest),
     ("/play", Route::PlayUrl),
     ("/play/player.js", Route::PlayerScript),
     ("/play/{mode}/{stream}/{file}", Route::PlayPage),

@@ -11,7 +11,6 @@ use dashlive::build::index::{RepresentationIndex, SegmentFile, StreamIndex, Tree
 use dashlive::mpd::live::LoopMap;
 use dashlive::mpd::manifest::StreamView;
 use dashlive::mpd::request::Defaults;
-use dashlive::mpd::time::ticks_to_ms;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -48,8 +47,6 @@ pub struct LiveStream {
     pub reps: HashMap<String, LiveRep>,
     /// Reps in index order, for `StreamView`.
     pub representations: Vec<dashlive::media::Representation>,
-    /// The timing reference's segment duration.
-    pub reference_segment_ms: u64,
 }
 
 impl LiveStream {
@@ -164,9 +161,6 @@ impl Tree {
                 .map(|r| r.representation.clone())
                 .collect();
             let reference = representations.iter().find(|r| r.id == s.timing_ref);
-            let reference_segment_ms = reference
-                .map(|r| ticks_to_ms(r.segment_duration, r.timescale))
-                .unwrap_or(0);
             let reps = s
                 .representations
                 .iter()
@@ -188,7 +182,6 @@ impl Tree {
                     index: s,
                     reps,
                     representations,
-                    reference_segment_ms,
                 },
             );
         }
@@ -197,5 +190,25 @@ impl Tree {
             site_defaults: index.site_defaults,
             streams,
         })
+    }
+}
+
+impl dashlive::serve::resolve::TreeView for Tree {
+    fn site_defaults(&self) -> &Defaults {
+        &self.site_defaults
+    }
+
+    fn stream(&self, directory: &str) -> Option<StreamView<'_>> {
+        self.streams.get(directory).map(LiveStream::view)
+    }
+
+    fn loop_map(&self, stream: &str, rep: &str) -> Option<&LoopMap> {
+        self.streams.get(stream)?.reps.get(rep)?.map.as_ref()
+    }
+
+    fn stream_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.streams.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
     }
 }

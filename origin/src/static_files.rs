@@ -25,70 +25,14 @@ const MAX_HTTP_DATE_SECS: u64 = 253_402_300_799;
 /// How much of a request path an error body repeats.
 const MAX_SHOWN_PATH: usize = 256;
 
-/// Extension → Content-Type, compared case-insensitively.
-const CONTENT_TYPES: &[(&str, &str)] = &[
-    ("mpd", "application/dash+xml"),
-    ("m4v", "video/mp4"),
-    ("m4a", "audio/mp4"),
-    ("m4s", "application/mp4"),
-    // On-demand files may be audio-only, but the name does not say so.
-    ("mp4", "video/mp4"),
-    ("html", "text/html; charset=utf-8"),
-    ("js", "text/javascript; charset=utf-8"),
-    ("css", "text/css; charset=utf-8"),
-    ("json", "application/json"),
-    ("txt", "text/plain; charset=utf-8"),
-    ("conf", "text/plain; charset=utf-8"),
-    ("png", "image/png"),
-    ("jpg", "image/jpeg"),
-    ("svg", "image/svg+xml"),
-    ("ico", "image/x-icon"),
-    ("xml", "application/xml"),
-];
+pub use dashlive::serve::policy::content_type;
+use dashlive::serve::policy::{Cache, TEXT_PLAIN};
 
-const MEDIA_EXTENSIONS: &[&str] = &["m4v", "m4a", "m4s", "mp4"];
-
-const SHORT_CACHE: &str = "public, max-age=60";
-const IMMUTABLE_CACHE: &str = "public, max-age=31536000, immutable";
-/// Errors are not cached: a later build or a live handler may fill the gap.
-const ERROR_CACHE: &str = "no-store";
-const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
-
-/// The extension of the last path segment, if it has one.
-fn extension(path: &str) -> Option<&str> {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.rsplit_once('.').map(|(_, ext)| ext)
-}
-
-/// Content type for a path inside `out/` (with or without a leading `/`).
-pub fn content_type(path: &str) -> &'static str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if name == "_headers" {
-        return TEXT_PLAIN;
-    }
-    extension(path)
-        .and_then(|ext| {
-            CONTENT_TYPES
-                .iter()
-                .find(|(known, _)| known.eq_ignore_ascii_case(ext))
-                .map(|(_, ty)| *ty)
-        })
-        .unwrap_or("application/octet-stream")
-}
-
-/// Cache-Control for a path inside `out/` (with or without a leading `/`):
-/// media segments never change under their name, manifests and pages may.
+/// Cache-Control for a path inside `out/` (with or without a leading `/`).
 pub fn cache_control(path: &str) -> &'static str {
-    let path = path.trim_start_matches('/');
-    match extension(path) {
-        Some(ext) if ext.eq_ignore_ascii_case("mpd") => SHORT_CACHE,
-        Some(ext)
-            if path.starts_with("dash/")
-                && MEDIA_EXTENSIONS.iter().any(|m| m.eq_ignore_ascii_case(ext)) =>
-        {
-            IMMUTABLE_CACHE
-        }
-        _ => SHORT_CACHE,
+    match Cache::of_static(path) {
+        Cache::Immutable => dashlive::serve::policy::IMMUTABLE,
+        _ => dashlive::serve::policy::SHORT,
     }
 }
 
@@ -558,7 +502,10 @@ fn error(status: StatusCode, what: &str, head: bool) -> Response<Body> {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ERROR_CACHE));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(dashlive::serve::policy::ERROR),
+    );
     response
 }
 
@@ -1138,7 +1085,7 @@ mod tests {
                 header(&r, "content-type"),
                 Some("text/plain; charset=utf-8")
             );
-            assert_eq!(header(&r, "cache-control"), Some("no-store"));
+            assert_eq!(header(&r, "cache-control"), Some("public, max-age=2"));
             let text = format!("404 Not Found: {path}\n");
             assert_eq!(
                 header(&r, "content-length"),

@@ -29,6 +29,10 @@ pub struct StreamIndex {
     pub representations: Vec<RepresentationIndex>,
     /// Manifests written, relative to the tree root.
     pub manifests: Vec<String>,
+    /// Manifests the site lists that are not written because they depend on
+    /// the clock even when static: the origin renders them per request.
+    #[serde(default)]
+    pub origin_manifests: Vec<String>,
     /// The stream's option defaults, applied before a request's query.
     #[serde(default)]
     pub defaults: Defaults,

@@ -86,15 +86,23 @@ pub trait Progress: Sync {
 pub struct Quiet;
 impl Progress for Quiet {}
 
-/// Renders every (manifest, mode) the site asks for and the stream supports.
+/// Manifest paths: those written, and those left to the origin.
+struct Manifests {
+    written: Vec<String>,
+    origin_only: Vec<String>,
+}
+
+/// Renders every (manifest, mode) the site asks for and the stream supports,
+/// but those that depend on the clock (the origin renders them per request).
 fn render_manifests(
     w: &Writer,
     catalog: &Catalog,
     s: &IndexedStream,
     renderer: &Renderer,
-) -> Result<Vec<String>, BuildError> {
+) -> Result<Manifests, BuildError> {
     let now_ms = fingerprint::newest_input(&s.stream, &catalog.site);
     let mut written = Vec::new();
+    let mut origin_only = Vec::new();
     for name in &catalog.site.manifests {
         let Some(def) = registry::find(name) else {
             continue;
@@ -111,12 +119,11 @@ fn render_manifests(
                 manifest: format!("{}/{}", mode.as_str(), def.name),
                 message,
             };
-            let path = format!(
-                "dash/{}/{}/{}.mpd",
-                mode.as_str(),
-                s.stream.directory,
-                def.name
-            );
+            let path = crate::serve::layout::manifest_path(mode, &s.stream.directory, def.name);
+            if def.static_clock {
+                origin_only.push(path);
+                continue;
+            }
             let stream = StreamView {
                 directory: &s.stream.directory,
                 title: &s.stream.title,
@@ -141,7 +148,10 @@ fn render_manifests(
             written.push(path);
         }
     }
-    Ok(written)
+    Ok(Manifests {
+        written,
+        origin_only,
+    })
 }
 
 /// Where the next tree is assembled: beside `out`, on the same file system.
@@ -261,7 +271,7 @@ pub fn build_with(
             }
             // Manifests need the representations' index, not their files:
             // they render while the files are cut.
-            let (reps, manifests) = rayon::join(
+            let (reps, rendered) = rayon::join(
                 || {
                     s.stream
                         .media
@@ -275,12 +285,14 @@ pub fn build_with(
                 },
                 || render_manifests(&w, &catalog, s, &renderer),
             );
+            let manifests = rendered?;
             Ok(StreamIndex {
                 directory: dir.clone(),
                 title: s.stream.title.clone(),
                 timing_ref: s.stream.timing_ref.clone(),
                 representations: reps?,
-                manifests: manifests?,
+                manifests: manifests.written,
+                origin_manifests: manifests.origin_only,
                 defaults: s.stream.defaults.clone(),
             })
         })

@@ -9,7 +9,8 @@ use super::index::{RepresentationIndex, SegmentFile};
 use super::write::Writer;
 use super::{cut, io, BuildError, Progress};
 use crate::media::Representation;
-use crate::mpd::context::suffix;
+use crate::options::Mode;
+use crate::serve::layout::{self, suffix};
 
 /// Where a representation's files go, relative to the tree root.
 pub struct RepPaths {
@@ -24,13 +25,13 @@ pub struct RepPaths {
 impl RepPaths {
     pub fn new(stream: &str, rep: &Representation) -> RepPaths {
         RepPaths {
-            dir: format!("dash/vod/{stream}/{}", rep.id),
+            dir: layout::segment_dir(Mode::Vod, stream, &rep.id),
             live_init: format!(
                 ".dashlive/live/{stream}/{}.init.{}",
                 rep.id,
                 suffix(rep.content_type)
             ),
-            on_demand: format!("dash/odvod/{stream}/{}.mp4", rep.id),
+            on_demand: layout::on_demand_path(stream, &rep.id),
             ext: suffix(rep.content_type),
         }
     }

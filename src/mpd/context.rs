@@ -25,14 +25,19 @@ pub struct ManifestOptions {
     pub main_audio: Option<String>,
     pub main_text: Option<String>,
     pub ad_audio: Option<String>,
-    /// Query string (without `?`) appended to init and media URLs.
-    pub segment_query: String,
+    /// Query strings (without `?`) appended to the init and media URLs of
+    /// each track type: only the options whose use includes that type
+    /// (reference §1.1, column Use), so a video URL's CDN cache key does not
+    /// change with an audio option.
+    pub segment_queries: SegmentQueries,
     /// Live only: how the manifest tells players the time.
     pub utc_method: Option<UtcMethod>,
     /// Servers for `ntp` and `sntp` (pool names already expanded or not).
     pub ntp_sources: Vec<String>,
     /// Query string for the `/time/…` URLs (the clock drift).
     pub time_query: String,
+    /// `update=`: the manifest update counter (`merr` positions count it).
+    pub update_count: Option<i64>,
 }
 
 impl Default for ManifestOptions {
@@ -46,11 +51,43 @@ impl Default for ManifestOptions {
             main_audio: None,
             main_text: None,
             ad_audio: None,
-            segment_query: String::new(),
+            segment_queries: SegmentQueries::default(),
             utc_method: None,
             ntp_sources: Vec::new(),
             time_query: String::new(),
+            update_count: None,
         }
+    }
+}
+
+/// The segment URL query of each track type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SegmentQueries {
+    pub video: String,
+    pub audio: String,
+    pub text: String,
+}
+
+impl SegmentQueries {
+    /// The same query for every track type.
+    pub fn all(query: &str) -> SegmentQueries {
+        SegmentQueries {
+            video: query.into(),
+            audio: query.into(),
+            text: query.into(),
+        }
+    }
+
+    pub fn of(&self, ct: ContentType) -> &str {
+        match ct {
+            ContentType::Video => &self.video,
+            ContentType::Audio => &self.audio,
+            ContentType::Text => &self.text,
+        }
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        [&mut self.video, &mut self.audio, &mut self.text].into_iter()
     }
 }
 
@@ -90,6 +127,9 @@ pub struct MpdContext<'a> {
     pub minimum_update_period: Option<String>,
     pub utc_timing: Option<UtcTimingContext>,
     pub location: Option<String>,
+    /// Live: the manifest's URL with `update=` one more than this request's,
+    /// where vendor E's players fetch the next update (dash-live's locationURL).
+    pub location_next: Option<String>,
     /// The request clock as an xs:dateTime: the value of a `direct` UTCTiming.
     pub now: String,
     /// Period-level `<BaseURL>`, absolute when the site URL is known.
@@ -213,14 +253,7 @@ pub enum ContextError {
     Empty { stream: String },
 }
 
-/// The file suffix of a content type's segments.
-pub fn suffix(ct: ContentType) -> &'static str {
-    match ct {
-        ContentType::Video => "m4v",
-        ContentType::Audio => "m4a",
-        ContentType::Text => "m4s",
-    }
-}
+pub use crate::serve::layout::suffix;
 
 fn gcd(a: u64, b: u64) -> u64 {
     crate::media::representation::gcd(a, b)
@@ -270,6 +303,18 @@ fn with_query(url: String, query: &str) -> String {
     } else {
         format!("{url}?{query}")
     }
+}
+
+/// `url` with its `update=` parameter set to `count + 1` (added when absent).
+fn next_update_url(url: &str, count: i64) -> String {
+    let next = format!("update={}", count.saturating_add(1));
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut parts: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && p.split('=').next() != Some("update"))
+        .collect();
+    parts.push(&next);
+    format!("{path}?{}", parts.join("&"))
 }
 
 /// `prefix` + `sfx` + `?query` in one allocation (a live manifest builds
@@ -547,8 +592,12 @@ pub fn manifest_context<'a>(
                 (Some(if main { "subtitle" } else { "alternate" }), None)
             }
         };
-        let set_template =
-            segment_template(first, use_timeline, &opts.segment_query, window.as_ref());
+        let set_template = segment_template(
+            first,
+            use_timeline,
+            opts.segment_queries.of(ct),
+            window.as_ref(),
+        );
         let mut representations = Vec::with_capacity(group.len());
         for r in group {
             let seg_max = r
@@ -606,7 +655,12 @@ pub fn manifest_context<'a>(
                 // Only templates that write one per Representation get it
                 // (a live timeline costs a walk of the window).
                 segment_template: if def.rep_templates {
-                    segment_template(r, use_timeline, &opts.segment_query, window.as_ref())
+                    segment_template(
+                        r,
+                        use_timeline,
+                        opts.segment_queries.of(ct),
+                        window.as_ref(),
+                    )
                 } else {
                     SegmentTemplateContext::default()
                 },
@@ -677,6 +731,11 @@ pub fn manifest_context<'a>(
                 .map(|m| utc_timing(m, req.site_url.as_deref(), opts, t.now_ms))
         }),
         location: req.manifest_url.clone(),
+        location_next: req
+            .manifest_url
+            .as_deref()
+            .filter(|_| live_timing.is_some())
+            .map(|url| next_update_url(url, opts.update_count.unwrap_or(0))),
         now: iso_datetime_ms(live_timing.map_or(req.now_ms, |t| t.now_ms)),
         base_url: stream_base,
         periods: vec![PeriodContext {
@@ -691,6 +750,18 @@ pub fn manifest_context<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_update_url() {
+        assert_eq!(
+            next_update_url("http://h/m.mpd", 0),
+            "http://h/m.mpd?update=1"
+        );
+        assert_eq!(
+            next_update_url("http://h/m.mpd?a=1&update=4&b=2", 4),
+            "http://h/m.mpd?a=1&b=2&update=5"
+        );
+    }
 
     #[test]
     fn picture_aspect_ratio() {
@@ -825,7 +896,7 @@ mod tests {
     fn vendor_fields_of_a_static_context() {
         let any = ManifestOptions {
             audio_codec: "any".into(),
-            segment_query: "x=1".into(),
+            segment_queries: SegmentQueries::all("x=1"),
             ..ManifestOptions::default()
         };
         let ctx = context(Mode::Vod, &any);

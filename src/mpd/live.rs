@@ -324,10 +324,15 @@ impl LoopMap {
 
     /// The segment `$Number$` `number` names, or `None` before `startNumber`:
     /// numbers count media segments one to one, loop after loop.
+    /// A number so far ahead that its loop's end does not fit in 64 bits of
+    /// ticks names nothing (not a segment of a wrapped-around time).
     pub fn by_number(&self, number: u64) -> Option<LiveSegment> {
         let m = number.checked_sub(self.start_number)?;
         let count = self.starts.len() as u64;
-        Some(self.segment(m / count, (m % count) as usize))
+        let k = m / count;
+        let next = u128::from(k.checked_add(1)?) * self.loop_num / self.loop_den;
+        u64::try_from(next).ok()?;
+        Some(self.segment(k, (m % count) as usize))
     }
 
     /// The segment `$Time$` `t` (a decode time) names, if one starts there.

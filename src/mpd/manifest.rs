@@ -75,7 +75,7 @@ pub struct Manifest {
 }
 
 /// The timing reference's segment duration in ms (for the default update period).
-fn reference_segment_ms(stream: &StreamView) -> u64 {
+pub fn reference_segment_ms(stream: &StreamView) -> u64 {
     stream
         .representations
         .iter()
@@ -206,7 +206,8 @@ pub fn render_manifest_with(
     if q.now_override {
         let o = Arc::make_mut(&mut opts);
         let now = format!("now={}", q.now_ms);
-        for query in [&mut o.segment_query, &mut o.time_query] {
+        let queries = o.segment_queries.iter_mut().chain([&mut o.time_query]);
+        for query in queries {
             if !query.is_empty() {
                 query.push('&');
             }

@@ -33,6 +33,9 @@ pub struct ManifestDef {
     /// Writes a SegmentTemplate inside Representations (not only per
     /// AdaptationSet): only then is each representation's timeline computed.
     pub rep_templates: bool,
+    /// Writes the request's clock even when static (a `direct` UTCTiming):
+    /// such a manifest is never pre-rendered, the origin renders it per request.
+    pub static_clock: bool,
 }
 
 const COMMON: &[&str] = &["abr", "audioCodec", "useBaseUrls", "drmSelection", "mode"];
@@ -69,6 +72,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         timeline: Timeline::Optional,
         text: true,
         rep_templates: false,
+        static_clock: false,
     },
     ManifestDef {
         name: "manifest_vod_aiv",
@@ -83,6 +87,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         timeline: Timeline::Never,
         text: false,
         rep_templates: false,
+        static_clock: false,
     },
     ManifestDef {
         name: "manifest_a",
@@ -100,6 +105,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         timeline: Timeline::Forced,
         text: false,
         rep_templates: false,
+        static_clock: false,
     },
     ManifestDef {
         name: "manifest_b",
@@ -110,6 +116,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         timeline: Timeline::Never,
         text: false,
         rep_templates: true,
+        static_clock: false,
     },
     ManifestDef {
         name: "manifest_e",
@@ -120,6 +127,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         timeline: Timeline::Never,
         text: false,
         rep_templates: true,
+        static_clock: false,
     },
     ManifestDef {
         name: "manifest_h",
@@ -130,6 +138,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         timeline: Timeline::Never,
         text: false,
         rep_templates: false,
+        static_clock: false,
     },
     ManifestDef {
         name: "manifest_i",
@@ -148,6 +157,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         timeline: Timeline::Never,
         text: false,
         rep_templates: false,
+        static_clock: true,
     },
     ManifestDef {
         name: "manifest_ef",
@@ -158,6 +168,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         timeline: Timeline::Never,
         text: false,
         rep_templates: true,
+        static_clock: false,
     },
     ManifestDef {
         name: "manifest_n",
@@ -177,6 +188,7 @@ pub static MANIFESTS: &[ManifestDef] = &[
         timeline: Timeline::Forced,
         text: false,
         rep_templates: false,
+        static_clock: false,
     },
 ];
 

@@ -8,10 +8,28 @@ use crate::mpd::live::LiveTiming;
 use crate::mpd::time::iso_datetime_ms;
 use crate::options::{OptionError, Options, Usage};
 
-use super::context::ManifestOptions;
+use super::context::{ManifestOptions, SegmentQueries};
 use super::registry::{ManifestDef, Mode, Timeline};
 
 pub type Defaults = BTreeMap<String, serde_yaml::Value>;
+
+/// Options for a segment or `/time` URL in `mode`: the same layers as a
+/// manifest's (site defaults, stream defaults, the query), so a URL means the
+/// same to both; a manifest writes into segment URLs only what differs from
+/// the defaults, and the segment applies the defaults again.
+pub fn resolve_media(
+    mode: Mode,
+    site_defaults: &Defaults,
+    stream_defaults: &Defaults,
+    query: &str,
+) -> Result<(Options, Vec<String>), OptionError> {
+    let mut o = Options::new(mode);
+    o.apply_defaults(site_defaults)?;
+    o.apply_defaults(stream_defaults)?;
+    let warnings = o.apply_query(query)?;
+    o.reset_unused_for_mode();
+    Ok((o, warnings))
+}
 
 /// Options for `def` in `mode`, and the warnings the query raised (unknown
 /// parameters, ignored as dash-live ignores them).
@@ -54,10 +72,15 @@ impl ManifestOptions {
             main_audio: o.main_audio().map(String::from),
             main_text: o.main_text().map(String::from),
             ad_audio: o.ad_audio().map(String::from),
-            segment_query: o.to_query_against(base, Usage::VIDEO | Usage::AUDIO | Usage::TEXT),
+            segment_queries: SegmentQueries {
+                video: o.to_query_against(base, Usage::VIDEO),
+                audio: o.to_query_against(base, Usage::AUDIO),
+                text: o.to_query_against(base, Usage::TEXT),
+            },
             utc_method: o.utc_method(),
             ntp_sources: o.ntp_sources().to_vec(),
             time_query: o.to_query_against(base, Usage::TIME),
+            update_count: o.update_count(),
         }
     }
 }
@@ -120,7 +143,12 @@ mod tests {
         let m = ManifestOptions::from_options(&o, &base);
         assert!(!m.abr, "stream default applied");
         assert_eq!(m.audio_codec, "any");
-        assert_eq!(m.segment_query, "acodec=any");
+        assert_eq!(m.segment_queries.audio, "acodec=any");
+        assert_eq!(
+            m.segment_queries.video, "",
+            "an audio option is not on video URLs"
+        );
+        assert_eq!(m.segment_queries.text, "");
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(resolve(def, Mode::Vod, &Defaults::new(), &stream, "acodec=opus").is_err());
     }

@@ -45,7 +45,10 @@ pub(crate) fn parse_value(def: &OptionDef, raw: &str) -> Result<Value, String> {
                 None => format!("expected {}", def.kind.syntax()),
             };
             let n = raw.parse::<i64>().map_err(|_| expected())?;
-            if def.range.is_some_and(|(min, max)| !(min..=max).contains(&n)) {
+            if def
+                .range
+                .is_some_and(|(min, max)| !(min..=max).contains(&n))
+            {
                 return Err(expected());
             }
             Value::Int(Some(n))

@@ -31,7 +31,11 @@ fn sample(def: &OptionDef) -> &'static str {
         Kind::Int | Kind::IntOrNone => match def.range {
             // The bound furthest from the default: the edges must be allowed.
             Some((min, max)) => {
-                let pick = if def.default == DefaultValue::Int(Some(min)) { max } else { min };
+                let pick = if def.default == DefaultValue::Int(Some(min)) {
+                    max
+                } else {
+                    min
+                };
                 Box::leak(pick.to_string().into_boxed_str())
             }
             None => "-7",
@@ -703,7 +707,11 @@ fn every_integer_is_bounded_and_out_of_range_names_the_range() {
         for n in [min, max] {
             assert!(parse_value(def, &n.to_string()).is_ok(), "{}={n}", def.cgi);
         }
-        for n in [i128::from(min) - 1, i128::from(max) + 1, i128::from(i64::MAX) + 1] {
+        for n in [
+            i128::from(min) - 1,
+            i128::from(max) + 1,
+            i128::from(i64::MAX) + 1,
+        ] {
             let e = Options::parse_query(&format!("{}={n}", def.cgi), Mode::Live)
                 .unwrap_err()
                 .to_string();

@@ -52,9 +52,11 @@ pub type Playable = Vec<(&'static str, Vec<Mode>)>;
 /// The modes each manifest of a stream can be played in: the built vod and
 /// odvod manifests, and live for every listed template that supports it.
 pub fn playable(s: &StreamIndex) -> Playable {
+    // A template that writes the clock even when static is never built:
+    // the origin renders it for each request (it has no file on a static host).
     let built = |mode: Mode, name: &str| {
-        let path = format!("dash/{}/{}/{name}.mpd", mode.as_str(), s.directory);
-        s.manifests.contains(&path)
+        let path = crate::serve::layout::manifest_path(mode, &s.directory, name);
+        s.manifests.contains(&path) || s.origin_manifests.contains(&path)
     };
     MANIFESTS
         .iter()

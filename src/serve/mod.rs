@@ -1,0 +1,9 @@
+//! What a request is answered with: the URL layout, the HTTP policy, and the
+//! resolver that turns (tree, path, query, now) into a [`plan::Plan`] the
+//! origin executes and the build pre-renders.
+
+pub mod clock;
+pub mod layout;
+pub mod plan;
+pub mod policy;
+pub mod resolve;

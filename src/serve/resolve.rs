@@ -1,0 +1,390 @@
+//! The resolver: one pure function from (tree, request, now) to a [`Plan`].
+//! Every dynamic answer of the origin comes from here — live and
+//! query-rendered manifests, live init and media segments by number or
+//! time, `/time`, dash-live's older manifest URLs — with the options
+//! resolved one way for all of them: site defaults, stream defaults, the
+//! query, then the template's restrictions and the table's bounds.
+
+use crate::media::Representation;
+use crate::mpd::live::{LiveTiming, LoopMap};
+use crate::mpd::manifest::{
+    reference_segment_ms, render_manifest_with, ManifestError, ManifestQuery, OptionsCache,
+    StreamView,
+};
+use crate::mpd::registry::{self, Mode};
+use crate::mpd::render::Renderer;
+use crate::mpd::request::{resolve_media, Defaults};
+use crate::mpd::time::iso_datetime_ms;
+use crate::options::{AvailabilityStart, Options};
+use crate::serve::clock::{self, TimeMethod};
+use crate::serve::layout::{self, SegmentName};
+use crate::serve::plan::{Plan, Refusal, SegmentPlan, Source};
+use crate::serve::policy::{self, Cache};
+
+/// What the resolver needs of the tree being served.
+pub trait TreeView {
+    fn site_defaults(&self) -> &Defaults;
+    fn stream(&self, directory: &str) -> Option<StreamView<'_>>;
+    /// The loop map of a representation (`None` when it cannot loop).
+    fn loop_map(&self, stream: &str, rep: &str) -> Option<&LoopMap>;
+    /// Stream directories, sorted: dash-live's v1 URLs pick `bbb` or the first.
+    fn stream_names(&self) -> Vec<&str>;
+}
+
+/// Which resource the path names (the route table matched it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// `/time/{method}`
+    Time { method: &'a str },
+    /// `/dash/live/{stream}/{file}`
+    LiveManifest { stream: &'a str, file: &'a str },
+    /// `/dash/live/{stream}/{rep}/{file}`, or `…/time/{file}` when `by_time`.
+    LiveSegment {
+        stream: &'a str,
+        rep: &'a str,
+        file: &'a str,
+        by_time: bool,
+    },
+    /// `/dash/{mode}/{stream}/{file}`: a vod or odvod manifest (rendered when
+    /// the query asks for options or it writes the clock), or any other file
+    /// of the tree.
+    ModeFile {
+        mode: &'a str,
+        stream: &'a str,
+        file: &'a str,
+    },
+    /// `/dash/{file}` (dash-live's v1 manifest URL) or, with a stream,
+    /// `/dash/{stream}/{file}` (v2).
+    LegacyManifest {
+        stream: Option<&'a str>,
+        file: &'a str,
+    },
+}
+
+/// One request, the clock already read.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub target: Target<'a>,
+    /// The query without `?` and without the `now` override.
+    pub query: &'a str,
+    /// Unix ms: the clock, or the `now` override.
+    pub now_ms: i64,
+    pub now_override: bool,
+    /// `http://host/`.
+    pub site_url: &'a str,
+    /// The request's own absolute URL, `now` included (for `<Location>`).
+    pub url: &'a str,
+}
+
+/// What resolving needs beyond the tree: the templates, and the options of
+/// manifest URLs players poll (cleared with the tree).
+pub struct Resolver<'a, T: TreeView> {
+    pub tree: &'a T,
+    pub renderer: &'a Renderer,
+    pub cache: Option<&'a OptionsCache>,
+}
+
+/// The options this server refuses until the issue that brings them lands,
+/// rather than ignore silently.
+pub fn unsupported(o: &Options) -> Option<&'static str> {
+    [
+        ("drm", !o.drm_selection().is_empty()),
+        ("events", !o.event_types().is_empty()),
+        ("patch", o.patch()),
+        ("merr", !o.http_errors("manifestErrors").is_empty()),
+        ("verr", !o.http_errors("videoErrors").is_empty()),
+        ("aerr", !o.http_errors("audioErrors").is_empty()),
+        ("terr", !o.http_errors("textErrors").is_empty()),
+        ("vcorrupt", !o.list("videoCorruption").is_empty()),
+        ("failures", o.int("failureCount").is_some()),
+        ("thumbnails", o.flag("videoThumbnails")),
+    ]
+    .into_iter()
+    .find(|(_, on)| *on)
+    .map(|(name, _)| name)
+}
+
+fn refuse_unsupported(o: &Options) -> Option<Plan> {
+    unsupported(o)
+        .map(|name| Plan::bad_request(format!("{name}: not supported yet by this server")))
+}
+
+impl<T: TreeView> Resolver<'_, T> {
+    pub fn resolve(&self, req: &Request) -> Plan {
+        match req.target {
+            Target::Time { method } => self.time(method, req),
+            Target::LiveManifest { stream, file } => self.manifest(Mode::Live, stream, file, req),
+            Target::LiveSegment {
+                stream,
+                rep,
+                file,
+                by_time,
+            } => self.segment(stream, rep, file, by_time, req),
+            Target::ModeFile { mode, stream, file } => match Mode::from_name(mode) {
+                Some(Mode::Live) => Plan::not_found(format!("no live file {stream}/{file}")),
+                Some(mode) => match file.strip_suffix(".mpd") {
+                    Some(name) if self.rendered_here(name, req) => {
+                        self.manifest(mode, stream, file, req)
+                    }
+                    _ => Plan::Static,
+                },
+                None => Plan::Static,
+            },
+            Target::LegacyManifest { stream, file } if file.ends_with(".mpd") => {
+                self.legacy(stream, file, req)
+            }
+            Target::LegacyManifest { .. } => Plan::Static,
+        }
+    }
+
+    /// A vod or odvod manifest is rendered here when the query asks for
+    /// options or the template writes the clock; else the built file answers.
+    fn rendered_here(&self, name: &str, req: &Request) -> bool {
+        !req.query.is_empty() || registry::find(name).is_some_and(|d| d.static_clock)
+    }
+
+    fn manifest(&self, mode: Mode, stream: &str, file: &str, req: &Request) -> Plan {
+        let Some(name) = file.strip_suffix(".mpd") else {
+            return Plan::not_found(format!("{file}: not a manifest (<name>.mpd)"));
+        };
+        let Some(def) = registry::find(name) else {
+            return Plan::not_found(format!(
+                "no manifest template {name}: use one of {}",
+                registry::names().collect::<Vec<_>>().join(", ")
+            ));
+        };
+        if !def.supports(mode) {
+            return Plan::not_found(format!("{name} has no {} mode", mode.as_str()));
+        }
+        let Some(view) = self.tree.stream(stream) else {
+            return Plan::not_found(format!("no stream {stream}"));
+        };
+        match Options::parse_query(req.query, mode) {
+            Err(e) => return Plan::bad_request(e.to_string()),
+            Ok((o, _)) => {
+                if let Some(p) = refuse_unsupported(&o) {
+                    return p;
+                }
+            }
+        }
+        let q = ManifestQuery {
+            def,
+            mode,
+            site_defaults: self.tree.site_defaults(),
+            query: req.query,
+            now_ms: req.now_ms,
+            now_override: req.now_override,
+            site_url: Some(req.site_url.to_string()),
+            manifest_url: Some(req.url.to_string()),
+        };
+        match render_manifest_with(self.renderer, &view, &q, self.cache) {
+            Ok(m) => Plan::Manifest {
+                xml: m.xml,
+                cache: match mode {
+                    Mode::Live => Cache::LiveManifest {
+                        segment_ms: reference_segment_ms(&view),
+                    },
+                    _ => Cache::Short,
+                },
+                warnings: m.warnings,
+            },
+            Err(e) if e.is_bad_request() => Plan::bad_request(e.to_string()),
+            Err(e @ ManifestError::Context(_)) => Plan::not_found(e.to_string()),
+            Err(e) => Plan::refuse(500, e.to_string()),
+        }
+    }
+
+    fn segment(
+        &self,
+        stream: &str,
+        rep_id: &str,
+        file: &str,
+        by_time: bool,
+        req: &Request,
+    ) -> Plan {
+        let Some(view) = self.tree.stream(stream) else {
+            return Plan::not_found(format!("no stream {stream}"));
+        };
+        let Some(rep) = view.representations.iter().find(|r| r.id == rep_id) else {
+            return Plan::not_found(format!("stream {stream} has no representation {rep_id}"));
+        };
+        let name = match layout::parse_segment_name(file, rep.content_type, by_time) {
+            Ok(n) => n,
+            Err(e) => return Plan::not_found(e.to_string()),
+        };
+        let (opts, _) = match resolve_media(
+            Mode::Live,
+            self.tree.site_defaults(),
+            view.defaults,
+            req.query,
+        ) {
+            Ok(o) => o,
+            Err(e) => return Plan::bad_request(e.to_string()),
+        };
+        if let Some(p) = refuse_unsupported(&opts) {
+            return p;
+        }
+        if let Some(p) = encrypted_without_drm(rep, &opts) {
+            return p;
+        }
+        let plan = |source, cache| {
+            Plan::Segment(SegmentPlan {
+                stream: stream.to_string(),
+                rep: rep_id.to_string(),
+                source,
+                content_type: policy::content_type(file),
+                cache,
+                transforms: Vec::new(),
+            })
+        };
+        let value = match name {
+            SegmentName::Init => return plan(Source::LiveInit, Cache::Immutable),
+            SegmentName::Media(v) => v,
+        };
+        let timing = match LiveTiming::new(&opts, req.now_ms, false, reference_segment_ms(&view)) {
+            Ok(t) => t,
+            Err(e) => return Plan::bad_request(e.to_string()),
+        };
+        let Some(map) = self.tree.loop_map(stream, rep_id) else {
+            return Plan::not_found(format!("{rep_id} has no media segments to loop"));
+        };
+        let found = if by_time {
+            map.by_time(value)
+        } else {
+            map.by_number(value)
+        };
+        let Some(seg) = found else {
+            return Plan::not_found(format!("{rep_id} has no segment at {file}"));
+        };
+        if !map.available(&timing, seg.start, seg.duration) {
+            // The segment being "encoded" now: ready at its end, unless the
+            // clock is pinned (then waiting would never make it ready).
+            let ready_at_ms = map
+                .ms_until_complete(&timing, &seg)
+                .filter(|_| !req.now_override)
+                .map(|wait| timing.now_ms.saturating_add(wait));
+            return Plan::Refuse(Refusal {
+                status: 404,
+                message: format!(
+                    "{file} is not available at {}: segments are available from the end of the \
+                     window (time-shift depth {} s + leeway {} s) until they end, after the \
+                     availability start {}",
+                    iso_datetime_ms(timing.now_ms),
+                    timing.depth_s,
+                    timing.leeway_s,
+                    iso_datetime_ms(timing.availability_start_ms),
+                ),
+                ready_at_ms,
+            });
+        }
+        let number = if by_time { map.number_of(&seg) } else { value };
+        // A URL that pins the availability start names the same bytes for
+        // ever; one that leaves it to the clock (`start=year` …) does not.
+        let cache = match opts.availability_start() {
+            AvailabilityStart::DateTime(_) | AvailabilityStart::Epoch => Cache::Immutable,
+            _ => Cache::Short,
+        };
+        plan(
+            Source::Media {
+                index: seg.index,
+                // mfhd holds 32 bits: the number as it wraps there.
+                sequence_number: number as u32,
+                time_shift: seg.time_shift,
+            },
+            cache,
+        )
+    }
+
+    /// `/time/{method}`, behind by `drift` seconds when asked.
+    fn time(&self, name: &str, req: &Request) -> Plan {
+        let Some(method) = TimeMethod::from_name(name) else {
+            return Plan::not_found(format!(
+                "no time method {name}: use one of {}",
+                TimeMethod::NAMES
+            ));
+        };
+        let drift_s = match resolve_media(
+            Mode::Live,
+            self.tree.site_defaults(),
+            &Defaults::new(),
+            req.query,
+        ) {
+            Ok((o, _)) => o.clock_drift().unwrap_or(0),
+            Err(e) => return Plan::bad_request(e.to_string()),
+        };
+        let now = clock::clamp(req.now_ms.saturating_sub(drift_s.saturating_mul(1000)));
+        Plan::Time {
+            body: method.body(now),
+            content_type: method.content_type(),
+            date_ms: now,
+        }
+    }
+
+    /// dash-live's v1 (`/dash/<name>.mpd`) and v2 (`/dash/<stream>/<name>.mpd`)
+    /// manifest URLs: a 302 to today's, the mode from `?mode=` (vod by
+    /// default), v1's stream `bbb` or else the first; `enc.mpd` is hand_made
+    /// with every DRM, `manifest_vod.mpd` hand_made in vod.
+    fn legacy(&self, stream: Option<&str>, file: &str, req: &Request) -> Plan {
+        let names = self.tree.stream_names();
+        if let Some(s) = stream.filter(|s| self.tree.stream(s).is_none()) {
+            return Plan::not_found(format!("no stream {s}"));
+        }
+        let Some(stream) = stream.or_else(|| {
+            names
+                .iter()
+                .copied()
+                .find(|s| *s == "bbb")
+                .or(names.first().copied())
+        }) else {
+            return Plan::not_found("no streams are served");
+        };
+        let name = file.strip_suffix(".mpd").unwrap_or(file);
+        let mut mode = Mode::Vod;
+        let mut query: Vec<String> = Vec::new();
+        for pair in req.query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("mode", m)) => match Mode::from_name(m) {
+                    Some(m) => mode = m,
+                    None => {
+                        return Plan::bad_request(format!(
+                            "mode={}: allowed values are vod, live, odvod",
+                            m.chars().take(40).collect::<String>()
+                        ))
+                    }
+                },
+                _ => query.push(pair.to_string()),
+            }
+        }
+        let name = match name {
+            "enc" => {
+                query.push("drm=all".into());
+                "hand_made"
+            }
+            "manifest_vod" => {
+                mode = Mode::Vod;
+                "hand_made"
+            }
+            other => other,
+        };
+        if registry::find(name).is_none() {
+            return Plan::not_found(format!("no manifest template {name}"));
+        }
+        let mut location = format!("/{}", layout::manifest_path(mode, stream, name));
+        if !query.is_empty() {
+            location.push('?');
+            location.push_str(&query.join("&"));
+        }
+        Plan::Redirect { location }
+    }
+}
+
+/// Encrypted copies are for DRM requests only (dash-live answers 404
+/// without `drm`); until DRM lands that is every request.
+fn encrypted_without_drm(rep: &Representation, opts: &Options) -> Option<Plan> {
+    (rep.encrypted() && opts.drm_selection().is_empty()).then(|| {
+        Plan::not_found(format!(
+            "{} is encrypted: it is served only to requests with drm=…",
+            rep.id
+        ))
+    })
+}
