@@ -668,14 +668,25 @@ fn build_representation(
     let mut codecs = track.codecs.clone();
     if track.format == "stpp" {
         // A TTML profile in the mime box refines the codecs string (DASH-IF IOP).
+        // ISO 14496-30 puts bare profile codes there (`codecs=im1t|etd1`),
+        // but some packagers write the whole codecs string
+        // (`codecs=stpp.ttml.im1i`), which must not be prefixed again.
         if let Some(profile) = track
             .mime_box
             .as_deref()
             .and_then(|m| m.split("codecs=").nth(1))
-            .and_then(|c| c.split(['|', ';', ',']).next())
+            .map(|c| c.trim_start_matches('"'))
+            .and_then(|c| c.split(['|', ';', ',', '"']).next())
+            .map(str::trim)
             .filter(|p| !p.is_empty())
         {
-            codecs = format!("stpp.ttml.{}", profile.trim_matches('"'));
+            codecs = if profile.starts_with("stpp.") {
+                profile.to_string()
+            } else if profile.starts_with("ttml.") {
+                format!("stpp.{profile}")
+            } else {
+                format!("stpp.ttml.{profile}")
+            };
         }
     }
     Ok(Representation {
