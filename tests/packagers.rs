@@ -230,3 +230,151 @@ fn sar_comes_from_the_sps_vui_without_pasp() {
     );
     assert_eq!(signalled(rep), (1440, 1080, "1:1".into(), "4:3".into()));
 }
+
+// ---------------------------------------------------------------------------
+// Chunked CMAF: one styp, then a moof + mdat per chunk
+// ---------------------------------------------------------------------------
+
+const AAC_FRAME: u32 = 1024;
+
+fn aac_track(timescale: u32, segment_ticks: u64, segments: u64) -> TrackConfig {
+    TrackConfig {
+        track_id: 1,
+        timescale,
+        handler: Handler::Audio,
+        language: "eng".into(),
+        sample_entry: dashlive::mp4::mux::aac_sample_entry(2, timescale, &[0x11, 0x90], 128_000),
+        width: 0,
+        height: 0,
+        duration: segment_ticks * segments,
+        default_sample_duration: AAC_FRAME,
+    }
+}
+
+/// `segments` segments of `chunks` chunks of `frames` AAC frames each, as
+/// `ffmpeg -f dash -ldash 1 -streaming 1` lays them out: a styp per segment,
+/// then one moof + mdat per chunk, sequence numbers counting chunks.
+fn chunked_aac(segments: u64, chunks: u64, frames: u64) -> Vec<u8> {
+    let seg_ticks = chunks * frames * u64::from(AAC_FRAME);
+    let t = aac_track(48_000, seg_ticks, segments);
+    let mut file = init_segment(&t);
+    let payload = [0x21u8; 50];
+    let samples: Vec<Sample> = (0..frames)
+        .map(|_| Sample {
+            data: &payload,
+            duration: AAC_FRAME,
+            sync: true,
+        })
+        .collect();
+    let mut seq = 1;
+    for s in 0..segments {
+        for c in 0..chunks {
+            let at = s * seg_ticks + c * frames * u64::from(AAC_FRAME);
+            let chunk = media_segment(&t, seq, at, &samples);
+            // media_segment writes a 24-byte styp first: only a segment's first chunk keeps it.
+            assert_eq!(&chunk[4..8], b"styp");
+            file.extend_from_slice(if c == 0 { &chunk } else { &chunk[24..] });
+            seq += 1;
+        }
+    }
+    file
+}
+
+/// A config folder whose one stream `s` is the given media files, timed by
+/// the first; built into `<dir>/out`.
+fn build_stream(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, dashlive::build::index::TreeIndex) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("media")).unwrap();
+    std::fs::create_dir_all(dir.path().join("streams")).unwrap();
+    let mut yaml = String::from("directory: s\ntitle: S\nmedia:\n");
+    for (name, data) in files {
+        std::fs::write(dir.path().join("media").join(name), data).unwrap();
+        yaml.push_str(&format!("  - ../media/{name}\n"));
+    }
+    let stem = files[0].0.trim_end_matches(".mp4");
+    yaml.push_str(&format!("timing_ref: {stem}\n"));
+    std::fs::write(dir.path().join("streams/s.yaml"), yaml).unwrap();
+    let out = dir.path().join("out");
+    dashlive::build::build(dir.path(), Some(&out)).unwrap();
+    let index = serde_json::from_slice(&std::fs::read(out.join(".dashlive/index.json")).unwrap())
+        .unwrap();
+    (dir, index)
+}
+
+/// Each moof of a segment: (mfhd sequence number, every traf's tfdt, the
+/// duration of its samples).
+fn moofs(segment: &[u8], default_duration: u32) -> Vec<(u32, Vec<u64>, u64)> {
+    use dashlive::mp4::boxes::{expect, Mfhd, Tfdt, Tfhd, Trun};
+    let mut out = Vec::new();
+    for b in dashlive::mp4::boxes(segment) {
+        let b = b.unwrap();
+        if b.typ() != b"moof" {
+            continue;
+        }
+        let mfhd = expect(&b.child(b"mfhd").unwrap().unwrap(), Mfhd::parse).unwrap();
+        let mut times = Vec::new();
+        let mut duration = 0;
+        for traf in b.children_of(b"traf").unwrap() {
+            let tfdt = traf.child(b"tfdt").unwrap().unwrap();
+            times.push(expect(&tfdt, Tfdt::parse).unwrap().base_media_decode_time);
+            let tfhd = expect(&traf.child(b"tfhd").unwrap().unwrap(), Tfhd::parse).unwrap();
+            let d = tfhd.default_sample_duration.unwrap_or(default_duration);
+            for trun in traf.children_of(b"trun").unwrap() {
+                duration += expect(&trun, Trun::parse).unwrap().duration(d);
+            }
+        }
+        out.push((mfhd.sequence_number, times, duration));
+    }
+    out
+}
+
+/// The bytes the origin serves for live segment `number` of `rep`: the cut
+/// file with its patch points applied, as `origin/src/live.rs` does it (a
+/// copy of the head up to [`PatchPoints::extent`], patched, then the rest).
+fn live_segment(
+    out: &std::path::Path,
+    rep: &dashlive::build::index::RepresentationIndex,
+    map: &dashlive::mpd::live::LoopMap,
+    number: u64,
+) -> Vec<u8> {
+    let seg = map.by_number(number).unwrap();
+    let file = &rep.segments[seg.index];
+    let bytes = std::fs::read(out.join(&file.path)).unwrap();
+    let head_len = file.patch.extent().min(bytes.len());
+    let mut head = bytes[..head_len].to_vec();
+    file.patch.apply(&mut head, number as u32, seg.time_shift);
+    head.extend_from_slice(&bytes[head_len..]);
+    head
+}
+
+#[test]
+fn every_chunk_of_a_chunked_segment_is_shifted_live() {
+    let (dir, index) = build_stream(&[("chunked.mp4", chunked_aac(3, 4, 5))]);
+    let out = dir.path().join("out");
+    let rep = &index.streams[0].representations[0];
+    assert_eq!(rep.segments.len(), 3, "a segment per styp, not per moof");
+    // The cut keeps the chunk boundaries: four moofs a segment.
+    let cut = std::fs::read(out.join(&rep.segments[1].path)).unwrap();
+    assert_eq!(moofs(&cut, AAC_FRAME).len(), 4);
+    // Every moof's mfhd and tfdt is a patch point.
+    assert_eq!(rep.segments[1].patch.sequence_number.len(), 4);
+    assert_eq!(rep.segments[1].patch.decode_time.len(), 4);
+
+    let map = dashlive::mpd::live::LoopMap::new(&rep.representation, &rep.representation).unwrap();
+    // Segments 1 to 7: across the boundaries of loops 0/1 (after 3) and 1/2 (after 6).
+    let mut next = None;
+    for number in 1..=7u64 {
+        let seg = live_segment(&out, rep, &map, number);
+        let chunks = moofs(&seg, AAC_FRAME);
+        assert_eq!(chunks.len(), 4, "segment {number}");
+        for (seq, times, duration) in chunks {
+            assert_eq!(seq, number as u32, "segment {number}: every mfhd is the number");
+            let t = times[0];
+            if let Some(expected) = next {
+                assert_eq!(t, expected, "segment {number}: decode times continue");
+            }
+            next = Some(t + duration);
+        }
+    }
+    assert_eq!(next, Some(7 * 4 * 5 * u64::from(AAC_FRAME)));
+}

@@ -157,14 +157,7 @@ pub fn segment(
         Err(e) => return server_error(ctx, e),
     };
     let patch = &file_index.patch;
-    let head_len = patch
-        .sequence_number
-        .iter()
-        .map(|p| p + 4)
-        .chain(patch.decode_time.iter().map(|(p, _)| p + 8))
-        .max()
-        .unwrap_or(0)
-        .min(bytes.len() as u64) as usize;
+    let head_len = patch.extent().min(bytes.len());
     let mut head = bytes[..head_len].to_vec();
     patch.apply(&mut head, number as u32, seg.time_shift);
     let tail = bytes.slice(head_len..);
