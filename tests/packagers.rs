@@ -378,3 +378,93 @@ fn every_chunk_of_a_chunked_segment_is_shifted_live() {
     }
     assert_eq!(next, Some(7 * 4 * 5 * u64::from(AAC_FRAME)));
 }
+
+// ---------------------------------------------------------------------------
+// Audio beside video: segments that start a few ms after $Number$'s boundary
+// ---------------------------------------------------------------------------
+
+/// An AAC track at `rate` whose segment `i` holds `frames[i]` frames.
+fn aac_file(rate: u32, frames: &[u64]) -> Vec<u8> {
+    let total: u64 = frames.iter().sum::<u64>() * u64::from(AAC_FRAME);
+    let t = aac_track(rate, total / frames.len() as u64, frames.len() as u64);
+    let mut file = init_segment(&t);
+    let payload = [0x21u8; 20];
+    let mut at = 0;
+    for (i, &n) in frames.iter().enumerate() {
+        let samples: Vec<Sample> = (0..n)
+            .map(|_| Sample {
+                data: &payload,
+                duration: AAC_FRAME,
+                sync: true,
+            })
+            .collect();
+        file.extend(media_segment(&t, i as u32 + 1, at, &samples));
+        at += n * u64::from(AAC_FRAME);
+    }
+    file
+}
+
+fn live_timing(now_ms: i64) -> dashlive::mpd::live::LiveTiming {
+    let o = dashlive::options::Options::parse_query(
+        "start=2024-01-01T00:00:00Z",
+        dashlive::options::Mode::Live,
+    )
+    .unwrap()
+    .0;
+    dashlive::mpd::live::LiveTiming::new(&o, now_ms, false, 4000).unwrap()
+}
+
+#[test]
+fn the_segment_the_manifest_says_is_in_progress_is_held_not_refused() {
+    // 12 s of video in 4 s segments; AAC at 48 kHz in segments of 188, 188
+    // and 187 frames: the second starts 512 ticks (10.7 ms) after the
+    // $Number$ boundary at 4 s, and is the longest segment.
+    let video = index(
+        video_file(avc_entry(320, 180, &avcc(&sps(320, 180, None)), None), (320, 180)),
+        "v.mp4",
+    );
+    let video = Representation {
+        segments: {
+            // Three 4 s segments: re-time the four 1 s ones of video_file.
+            let mut s = video.segments.clone();
+            s.truncate(4);
+            for (i, seg) in s.iter_mut().skip(1).enumerate() {
+                seg.duration = 4 * 12_800;
+                seg.decode_time = i as u64 * 4 * 12_800;
+            }
+            s
+        },
+        media_duration: 12 * 12_800,
+        ..video
+    };
+    let audio = index(aac_file(48_000, &[188, 188, 187]), "a.mp4");
+    let map = dashlive::mpd::live::LoopMap::new(&audio, &video).unwrap();
+    assert_eq!(
+        (map.number.timescale, map.number.duration),
+        (48_000, 192_000),
+        "the template says 4 s a segment"
+    );
+    let start_ms = dashlive::mpd::live::parse_datetime_ms("2024-01-01T00:00:00Z").unwrap();
+    // For numbers across three loops, and clocks from just after the
+    // template's start of that number to just before its end: the segment
+    // the manifest says is being produced is either there or held until it is.
+    for number in 1..=10u64 {
+        let nominal_ms = (number as i64 - 1) * 4000;
+        for into in [1, 5, 11, 2000, 3999] {
+            let t = live_timing(start_ms + nominal_ms + into);
+            let seg = map.by_number(number).unwrap();
+            let available = map.available(&t, seg.start, seg.duration);
+            let hold = map.ms_until_complete(&t, &seg);
+            assert!(
+                available || hold.is_some(),
+                "number {number}, {into} ms after its template start: 404 at once"
+            );
+            if let Some(ms) = hold {
+                // Held until its last sample, and no longer.
+                let end = seg.start + seg.duration;
+                let end_ms = (end * 1000).div_ceil(48_000) as i64;
+                assert_eq!(ms, end_ms - (nominal_ms + into), "number {number}, +{into} ms");
+            }
+        }
+    }
+}
