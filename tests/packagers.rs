@@ -225,7 +225,10 @@ fn sar_comes_from_the_sps_vui_without_pasp() {
     assert_eq!(signalled(rep), (1440, 1080, "4:3".into(), "16:9".into()));
     // pasp wins over the VUI when both are there.
     let rep = index(
-        video_file(avc_entry(1440, 1080, &avcc(&table), Some((1, 1))), (1440, 1080)),
+        video_file(
+            avc_entry(1440, 1080, &avcc(&table), Some((1, 1))),
+            (1440, 1080),
+        ),
         "both.mp4",
     );
     assert_eq!(signalled(rep), (1440, 1080, "1:1".into(), "4:3".into()));
@@ -282,7 +285,9 @@ fn chunked_aac(segments: u64, chunks: u64, frames: u64) -> Vec<u8> {
 
 /// A config folder whose one stream `s` is the given media files, timed by
 /// the first; built into `<dir>/out`.
-fn build_stream(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, dashlive::build::index::TreeIndex) {
+fn build_stream(
+    files: &[(&str, Vec<u8>)],
+) -> (tempfile::TempDir, dashlive::build::index::TreeIndex) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("media")).unwrap();
     std::fs::create_dir_all(dir.path().join("streams")).unwrap();
@@ -296,8 +301,8 @@ fn build_stream(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, dashlive::buil
     std::fs::write(dir.path().join("streams/s.yaml"), yaml).unwrap();
     let out = dir.path().join("out");
     dashlive::build::build(dir.path(), Some(&out)).unwrap();
-    let index = serde_json::from_slice(&std::fs::read(out.join(".dashlive/index.json")).unwrap())
-        .unwrap();
+    let index =
+        serde_json::from_slice(&std::fs::read(out.join(".dashlive/index.json")).unwrap()).unwrap();
     (dir, index)
 }
 
@@ -368,7 +373,10 @@ fn every_chunk_of_a_chunked_segment_is_shifted_live() {
         let chunks = moofs(&seg, AAC_FRAME);
         assert_eq!(chunks.len(), 4, "segment {number}");
         for (seq, times, duration) in chunks {
-            assert_eq!(seq, number as u32, "segment {number}: every mfhd is the number");
+            assert_eq!(
+                seq, number as u32,
+                "segment {number}: every mfhd is the number"
+            );
             let t = times[0];
             if let Some(expected) = next {
                 assert_eq!(t, expected, "segment {number}: decode times continue");
@@ -420,7 +428,10 @@ fn the_segment_the_manifest_says_is_in_progress_is_held_not_refused() {
     // and 187 frames: the second starts 512 ticks (10.7 ms) after the
     // $Number$ boundary at 4 s, and is the longest segment.
     let video = index(
-        video_file(avc_entry(320, 180, &avcc(&sps(320, 180, None)), None), (320, 180)),
+        video_file(
+            avc_entry(320, 180, &avcc(&sps(320, 180, None)), None),
+            (320, 180),
+        ),
         "v.mp4",
     );
     let video = Representation {
@@ -463,8 +474,59 @@ fn the_segment_the_manifest_says_is_in_progress_is_held_not_refused() {
                 // Held until its last sample, and no longer.
                 let end = seg.start + seg.duration;
                 let end_ms = (end * 1000).div_ceil(48_000) as i64;
-                assert_eq!(ms, end_ms - (nominal_ms + into), "number {number}, +{into} ms");
+                assert_eq!(
+                    ms,
+                    end_ms - (nominal_ms + into),
+                    "number {number}, +{into} ms"
+                );
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Tracks of different lengths: audio longer than the timing reference
+// ---------------------------------------------------------------------------
+
+#[test]
+fn catalog_check_warns_of_audio_that_overlaps_the_next_loop() {
+    // 4 s of video; 4 AAC segments of 47 frames at 48 kHz: 192,512 ticks,
+    // 512 (10.7 ms) more than the loop.
+    let video = video_file(
+        avc_entry(320, 180, &avcc(&sps(320, 180, None)), None),
+        (320, 180),
+    );
+    let audio = aac_file(48_000, &[47, 47, 47, 47]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("media")).unwrap();
+    std::fs::create_dir_all(dir.path().join("streams")).unwrap();
+    std::fs::write(dir.path().join("media/v.mp4"), video).unwrap();
+    std::fs::write(dir.path().join("media/a.mp4"), audio).unwrap();
+    std::fs::write(
+        dir.path().join("streams/s.yaml"),
+        "directory: s\ntitle: S\nmedia:\n  - ../media/v.mp4\n  - ../media/a.mp4\ntiming_ref: v\n",
+    )
+    .unwrap();
+    let indexed = dashlive::catalog::Catalog::load(dir.path())
+        .unwrap()
+        .index()
+        .unwrap();
+    let warnings = indexed[0].warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    for figure in [
+        "a",
+        "10.667 ms",
+        "512 ticks at 48000 Hz",
+        "timing reference v",
+    ] {
+        assert!(warnings[0].contains(figure), "{figure}: {}", warnings[0]);
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dashlive"))
+        .args(["catalog", "check", "--config"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "a warning, not an error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&warnings[0]), "{err}");
 }

@@ -512,9 +512,7 @@ impl TrackInfo {
                         if let Ok(Some(p)) = codec::avc_picture(&c) {
                             self.sps_size = Some((p.width, p.height));
                             if self.sar.is_none() {
-                                self.sar = p
-                                    .sar
-                                    .and_then(|(h, v)| ratio(h.into(), v.into()));
+                                self.sar = p.sar.and_then(|(h, v)| ratio(h.into(), v.into()));
                             }
                         }
                     }

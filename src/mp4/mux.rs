@@ -440,8 +440,14 @@ mod tests {
         for (mime, codecs) in [
             ("application/ttml+xml;codecs=im1t|etd1", "stpp.ttml.im1t"),
             ("application/ttml+xml;codecs=\"im1t\"", "stpp.ttml.im1t"),
-            ("application/ttml+xml;codecs=stpp.ttml.im1i", "stpp.ttml.im1i"),
-            ("application/ttml+xml;codecs=\"stpp.ttml.im1i\"", "stpp.ttml.im1i"),
+            (
+                "application/ttml+xml;codecs=stpp.ttml.im1i",
+                "stpp.ttml.im1i",
+            ),
+            (
+                "application/ttml+xml;codecs=\"stpp.ttml.im1i\"",
+                "stpp.ttml.im1i",
+            ),
             ("application/ttml+xml;codecs=ttml.im1t", "stpp.ttml.im1t"),
             ("application/ttml+xml", "stpp"),
         ] {

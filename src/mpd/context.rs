@@ -557,8 +557,7 @@ pub fn manifest_context<'a>(
                 (Some(if main { "subtitle" } else { "alternate" }), None)
             }
         };
-        let set_template =
-            segment_template(
+        let set_template = segment_template(
             first,
             timing,
             use_timeline,

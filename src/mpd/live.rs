@@ -289,6 +289,16 @@ impl LoopMap {
         })
     }
 
+    /// How many ticks this track's media runs past the end of its loop (the
+    /// timing reference's duration), 0 when it fits. Live, its last segment
+    /// of each loop then overlaps the next loop's first by that much.
+    pub fn overrun(&self) -> u64 {
+        let (Some(start), Some(d)) = (self.starts.last(), self.durations.last()) else {
+            return 0;
+        };
+        start.saturating_add(*d).saturating_sub(self.loop_start(1))
+    }
+
     /// Start of loop `k`.
     pub fn loop_start(&self, k: u64) -> u64 {
         (u128::from(k) * self.loop_num / self.loop_den).min(u128::from(u64::MAX)) as u64
