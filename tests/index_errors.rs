@@ -126,6 +126,18 @@ fn invalid_language() {
 }
 
 #[test]
+fn an_all_zero_mdhd_language_reads_as_und() {
+    // Three zero 5-bit codes, as some packagers write for "no language":
+    // not a language, but not a broken file either.
+    let rep = index(&Spec {
+        language: *b"```",
+        ..Spec::default()
+    })
+    .unwrap();
+    assert_eq!(rep.language, "und");
+}
+
+#[test]
 fn no_bitrate_when_nothing_has_duration() {
     let e = index(&Spec {
         sample_duration: 0,

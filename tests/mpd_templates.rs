@@ -792,3 +792,164 @@ fn vendor_specifics_for_bbb() {
         assert!(!xml.contains("bbb_t1"), "{}: {xml}", c.manifest);
     }
 }
+
+/// Milliseconds of an `xs:duration` of the form the templates write
+/// (`PT1H2M3.456S`, any part optional).
+fn duration_ms(d: &str) -> u128 {
+    let mut rest = d.strip_prefix("PT").unwrap_or_else(|| panic!("{d}"));
+    let mut ms = 0u128;
+    for (unit, scale) in [('H', 3_600_000u128), ('M', 60_000)] {
+        if let Some((n, r)) = rest.split_once(unit) {
+            ms += n.parse::<u128>().unwrap() * scale;
+            rest = r;
+        }
+    }
+    if let Some(s) = rest.strip_suffix('S') {
+        let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+        let frac = format!("{frac:0<3}");
+        assert!(frac.len() == 3, "{d}: sub-millisecond");
+        ms += whole.parse::<u128>().unwrap() * 1000 + frac.parse::<u128>().unwrap();
+    }
+    ms
+}
+
+/// How many media segments each Representation of a static manifest
+/// addresses, by id: the SegmentTimeline's entries, the SegmentList's URLs,
+/// or, for `$Number$` with `@duration`, ceil(Period duration × timescale /
+/// duration) (ISO 23009-1 5.3.9.5.3). Representations with neither (a
+/// SegmentBase on-demand profile) are left out.
+fn addressed_segments(xml: &str) -> Vec<(String, u128)> {
+    #[derive(Clone, Default)]
+    struct Template {
+        timescale: Option<u128>,
+        duration: Option<u128>,
+        timeline: Option<u128>,
+        list: Option<u128>,
+    }
+    let mut r = Reader::from_str(xml);
+    let mut period_ms: Option<u128> = None;
+    let (mut set_t, mut rep_t) = (Template::default(), None::<Template>);
+    let mut rep_id = None::<String>;
+    let mut out = Vec::new();
+    let attr = |e: &BytesStart, name: &str| -> Option<String> {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == name.as_bytes())
+            .map(|a| a.unescape_value().unwrap().into_owned())
+    };
+    loop {
+        let ev = r.read_event().unwrap();
+        let (e, empty) = match &ev {
+            Event::Start(e) => (e.clone(), false),
+            Event::Empty(e) => (e.clone(), true),
+            Event::End(e) => {
+                match e.name().as_ref() {
+                    b"Representation" => {
+                        let t = rep_t.take().unwrap_or_else(|| set_t.clone());
+                        let id = rep_id.take().unwrap();
+                        let count = t.timeline.or(t.list).or_else(|| {
+                            let (ts, d) = (t.timescale.unwrap_or(1), t.duration?);
+                            Some((period_ms.unwrap() * ts).div_ceil(1000 * d))
+                        });
+                        if let Some(c) = count {
+                            out.push((id, c));
+                        }
+                    }
+                    b"AdaptationSet" => set_t = Template::default(),
+                    _ => {}
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        match e.name().as_ref() {
+            b"MPD" => period_ms = attr(&e, "mediaPresentationDuration").map(|d| duration_ms(&d)),
+            b"Period" => {
+                if let Some(d) = attr(&e, "duration") {
+                    period_ms = Some(duration_ms(&d));
+                }
+            }
+            b"Representation" => {
+                rep_id = attr(&e, "id");
+                if empty {
+                    // No content of its own: the AdaptationSet's template.
+                    let t = set_t.clone();
+                    let count = t.timeline.or(t.list).or_else(|| {
+                        let (ts, d) = (t.timescale.unwrap_or(1), t.duration?);
+                        Some((period_ms.unwrap() * ts).div_ceil(1000 * d))
+                    });
+                    if let Some(c) = count {
+                        out.push((rep_id.take().unwrap(), c));
+                    }
+                }
+            }
+            b"SegmentTemplate" | b"SegmentList" => {
+                let t = Template {
+                    timescale: attr(&e, "timescale").map(|v| v.parse().unwrap()),
+                    duration: attr(&e, "duration").map(|v| v.parse().unwrap()),
+                    ..Template::default()
+                };
+                if rep_id.is_some() {
+                    rep_t = Some(t);
+                } else {
+                    set_t = t;
+                }
+            }
+            b"S" | b"SegmentURL" => {
+                let n = if e.name().as_ref() == b"S" {
+                    1 + attr(&e, "r").map_or(0, |v| v.parse::<u128>().unwrap())
+                } else {
+                    1
+                };
+                let t = rep_t.as_mut().unwrap_or(&mut set_t);
+                let slot = if e.name().as_ref() == b"S" {
+                    &mut t.timeline
+                } else {
+                    &mut t.list
+                };
+                *slot = Some(slot.unwrap_or(0) + n);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_template_addresses_exactly_the_segments_there_are() {
+    // BBB's AAC at 44.1 kHz: 1024-sample frames do not fill its 4 s segments
+    // alike, so an average @duration can imply a segment more than exists.
+    let Some(dir) = common::bbb_dir("every_template_addresses_exactly_the_segments_there_are")
+    else {
+        return;
+    };
+    let reps = common::bbb_reps(&dir);
+    let count = |id: &str| {
+        reps.iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("no representation {id}"))
+            .media_segments()
+            .len() as u128
+    };
+    let mut checked = 0;
+    for def in MANIFESTS {
+        for mode in def.modes.iter().filter(|m| **m != Mode::Live) {
+            for query in ["acodec=any", "acodec=any&timeline=1"] {
+                let xml = render(&reps, def.name, *mode, query);
+                for (id, n) in addressed_segments(&xml) {
+                    assert_eq!(
+                        n,
+                        count(&id),
+                        "{} {} ?{query}: {id} addresses {n} segments, has {}",
+                        def.name,
+                        mode.as_str(),
+                        count(&id)
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "{checked} representations checked");
+}

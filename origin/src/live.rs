@@ -117,14 +117,7 @@ fn segment(app: &App, ctx: &Ctx, plan: &SegmentPlan, headers: &HeaderMap) -> Res
                 Err(e) => return server_error(ctx, e),
             };
             let patch = &file.patch;
-            let head_len = patch
-                .sequence_number
-                .iter()
-                .map(|p| p + 4)
-                .chain(patch.decode_time.iter().map(|(p, _)| p + 8))
-                .max()
-                .unwrap_or(0)
-                .min(bytes.len() as u64) as usize;
+            let head_len = patch.extent().min(bytes.len());
             let mut head = bytes[..head_len].to_vec();
             patch.apply(&mut head, sequence_number, time_shift);
             (head, bytes.slice(head_len..))

@@ -377,6 +377,9 @@ fn cmd_catalog_check(config: &Path) -> Result<bool> {
         Err(e) => return report(e),
     };
     for s in &indexed {
+        for w in s.warnings() {
+            eprintln!("dashlive: warning: {w}");
+        }
         let reps: Vec<String> = s
             .representations
             .iter()

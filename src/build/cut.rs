@@ -9,7 +9,8 @@ use crate::mp4::{boxes, ErrorKind, Mp4Error};
 
 /// Bumped whenever what a cut writes changes (segments, init or live init
 /// segments), so that trees built before cut their representations again.
-pub const CUT_REVISION: u32 = 2;
+/// 3: the index records the patch points of every chunk's moof.
+pub const CUT_REVISION: u32 = 3;
 
 pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
     let mut out = Vec::with_capacity(data.len() + 16);

@@ -146,8 +146,15 @@ fn cut(
             cut::CutError::Mp4(e) => cut_error(number)(e),
             cut::CutError::Io(e) => io(source)(e),
         })?;
-        let patch = crate::mp4::patch::find_patch_points(&plan.head[..plan.boxes_len])
+        // The boxes before the first mdat, then those after its payload:
+        // a chunked segment has a moof per chunk, and each needs patching.
+        let mut patch = crate::mp4::patch::find_patch_points(&plan.head[..plan.boxes_len])
             .map_err(cut_error(number))?;
+        let tail_at = plan.head.len() as u64 + plan.payload.map_or(0, |p| p.1);
+        patch.append_at(
+            crate::mp4::patch::find_patch_points(&plan.tail).map_err(cut_error(number))?,
+            tail_at,
+        );
         let rel = paths.segment(number);
         let path = w.path(&rel);
         {

@@ -109,6 +109,37 @@ pub struct IndexedStream {
     pub representations: Vec<crate::media::Representation>,
 }
 
+impl IndexedStream {
+    /// What `catalog check` warns of without failing.
+    pub fn warnings(&self) -> Vec<String> {
+        let reps = &self.representations;
+        let Some(reference) = reps.iter().find(|r| r.id == self.stream.timing_ref) else {
+            return Vec::new();
+        };
+        reps.iter()
+            .filter_map(|r| {
+                let map = crate::mpd::live::LoopMap::new(r, reference)?;
+                let over = map.overrun();
+                // The loop is the reference's length: a track longer than it
+                // (audio a frame or two past the video, as many encoders
+                // leave it) overlaps itself at every loop boundary live.
+                (over > 0).then(|| {
+                    format!(
+                        "{}: {} runs {:.3} ms ({over} ticks at {} Hz) past the end of the timing \
+                         reference {}: live, the last segment of each loop overlaps the next \
+                         loop's first by that much",
+                        self.stream.directory,
+                        r.id,
+                        over as f64 * 1000.0 / f64::from(r.timescale.max(1)),
+                        r.timescale,
+                        reference.id,
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
 impl Catalog {
     /// Indexes every media file of every stream, in parallel; reports every
     /// file that does not index.

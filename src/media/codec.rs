@@ -253,6 +253,220 @@ pub fn avc_nal_length_size(avcc: &[u8]) -> Result<u8, CodecError> {
     Ok(parse_avcc(avcc)?.nal_length_size)
 }
 
+/// What an H.264 sequence parameter set says of the picture: its size after
+/// the frame cropping, and the sample aspect ratio its VUI signals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AvcPicture {
+    pub width: u32,
+    pub height: u32,
+    /// `(h, v)` from `aspect_ratio_idc` (Table E-1) or its explicit
+    /// `sar_width:sar_height`; `None` when unspecified.
+    pub sar: Option<(u16, u16)>,
+}
+
+/// H.264 Table E-1: the sample aspect ratios of `aspect_ratio_idc` 1 to 16.
+const AVC_SAR_TABLE: [(u16, u16); 16] = [
+    (1, 1),
+    (12, 11),
+    (10, 11),
+    (16, 11),
+    (40, 33),
+    (24, 11),
+    (20, 11),
+    (32, 11),
+    (80, 33),
+    (18, 11),
+    (15, 11),
+    (64, 33),
+    (160, 99),
+    (4, 3),
+    (3, 2),
+    (2, 1),
+];
+
+/// The first SPS of an avcC record, `None` when it carries none (avc3 may
+/// send its parameter sets in band only).
+fn first_avc_sps(avcc: &[u8]) -> Result<Option<&[u8]>, CodecError> {
+    let mut r = ByteReader::new("avcC", avcc);
+    r.take(5)?;
+    if r.u8()? & 0x1f == 0 {
+        return Ok(None);
+    }
+    let len = r.u16()?;
+    Ok(Some(r.take(len.into())?))
+}
+
+/// The RBSP of a NAL unit: its payload after the header, without the
+/// emulation prevention bytes (0x000003 → 0x0000).
+fn rbsp(nal: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(nal.len());
+    let mut zeros = 0usize;
+    for &b in nal.iter().skip(1) {
+        if zeros >= 2 && b == 3 {
+            zeros = 0;
+            continue;
+        }
+        zeros = if b == 0 { zeros + 1 } else { 0 };
+        out.push(b);
+    }
+    out
+}
+
+impl BitReader<'_> {
+    /// Unsigned Exp-Golomb code (H.264 9.1); longer than 32 bits is invalid.
+    fn ue(&mut self, field: &'static str) -> Result<u32, CodecError> {
+        let mut zeros = 0u32;
+        while !self.flag()? {
+            zeros += 1;
+            if zeros > 31 {
+                return Err(CodecError::Invalid {
+                    record: self.record,
+                    field,
+                    value: zeros,
+                });
+            }
+        }
+        let rest = if zeros == 0 { 0 } else { self.bits(zeros)? };
+        // (2^zeros − 1) + rest, at most 2^32 − 2 for zeros ≤ 31.
+        Ok(((1u32 << zeros) - 1) + rest)
+    }
+
+    /// Signed Exp-Golomb code (H.264 9.1.1), read only to be skipped.
+    fn se(&mut self, field: &'static str) -> Result<(), CodecError> {
+        self.ue(field).map(|_| ())
+    }
+}
+
+/// Skips a scaling_list() of `size` coefficients (H.264 7.3.2.1.1.1): the
+/// deltas must be read to find where it ends.
+fn skip_scaling_list(r: &mut BitReader<'_>, size: usize) -> Result<(), CodecError> {
+    let (mut last, mut next) = (8i64, 8i64);
+    for _ in 0..size {
+        if next != 0 {
+            let code = i64::from(r.ue("delta_scale")?);
+            // se(v) from its ue(v) code: 1 → 1, 2 → −1, 3 → 2, ...
+            let delta = if code % 2 == 1 {
+                (code + 1) / 2
+            } else {
+                -(code / 2)
+            };
+            next = (last + delta).rem_euclid(256);
+        }
+        if next != 0 {
+            last = next;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the picture size and VUI sample aspect ratio from the first SPS
+/// of an avcC record (H.264 7.3.2.1.1 and E.1.1). `None` when the record
+/// has no SPS.
+pub fn avc_picture(avcc: &[u8]) -> Result<Option<AvcPicture>, CodecError> {
+    const REC: &str = "SPS";
+    let Some(nal) = first_avc_sps(avcc)? else {
+        return Ok(None);
+    };
+    let data = rbsp(nal);
+    let mut r = BitReader::new(REC, &data);
+    let profile_idc = r.bits_u8(8)?;
+    r.bits(16)?; // constraint flags, level_idc
+    r.ue("seq_parameter_set_id")?;
+    let mut chroma_format_idc = 1;
+    let mut separate_colour_plane = false;
+    if matches!(
+        profile_idc,
+        100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
+    ) {
+        chroma_format_idc = r.ue("chroma_format_idc")?;
+        if chroma_format_idc == 3 {
+            separate_colour_plane = r.flag()?;
+        }
+        r.ue("bit_depth_luma_minus8")?;
+        r.ue("bit_depth_chroma_minus8")?;
+        r.flag()?; // qpprime_y_zero_transform_bypass_flag
+        if r.flag()? {
+            let lists = if chroma_format_idc == 3 { 12 } else { 8 };
+            for i in 0..lists {
+                if r.flag()? {
+                    skip_scaling_list(&mut r, if i < 6 { 16 } else { 64 })?;
+                }
+            }
+        }
+    }
+    r.ue("log2_max_frame_num_minus4")?;
+    match r.ue("pic_order_cnt_type")? {
+        0 => {
+            r.ue("log2_max_pic_order_cnt_lsb_minus4")?;
+        }
+        1 => {
+            r.flag()?; // delta_pic_order_always_zero_flag
+            r.se("offset_for_non_ref_pic")?;
+            r.se("offset_for_top_to_bottom_field")?;
+            let cycle = r.ue("num_ref_frames_in_pic_order_cnt_cycle")?;
+            if cycle > 255 {
+                return Err(CodecError::Invalid {
+                    record: REC,
+                    field: "num_ref_frames_in_pic_order_cnt_cycle",
+                    value: cycle,
+                });
+            }
+            for _ in 0..cycle {
+                r.se("offset_for_ref_frame")?;
+            }
+        }
+        _ => {}
+    }
+    r.ue("max_num_ref_frames")?;
+    r.flag()?; // gaps_in_frame_num_value_allowed_flag
+    let width_mbs = u64::from(r.ue("pic_width_in_mbs_minus1")?) + 1;
+    let height_units = u64::from(r.ue("pic_height_in_map_units_minus1")?) + 1;
+    let frame_mbs_only = r.flag()?;
+    if !frame_mbs_only {
+        r.flag()?; // mb_adaptive_frame_field_flag
+    }
+    r.flag()?; // direct_8x8_inference_flag
+    let mut crop = [0u64; 4];
+    if r.flag()? {
+        for c in &mut crop {
+            *c = r.ue("frame_crop_offset")?.into();
+        }
+    }
+    // Crop units (7-19 to 7-22): chroma subsampling, and fields count twice.
+    let field_factor: u64 = if frame_mbs_only { 1 } else { 2 };
+    let (unit_x, unit_y) = match (separate_colour_plane, chroma_format_idc) {
+        (true, _) | (_, 0) => (1, field_factor),
+        (_, 1) => (2, 2 * field_factor),
+        (_, 2) => (2, field_factor),
+        _ => (1, field_factor),
+    };
+    let too_big = |field| CodecError::Invalid {
+        record: REC,
+        field,
+        value: u32::MAX,
+    };
+    let width = (width_mbs * 16)
+        .checked_sub((crop[0] + crop[1]) * unit_x)
+        .and_then(|w| u32::try_from(w).ok())
+        .ok_or_else(|| too_big("frame_crop_left/right_offset"))?;
+    let height = (height_units * 16 * field_factor)
+        .checked_sub((crop[2] + crop[3]) * unit_y)
+        .and_then(|h| u32::try_from(h).ok())
+        .ok_or_else(|| too_big("frame_crop_top/bottom_offset"))?;
+    let mut sar = None;
+    if r.flag()? && r.flag()? {
+        // vui_parameters_present_flag, then aspect_ratio_info_present_flag
+        sar = match r.bits_u8(8)? {
+            255 => {
+                let (w, h) = (r.bits(16)? as u16, r.bits(16)? as u16);
+                (w > 0 && h > 0).then_some((w, h))
+            }
+            idc => AVC_SAR_TABLE.get(usize::from(idc).wrapping_sub(1)).copied(),
+        };
+    }
+    Ok(Some(AvcPicture { width, height, sar }))
+}
+
 /// The fields of hvcC needed for the codecs parameter.
 struct HevcConfig {
     profile_space: u8,

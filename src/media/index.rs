@@ -299,6 +299,15 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
     })
 }
 
+/// A ratio `h:v` in lowest terms; `None` when either side is 0.
+fn ratio(h: u64, v: u64) -> Option<String> {
+    if h == 0 || v == 0 {
+        return None;
+    }
+    let g = crate::media::representation::gcd(h, v);
+    Some(format!("{}:{}", h / g, v / g))
+}
+
 /// What the `moov` tells about the one track.
 struct TrackInfo {
     track_id: u32,
@@ -311,8 +320,14 @@ struct TrackInfo {
     /// The format before encryption (`frma`), or the sample entry itself.
     format: String,
     codecs: String,
+    /// The display size (`tkhd`): already scaled by the pixel aspect, so
+    /// only a last resort for the coded size.
     tkhd_size: (u32, u32),
+    /// The coded size the visual sample entry gives.
     entry_size: Option<(u16, u16)>,
+    /// The cropped picture size of the H.264 SPS.
+    sps_size: Option<(u32, u32)>,
+    /// Sample aspect ratio `h:v`, from `pasp`, else the SPS's VUI.
     sar: Option<String>,
     nal_length_size: Option<u8>,
     sample_rate: Option<u32>,
@@ -416,6 +431,7 @@ impl TrackInfo {
             codecs: String::new(),
             tkhd_size: (tkhd.width as u32, tkhd.height as u32),
             entry_size: None,
+            sps_size: None,
             sar: None,
             nal_length_size: None,
             sample_rate: None,
@@ -456,17 +472,7 @@ impl TrackInfo {
                 self.entry_size = Some((v.width, v.height));
                 if let Some(p) = entry.child(b"pasp").map_err(mp4)? {
                     let p = expect(&p, Pasp::parse).map_err(mp4)?;
-                    if p.h_spacing > 0 && p.v_spacing > 0 {
-                        let g = crate::media::representation::gcd(
-                            p.h_spacing.into(),
-                            p.v_spacing.into(),
-                        );
-                        self.sar = Some(format!(
-                            "{}:{}",
-                            u64::from(p.h_spacing) / g,
-                            u64::from(p.v_spacing) / g
-                        ));
-                    }
+                    self.sar = ratio(p.h_spacing.into(), p.v_spacing.into());
                 }
                 match f.as_str() {
                     "hev1" | "hvc1" => {
@@ -499,6 +505,16 @@ impl TrackInfo {
                         self.codecs = codec::avc_codec_string(&f, &c).map_err(codec_err)?;
                         self.nal_length_size =
                             Some(codec::avc_nal_length_size(&c).map_err(codec_err)?);
+                        // The SPS only refines size and aspect: one this
+                        // reader cannot follow leaves them to the sample
+                        // entry and `pasp` rather than refusing a file whose
+                        // codecs string is sound.
+                        if let Ok(Some(p)) = codec::avc_picture(&c) {
+                            self.sps_size = Some((p.width, p.height));
+                            if self.sar.is_none() {
+                                self.sar = p.sar.and_then(|(h, v)| ratio(h.into(), v.into()));
+                            }
+                        }
                     }
                 }
             }
@@ -608,9 +624,14 @@ fn build_representation(
     segments.extend(media.iter().map(|(s, _)| *s));
 
     let (width, height, frame_rate, sar) = if content_type == ContentType::Video {
-        let (w, h) = match (track.tkhd_size, track.entry_size) {
-            ((w, h), _) if w > 0 && h > 0 => (w, h),
-            (_, Some((w, h))) => (u32::from(w), u32::from(h)),
+        // The coded size, which @sar scales to the display size (ISO
+        // 23009-1 5.3.7): the sample entry's, else the SPS's. `tkhd` holds
+        // the display size (ffmpeg writes 384 * 9/16 = 216 for a 384x90
+        // picture with pasp 9:16), which with @sar would scale it twice.
+        let (w, h) = match (track.entry_size, track.sps_size, track.tkhd_size) {
+            (Some((w, h)), _, _) if w > 0 && h > 0 => (u32::from(w), u32::from(h)),
+            (_, Some((w, h)), _) if w > 0 && h > 0 => (w, h),
+            (_, _, (w, h)) if w > 0 && h > 0 => (w, h),
             _ => (0, 0),
         };
         // The default sample duration gives the exact rate; without one, the
@@ -668,14 +689,25 @@ fn build_representation(
     let mut codecs = track.codecs.clone();
     if track.format == "stpp" {
         // A TTML profile in the mime box refines the codecs string (DASH-IF IOP).
+        // ISO 14496-30 puts bare profile codes there (`codecs=im1t|etd1`),
+        // but some packagers write the whole codecs string
+        // (`codecs=stpp.ttml.im1i`), which must not be prefixed again.
         if let Some(profile) = track
             .mime_box
             .as_deref()
             .and_then(|m| m.split("codecs=").nth(1))
-            .and_then(|c| c.split(['|', ';', ',']).next())
+            .map(|c| c.trim_start_matches('"'))
+            .and_then(|c| c.split(['|', ';', ',', '"']).next())
+            .map(str::trim)
             .filter(|p| !p.is_empty())
         {
-            codecs = format!("stpp.ttml.{}", profile.trim_matches('"'));
+            codecs = if profile.starts_with("stpp.") {
+                profile.to_string()
+            } else if profile.starts_with("ttml.") {
+                format!("stpp.{profile}")
+            } else {
+                format!("stpp.ttml.{profile}")
+            };
         }
     }
     Ok(Representation {

@@ -404,4 +404,54 @@ mod tests {
         assert_eq!(rep.media_segments().len(), 3);
         assert_eq!(rep.segment_duration, 10 * 1024);
     }
+
+    fn stpp_codecs(mime: &str) -> String {
+        let t = TrackConfig {
+            track_id: 1,
+            timescale: 1000,
+            handler: Handler::Subtitle,
+            language: "eng".into(),
+            sample_entry: stpp_sample_entry(mime),
+            width: 0,
+            height: 0,
+            duration: 4000,
+            default_sample_duration: 2000,
+        };
+        let mut file = init_segment(&t);
+        let doc = b"<tt xmlns=\"http://www.w3.org/ns/ttml\"/>";
+        for seg in 0..2u32 {
+            let s = [Sample {
+                data: doc,
+                duration: 2000,
+                sync: true,
+            }];
+            file.extend(media_segment(&t, seg + 1, u64::from(seg) * 2000, &s));
+        }
+        let len = file.len() as u64;
+        index_reader(std::io::Cursor::new(file), len, "t.mp4")
+            .unwrap()
+            .codecs
+    }
+
+    #[test]
+    fn stpp_codecs_come_from_the_mime_box_prefixed_once() {
+        // A bare profile list (ISO 14496-30) is prefixed; a full codecs
+        // string, as some packagers write it, is taken as it is.
+        for (mime, codecs) in [
+            ("application/ttml+xml;codecs=im1t|etd1", "stpp.ttml.im1t"),
+            ("application/ttml+xml;codecs=\"im1t\"", "stpp.ttml.im1t"),
+            (
+                "application/ttml+xml;codecs=stpp.ttml.im1i",
+                "stpp.ttml.im1i",
+            ),
+            (
+                "application/ttml+xml;codecs=\"stpp.ttml.im1i\"",
+                "stpp.ttml.im1i",
+            ),
+            ("application/ttml+xml;codecs=ttml.im1t", "stpp.ttml.im1t"),
+            ("application/ttml+xml", "stpp"),
+        ] {
+            assert_eq!(stpp_codecs(mime), codecs, "{mime}");
+        }
+    }
 }

@@ -17,7 +17,9 @@ pub struct PatchPoints {
     pub decode_time: Vec<(u64, u64)>,
 }
 
-/// Finds the patch points of a segment (styp/sidx/emsg/moof/mdat …).
+/// Finds the patch points of a segment (styp/sidx/emsg/moof/mdat …): those
+/// of every `moof`, so that every chunk of a chunked (low-latency CMAF)
+/// segment is numbered and shifted alike.
 pub fn find_patch_points(segment: &[u8]) -> Result<PatchPoints> {
     let mut points = PatchPoints::default();
     for b in boxes(segment) {
@@ -51,8 +53,35 @@ pub fn find_patch_points(segment: &[u8]) -> Result<PatchPoints> {
 }
 
 impl PatchPoints {
-    /// Sets the sequence number and moves every decode time by `time_shift`
-    /// (the live loop offset in the track's timescale). `segment` must be the
+    /// How many bytes from the start of the segment hold every patch point:
+    /// what a server copies and patches (the rest it sends as it is). For a
+    /// chunked segment (a moof per chunk) it reaches into the last chunk.
+    pub fn extent(&self) -> usize {
+        let end = self
+            .sequence_number
+            .iter()
+            .map(|p| p.saturating_add(4))
+            .chain(self.decode_time.iter().map(|(p, _)| p.saturating_add(8)))
+            .max()
+            .unwrap_or(0);
+        usize::try_from(end).unwrap_or(usize::MAX)
+    }
+
+    /// Adds the points of a later piece of the same segment, which starts
+    /// `offset` bytes into it: a cut finds them piece by piece, since it never
+    /// holds a chunked segment's first `mdat` in memory.
+    pub fn append_at(&mut self, more: PatchPoints, offset: u64) {
+        self.sequence_number
+            .extend(more.sequence_number.iter().map(|p| p + offset));
+        self.decode_time
+            .extend(more.decode_time.iter().map(|&(p, t)| (p + offset, t)));
+    }
+
+    /// Sets the sequence number of every `moof` and moves every decode time
+    /// by `time_shift` (the live loop offset in the track's timescale). A
+    /// chunked segment's moofs all take the segment's number: the live
+    /// segment keeps `mfhd` = `$Number$` as dash-live serves it, and
+    /// numbering the chunks apart would collide with the next segment's. `segment` must be the
     /// bytes the points were found in (or a copy of them).
     pub fn apply(&self, segment: &mut [u8], sequence_number: u32, time_shift: u64) {
         for &pos in &self.sequence_number {

@@ -381,6 +381,7 @@ struct LiveWindow<'a> {
 /// the whole content, or of the live window).
 fn segment_template(
     r: &Representation,
+    reference: &Representation,
     use_timeline: bool,
     query: &str,
     live: Option<&LiveWindow>,
@@ -399,10 +400,15 @@ fn segment_template(
                 None => entries(r.start_time, r.media_segments().iter().map(|s| s.duration)),
             },
         );
-    // Live `$Number$`: the loop's average segment, so numbers never drift.
-    let number = live
-        .filter(|_| !use_timeline)
-        .and_then(|w| NumberTiming::new(r, w.reference));
+    // `$Number$`: the presentation's (live: the loop's) length over the
+    // segment count, so numbers never drift live, and a static Period of the
+    // reference's duration holds exactly as many segments as there are. A
+    // track's nominal duration (its last start over the count before it) is
+    // shorter than the average when its segments vary (AAC at 44.1 kHz) and
+    // would imply one segment more than exists.
+    let number = (!use_timeline)
+        .then(|| NumberTiming::new(r, live.map_or(reference, |w| w.reference)))
+        .flatten();
     let (timescale, duration, presentation_time_offset) = match number {
         Some(n) => (n.timescale, n.duration, n.presentation_time_offset),
         None => (r.timescale, r.segment_duration, r.start_time),
@@ -485,7 +491,11 @@ pub fn manifest_context<'a>(
                 stream: directory.into(),
                 timing_ref: timing_ref.into(),
             })?;
-    let duration_ms = ticks_to_ms(timing.media_duration, timing.timescale);
+    // Truncated, not rounded: a Period even half a millisecond longer than
+    // the reference's `$Number$` segments would imply one more of them.
+    let duration_ms = (u128::from(timing.media_duration) * 1000
+        / u128::from(timing.timescale.max(1)))
+    .min(u128::from(u64::MAX)) as u64;
     let window = live_timing.map(|t| LiveWindow {
         timing: t,
         reference: timing,
@@ -594,6 +604,7 @@ pub fn manifest_context<'a>(
         };
         let set_template = segment_template(
             first,
+            timing,
             use_timeline,
             opts.segment_queries.of(ct),
             window.as_ref(),
@@ -657,6 +668,7 @@ pub fn manifest_context<'a>(
                 segment_template: if def.rep_templates {
                     segment_template(
                         r,
+                        timing,
                         use_timeline,
                         opts.segment_queries.of(ct),
                         window.as_ref(),

@@ -289,6 +289,16 @@ impl LoopMap {
         })
     }
 
+    /// How many ticks this track's media runs past the end of its loop (the
+    /// timing reference's duration), 0 when it fits. Live, its last segment
+    /// of each loop then overlaps the next loop's first by that much.
+    pub fn overrun(&self) -> u64 {
+        let (Some(start), Some(d)) = (self.starts.last(), self.durations.last()) else {
+            return 0;
+        };
+        start.saturating_add(*d).saturating_sub(self.loop_start(1))
+    }
+
     /// Start of loop `k`.
     pub fn loop_start(&self, k: u64) -> u64 {
         (u128::from(k) * self.loop_num / self.loop_den).min(u128::from(u64::MAX)) as u64
@@ -381,13 +391,31 @@ impl LoopMap {
             && end > self.window_start(timing).saturating_sub(leeway)
     }
 
+    /// Where the `$Number$` template puts this segment's start, in ticks of
+    /// this timescale: `(number − startNumber) × @duration`. A track's own
+    /// segments start a little before or after it (AAC frames do not fill
+    /// the reference's segments exactly).
+    fn template_start(&self, seg: &LiveSegment) -> u64 {
+        let m = u128::from(self.number_of(seg) - self.start_number);
+        let ticks = m * u128::from(self.number.duration) * u128::from(self.timescale)
+            / u128::from(self.number.timescale.max(1));
+        ticks.min(u128::from(u64::MAX)) as u64
+    }
+
     /// How long, in ms, until a segment that is not complete yet will be,
-    /// when that is at most the longest segment away: the segment being
-    /// "encoded" now. `None` when it is complete already or further ahead.
+    /// when it is the segment being "encoded" now: the one whose start is
+    /// past, by its own times (SegmentTimeline) or by the `$Number$`
+    /// template's (a track whose segments start a few ms after the template's
+    /// boundary is still the one a `$Number$` manifest says is in progress),
+    /// or which ends at most the longest segment away. `None` when it is
+    /// complete already or further ahead.
     pub fn ms_until_complete(&self, timing: &LiveTiming, seg: &LiveSegment) -> Option<i64> {
         let end = seg.start.saturating_add(seg.duration);
         let now = self.ticks(timing.elapsed_ms);
-        if end <= now || end - now > self.max_duration {
+        let in_progress = seg.start <= now
+            || self.template_start(seg) <= now
+            || end.saturating_sub(now) <= self.max_duration;
+        if end <= now || !in_progress {
             return None;
         }
         let end_ms = (u128::from(end) * 1000).div_ceil(u128::from(self.timescale));

@@ -388,3 +388,320 @@ fn encrypted_without_drm(rep: &Representation, opts: &Options) -> Option<Plan> {
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::representation::{Encryption, Segment};
+    use crate::media::ContentType;
+
+    /// 2023-11-14T22:13:20Z.
+    const NOW: i64 = 1_700_000_000_000;
+
+    fn rep(id: &str, ct: ContentType, encrypted: bool) -> Representation {
+        let mut segments = vec![Segment {
+            offset: 0,
+            size: 100,
+            ..Default::default()
+        }];
+        for i in 0..4u64 {
+            segments.push(Segment {
+                offset: 100 + i * 50,
+                size: 50,
+                duration: 2000,
+                decode_time: i * 2000,
+            });
+        }
+        Representation {
+            id: id.into(),
+            filename: format!("{id}.mp4"),
+            content_type: ct,
+            mime_type: format!("{}/mp4", ct.as_str()),
+            codecs: if ct == ContentType::Video {
+                "avc1.64001f"
+            } else {
+                "mp4a.40.2"
+            }
+            .into(),
+            timescale: 1000,
+            language: "eng".into(),
+            track_id: 1,
+            start_number: 1,
+            segments,
+            media_duration: 8000,
+            segment_duration: 2000,
+            bitrate: 1000,
+            max_bitrate: 1000,
+            encryption: encrypted.then(|| Encryption {
+                scheme: "cenc".into(),
+                default_kid: "0".repeat(32),
+                iv_size: 8,
+                kids: vec!["0".repeat(32)],
+                pssh_systems: Vec::new(),
+            }),
+            ..Default::default()
+        }
+    }
+
+    struct Fake {
+        reps: Vec<Representation>,
+        maps: Vec<LoopMap>,
+        defaults: Defaults,
+        site: Defaults,
+    }
+
+    impl Fake {
+        fn new(defaults: &[(&str, i64)]) -> Fake {
+            let reps = vec![
+                rep("v", ContentType::Video, false),
+                rep("a", ContentType::Audio, false),
+                rep("v_enc", ContentType::Video, true),
+            ];
+            let maps = reps
+                .iter()
+                .map(|r| LoopMap::new(r, &reps[0]).unwrap())
+                .collect();
+            Fake {
+                reps,
+                maps,
+                defaults: defaults
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), serde_yaml::Value::from(*v)))
+                    .collect(),
+                site: Defaults::new(),
+            }
+        }
+    }
+
+    impl TreeView for Fake {
+        fn site_defaults(&self) -> &Defaults {
+            &self.site
+        }
+        fn stream(&self, directory: &str) -> Option<StreamView<'_>> {
+            (directory == "s").then(|| StreamView {
+                directory: "s",
+                title: "S",
+                timing_ref: "v",
+                representations: &self.reps,
+                defaults: &self.defaults,
+            })
+        }
+        fn loop_map(&self, stream: &str, rep: &str) -> Option<&LoopMap> {
+            let i = self.reps.iter().position(|r| r.id == rep)?;
+            (stream == "s").then(|| &self.maps[i])
+        }
+        fn stream_names(&self) -> Vec<&str> {
+            vec!["s"]
+        }
+    }
+
+    fn resolve(tree: &Fake, target: Target, query: &str) -> Plan {
+        let renderer = Renderer::new().unwrap();
+        let r = Resolver {
+            tree,
+            renderer: &renderer,
+            cache: None,
+        };
+        r.resolve(&Request {
+            target,
+            query,
+            now_ms: NOW,
+            now_override: false,
+            site_url: "http://h/",
+            url: "http://h/x",
+        })
+    }
+
+    fn seg<'a>(rep: &'a str, file: &'a str) -> Target<'a> {
+        Target::LiveSegment {
+            stream: "s",
+            rep,
+            file,
+            by_time: false,
+        }
+    }
+
+    fn status(p: &Plan) -> u16 {
+        match p {
+            Plan::Refuse(r) => r.status,
+            Plan::Redirect { .. } => 302,
+            _ => 200,
+        }
+    }
+
+    fn message(p: &Plan) -> &str {
+        match p {
+            Plan::Refuse(r) => &r.message,
+            _ => "",
+        }
+    }
+
+    /// The newest complete segment's number at NOW with `start=epoch`.
+    fn newest() -> u64 {
+        // 2 s segments from the epoch, numbered from 1.
+        (NOW / 2000) as u64
+    }
+
+    #[test]
+    fn segments_apply_the_stream_defaults_as_manifests_do() {
+        let old = (newest() - 300).to_string() + ".m4v"; // ten minutes old
+        let plain = Fake::new(&[]);
+        assert_eq!(status(&resolve(&plain, seg("v", &old), "start=epoch")), 200);
+        let short = Fake::new(&[("depth", 30), ("leeway", 0)]);
+        let p = resolve(&short, seg("v", &old), "start=epoch");
+        assert_eq!(status(&p), 404, "{p:?}");
+        assert!(
+            message(&p).contains("time-shift depth 30 s + leeway 0 s"),
+            "{p:?}"
+        );
+        // The manifest of the same stream says the same window.
+        match resolve(
+            &short,
+            Target::LiveManifest {
+                stream: "s",
+                file: "hand_made.mpd",
+            },
+            "start=epoch",
+        ) {
+            Plan::Manifest { xml, .. } => assert!(xml.contains(r#"timeShiftBufferDepth="PT30S""#)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn encrypted_representations_need_drm() {
+        let tree = Fake::new(&[]);
+        let n = format!("{}.m4v", newest());
+        assert_eq!(status(&resolve(&tree, seg("v", &n), "start=epoch")), 200);
+        for file in [n.as_str(), "init.m4v"] {
+            let p = resolve(&tree, seg("v_enc", file), "start=epoch");
+            assert_eq!(status(&p), 404, "{file}");
+            assert!(message(&p).contains("v_enc is encrypted"), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn a_segment_is_named_with_its_track_types_extension() {
+        let tree = Fake::new(&[]);
+        match resolve(&tree, seg("v", "init.m4v"), "") {
+            Plan::Segment(s) => {
+                assert_eq!(s.source, Source::LiveInit);
+                assert_eq!(s.content_type, "video/mp4");
+                assert_eq!(s.cache, Cache::Immutable);
+            }
+            other => panic!("{other:?}"),
+        }
+        for file in ["init.m4a", "init.mp4", "12.m4a", "12.m4s"] {
+            assert_eq!(status(&resolve(&tree, seg("v", file), "")), 404, "{file}");
+        }
+        assert_eq!(status(&resolve(&tree, seg("a", "init.m4a"), "")), 200);
+    }
+
+    #[test]
+    fn numbers_at_the_edge_of_u64_name_nothing() {
+        let tree = Fake::new(&[]);
+        for file in [
+            "18446744073709551615.m4v",
+            "18446744073709551614.m4v",
+            "18446744073709551616.m4v",
+        ] {
+            let p = resolve(&tree, seg("v", file), "start=epoch");
+            assert_eq!(status(&p), 404, "{file}: {p:?}");
+        }
+        let by_time = Target::LiveSegment {
+            stream: "s",
+            rep: "v",
+            file: "18446744073709551615.m4v",
+            by_time: true,
+        };
+        assert_eq!(status(&resolve(&tree, by_time, "")), 404);
+    }
+
+    #[test]
+    fn the_clock_at_its_edges() {
+        let tree = Fake::new(&[]);
+        let time = |q| resolve(&tree, Target::Time { method: "iso" }, q);
+        let p = time("drift=-999999999999");
+        assert_eq!(status(&p), 400);
+        assert!(message(&p)
+            .starts_with("drift=-999999999999: expected an integer from -86400 to 86400"));
+        match time("drift=-86400") {
+            Plan::Time { date_ms, .. } => assert_eq!(date_ms, NOW + 86_400_000),
+            other => panic!("{other:?}"),
+        }
+        let p = resolve(
+            &tree,
+            Target::LiveManifest {
+                stream: "s",
+                file: "hand_made.mpd",
+            },
+            "mup=2305843009213693952",
+        );
+        assert_eq!(status(&p), 400);
+        assert!(message(&p).starts_with("mup=2305843009213693952: expected an integer from"));
+    }
+
+    #[test]
+    fn older_manifest_urls_redirect() {
+        let tree = Fake::new(&[]);
+        let legacy =
+            |stream, file, q| match resolve(&tree, Target::LegacyManifest { stream, file }, q) {
+                Plan::Redirect { location } => location,
+                other => panic!("{other:?}"),
+            };
+        assert_eq!(
+            legacy(None, "hand_made.mpd", ""),
+            "/dash/vod/s/hand_made.mpd"
+        );
+        assert_eq!(
+            legacy(None, "enc.mpd", "mode=live"),
+            "/dash/live/s/hand_made.mpd?drm=all"
+        );
+        assert_eq!(
+            legacy(None, "manifest_vod.mpd", "abr=0"),
+            "/dash/vod/s/hand_made.mpd?abr=0"
+        );
+        assert_eq!(
+            legacy(Some("s"), "manifest_a.mpd", "mode=live&abr=0"),
+            "/dash/live/s/manifest_a.mpd?abr=0"
+        );
+        let p = resolve(
+            &tree,
+            Target::LegacyManifest {
+                stream: Some("t"),
+                file: "hand_made.mpd",
+            },
+            "",
+        );
+        assert_eq!(status(&p), 404);
+        let p = resolve(
+            &tree,
+            Target::LegacyManifest {
+                stream: None,
+                file: "nothing.mpd",
+            },
+            "",
+        );
+        assert_eq!(status(&p), 404);
+        let p = resolve(
+            &tree,
+            Target::LegacyManifest {
+                stream: None,
+                file: "x.mpd",
+            },
+            "mode=ondemand",
+        );
+        assert_eq!(status(&p), 400);
+        assert_eq!(
+            resolve(
+                &tree,
+                Target::LegacyManifest {
+                    stream: None,
+                    file: "robots.txt"
+                },
+                ""
+            ),
+            Plan::Static
+        );
+    }
+}

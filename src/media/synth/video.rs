@@ -229,6 +229,16 @@ mod tests {
     }
 
     #[test]
+    fn the_encoders_sps_reads_back_its_cropped_size() {
+        // 180 is not a whole number of macroblocks: the SPS crops 192 to 180.
+        let rung = Rung::parse("320x180@200k").unwrap();
+        let v = encode(&rung, 25, 2, 2).unwrap();
+        let p = crate::media::codec::avc_picture(&v.avcc).unwrap().unwrap();
+        assert_eq!((p.width, p.height), (320, 180));
+        assert!(matches!(p.sar, None | Some((1, 1))), "{:?}", p.sar);
+    }
+
+    #[test]
     fn annexb_split_handles_three_and_four_byte_start_codes() {
         let data = [
             0, 0, 0, 1, 0x67, 1, 2, 0, 0, 1, 0x68, 3, 0, 0, 0, 1, 0x65, 4,

@@ -175,7 +175,8 @@ pub struct Mdhd {
     pub modification_time: u64,
     pub timescale: u32,
     pub duration: u64,
-    /// ISO 639-2/T code, three letters packed in 15 bits.
+    /// ISO 639-2/T code, three letters packed in 15 bits; `und` when all
+    /// three are 0.
     pub language: String,
 }
 
@@ -185,10 +186,18 @@ impl Mdhd {
         let (version, _) = r.full_header()?;
         let (creation_time, modification_time, timescale, duration) = r.media_times(version)?;
         let lang = r.u16()?;
-        let language = [10u16, 5, 0]
-            .iter()
-            .map(|shift| char::from((((lang >> shift) & 0x1f) as u8).wrapping_add(0x60)))
-            .collect();
+        // Some packagers leave the field 0 (three zero codes, "```" if
+        // unpacked) for "no language": that is ISO 639-2's `und`, not a
+        // broken file. Other invalid codes stay as they are, for the indexer
+        // to refuse by name.
+        let language = if lang & 0x7fff == 0 {
+            "und".to_string()
+        } else {
+            [10u16, 5, 0]
+                .iter()
+                .map(|shift| char::from((((lang >> shift) & 0x1f) as u8).wrapping_add(0x60)))
+                .collect()
+        };
         Ok(Mdhd {
             version,
             creation_time,

@@ -165,6 +165,9 @@ fn mdhd_language_unpacks() {
     p.extend_from_slice(&((5u16 << 10) | (14 << 5) | 7).to_be_bytes());
     p.extend_from_slice(&[0, 0]);
     assert_eq!(Mdhd::parse(&p).unwrap().language, "eng");
+    let mut z = vec![0u8; 4 + 16];
+    z.extend_from_slice(&[0, 0, 0, 0]);
+    assert_eq!(Mdhd::parse(&z).unwrap().language, "und");
 }
 
 #[test]
