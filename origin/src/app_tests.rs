@@ -45,6 +45,12 @@ fn fixture() -> &'static Fixture {
             "directory: card\ntitle: Test card\nmedia:\n  - ../../media/card_180p.mp4\n  - ../../media/card_aac.mp4\ntiming_ref: card_180p\n",
         )
         .unwrap();
+        // The same media with a short window in the stream's defaults.
+        std::fs::write(
+            config.join("streams/short.yaml"),
+            "directory: short\ntitle: Short window\nmedia:\n  - ../../media/card_180p.mp4\n  - ../../media/card_aac.mp4\ntiming_ref: card_180p\ndefaults:\n  depth: 30\n  leeway: 0\n",
+        )
+        .unwrap();
         let out = dir.path().join("out");
         dashlive::build::build(&config, Some(&out)).unwrap();
         let app = App {
@@ -508,4 +514,215 @@ async fn the_home_page_links_every_stream_manifest_and_mode() {
             assert!(html.contains(&format!("name=\"{}\"", o.cgi)), "{}", o.cgi);
         }
     }
+}
+
+// ------------------------------------------------ found trying it as a new user
+
+#[tokio::test]
+async fn segments_resolve_the_stream_defaults_as_the_manifest_does() {
+    let xml = get(&format!("/dash/live/short/hand_made.mpd?start={START}"))
+        .await
+        .text();
+    assert!(xml.contains(r#"timeShiftBufferDepth="PT30S""#), "{xml}");
+    // Ten minutes old: outside a 30 s window without leeway.
+    let old = newest_number() - 600 * 1000 / SEGMENT_MS;
+    let a = get(&format!(
+        "/dash/live/short/card_180p/{old}.m4v?start={START}"
+    ))
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text());
+    // The default stream keeps it for 30 minutes.
+    let a = get(&format!(
+        "/dash/live/card/card_180p/{old}.m4v?start={START}"
+    ))
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+}
+
+#[tokio::test]
+async fn inputs_that_crashed_or_ran_away_are_refused_by_name() {
+    let cases = [
+        (
+            "/dash/live/card/hand_made.mpd?mup=2305843009213693952",
+            400,
+            "mup=2305843009213693952: expected an integer from -3600 to 3600",
+        ),
+        (
+            "/time/xsd?now=99999999999999999",
+            400,
+            "now=99999999999999999: expected an instant",
+        ),
+        (
+            "/time/head?now=253402300800000",
+            400,
+            "now=253402300800000: expected an instant",
+        ),
+        (
+            "/time/iso?drift=-999999999999",
+            400,
+            "drift=-999999999999: expected an integer from -86400 to 86400",
+        ),
+        (
+            "/dash/live/card/hand_made.mpd?depth=999999999&timeline=1",
+            400,
+            "depth=999999999: expected an integer from 0 to 86400",
+        ),
+        (
+            "/dash/live/card/hand_made.mpd?now=99999999999999999",
+            400,
+            "now=99999999999999999",
+        ),
+        (
+            "/dash/live/card/card_180p/18446744073709551615.m4v",
+            404,
+            "no segment",
+        ),
+        (
+            "/dash/live/card/card_180p/18446744073709551615.m4v?start=epoch",
+            404,
+            "no segment",
+        ),
+        (
+            "/dash/live/card/card_180p/18446744073709551616.m4v",
+            404,
+            "not a segment number",
+        ),
+        (
+            "/dash/live/card/hand_made.mpd?main_audio=a%0Ab",
+            400,
+            "main_audio=a\\nb: control characters",
+        ),
+    ];
+    for (url, status, words) in cases {
+        let a = get(url).await;
+        assert_eq!(a.status.as_u16(), status, "{url}: {}", a.text());
+        assert!(a.text().contains(words), "{url}: {}", a.text());
+    }
+    // The longest window this server makes, with a timeline, on the test
+    // card's 0.96 s segments: answered, and bounded.
+    let a = get("/dash/live/card/hand_made.mpd?depth=86400&timeline=1&start=epoch").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.len() < 16 << 20, "{} bytes", a.body.len());
+}
+
+#[tokio::test]
+async fn segment_urls_carry_only_the_options_of_their_track_type() {
+    let xml = get("/dash/live/card/hand_made.mpd?acodec=any&depth=60&start=epoch")
+        .await
+        .text();
+    let media: Vec<&str> = xml
+        .split("media=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(media.len(), 2, "{xml}");
+    let (video, audio) = (media[0], media[1]);
+    let start = "start=1970-01-01T00:00:00Z";
+    assert!(
+        video.ends_with(&format!(".m4v?depth=60&amp;{start}")),
+        "{video}"
+    );
+    assert!(
+        audio.ends_with(&format!(".m4a?acodec=any&amp;depth=60&amp;{start}")),
+        "{audio}"
+    );
+}
+
+#[tokio::test]
+async fn init_segments_answer_their_own_extension_and_ranges() {
+    for (url, status) in [
+        ("/dash/live/card/card_180p/init.m4v", 200),
+        ("/dash/live/card/card_180p/init.m4a", 404),
+        ("/dash/live/card/card_180p/init.mp4", 404),
+        ("/dash/live/card/card_aac/init.m4v", 404),
+        ("/dash/live/card/card_aac/init.m4a", 200),
+    ] {
+        let a = get(url).await;
+        assert_eq!(a.status.as_u16(), status, "{url}: {}", a.text());
+    }
+    let n = newest_number();
+    let a = get(&format!("/dash/live/card/card_180p/{n}.m4a?start={START}")).await;
+    assert_eq!(
+        a.status,
+        StatusCode::NOT_FOUND,
+        "another track type's extension"
+    );
+    let whole = get("/dash/live/card/card_180p/init.m4v").await;
+    assert_eq!(whole.header(CONTENT_TYPE), "video/mp4");
+    let part = request(
+        Method::GET,
+        "/dash/live/card/card_180p/init.m4v",
+        &[("range", "bytes=4-11")],
+        NOW,
+    )
+    .await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(&part.body[..], &whole.body[4..12]);
+    assert_eq!(
+        part.header("content-range"),
+        format!("bytes 4-11/{}", whole.body.len())
+    );
+    // An If-Range that cannot match (live answers have no validators): all of it.
+    let all = request(
+        Method::GET,
+        "/dash/live/card/card_180p/init.m4v",
+        &[("range", "bytes=4-11"), ("if-range", "\"x\"")],
+        NOW,
+    )
+    .await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(all.body, whole.body);
+}
+
+#[tokio::test]
+async fn a_manifest_that_writes_the_clock_is_never_pre_rendered() {
+    let root = &fixture().app.tree.root;
+    assert!(!root.join("dash/vod/card/manifest_i.mpd").exists());
+    assert!(root.join("dash/vod/card/hand_made.mpd").exists());
+    for clock in [NOW, NOW + 1000] {
+        let a = request(Method::GET, "/dash/vod/card/manifest_i.mpd", &[], clock).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+        let when = dashlive::mpd::time::iso_datetime_ms(clock);
+        assert!(
+            a.text().contains(&format!(r#"value="{when}""#)),
+            "{when}: {}",
+            a.text()
+        );
+    }
+}
+
+#[tokio::test]
+async fn older_manifest_urls_redirect_and_manifest_e_counts_updates() {
+    for (url, location) in [
+        ("/dash/hand_made.mpd", "/dash/vod/card/hand_made.mpd"),
+        (
+            "/dash/enc.mpd?mode=live",
+            "/dash/live/card/hand_made.mpd?drm=all",
+        ),
+        (
+            "/dash/short/manifest_a.mpd?mode=live&abr=0",
+            "/dash/live/short/manifest_a.mpd?abr=0",
+        ),
+    ] {
+        let a = get(url).await;
+        assert_eq!(a.status, StatusCode::FOUND, "{url}: {}", a.text());
+        assert_eq!(a.header("location"), location, "{url}");
+    }
+    assert_eq!(
+        get("/dash/nostream/hand_made.mpd").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let xml = get("/dash/live/card/manifest_e.mpd?update=3").await.text();
+    let locations: Vec<&str> = xml
+        .split("<Location>")
+        .skip(1)
+        .map(|s| &s[..s.find('<').unwrap()])
+        .collect();
+    assert_eq!(
+        locations,
+        [
+            "http://origin.test/dash/live/card/manifest_e.mpd?update=4",
+            "http://origin.test/dash/live/card/manifest_e.mpd?update=3",
+        ]
+    );
 }
