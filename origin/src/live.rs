@@ -12,7 +12,7 @@ use dashlive::mpd::registry::{self, Mode};
 use dashlive::mpd::time::iso_datetime_ms;
 use dashlive::options::{AvailabilityStart, Options};
 
-use crate::app::{App, Ctx};
+use crate::app::{Ctx, View};
 use crate::body::Body;
 use crate::respond::{bad_request, not_found, ok, text};
 use crate::static_files::{byte_range, content_type, ByteRange};
@@ -23,7 +23,7 @@ use crate::static_files::{byte_range, content_type, ByteRange};
 pub struct HoldUntil(pub i64);
 
 /// A manifest: live, or vod / odvod rendered for a query.
-pub fn manifest(app: &App, ctx: &Ctx, mode: Mode, stream: &str, file: &str) -> Response<Body> {
+pub fn manifest(app: &View, ctx: &Ctx, mode: Mode, stream: &str, file: &str) -> Response<Body> {
     let Some(name) = file.strip_suffix(".mpd") else {
         return not_found(format!("{}: not a manifest", ctx.path));
     };
@@ -72,7 +72,7 @@ const SEGMENT_EXTENSIONS: [&str; 4] = ["m4v", "m4a", "m4s", "mp4"];
 
 /// A live init or media segment; `by_time` when the URL names a `$Time$`.
 pub fn segment(
-    app: &App,
+    app: &View,
     ctx: &Ctx,
     stream: &str,
     rep_id: &str,
