@@ -200,3 +200,41 @@ async fn requests_during_swaps_see_one_tree_or_the_other() {
         assert!(c.await.unwrap() > 0);
     }
 }
+
+/// What `--watch` does on a change of `config/`: a build that fails leaves
+/// the previous tree served and `/healthz` degraded; the next one that
+/// succeeds is served and clears it.
+#[tokio::test]
+async fn a_failed_build_keeps_the_previous_tree_and_says_so() {
+    let (_keep, a, _) = media();
+    let dir = tempfile::tempdir().unwrap();
+    let (config, out) = (dir.path().join("config"), dir.path().join("out"));
+    write_stream(&config, "one", a);
+    dashlive::build::build(&config, Some(&out)).unwrap();
+    let app = App::new(&out, AllowedDomains::Any, crate::play::Players::none()).unwrap();
+    assert_eq!(&get(&app, "/healthz").await.1[..], b"ok\n");
+
+    std::fs::write(
+        config.join("streams/two.yaml"),
+        "directory: [not, a, name]\n",
+    )
+    .unwrap();
+    crate::watch::build_once(&app, &config, Some(&out));
+    let (status, body) = get(&app, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8_lossy(&body).into_owned();
+    assert!(text.starts_with("degraded: build of "), "{text}");
+    assert!(text.contains("two.yaml"), "{text}");
+    assert_eq!(
+        get(&app, "/dash/live/one/hand_made.mpd").await.0,
+        StatusCode::OK
+    );
+
+    write_stream(&config, "two", a);
+    crate::watch::build_once(&app, &config, Some(&out));
+    assert_eq!(&get(&app, "/healthz").await.1[..], b"ok\n");
+    assert_eq!(
+        get(&app, "/dash/live/two/hand_made.mpd").await.0,
+        StatusCode::OK
+    );
+}
