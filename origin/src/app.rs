@@ -1,33 +1,66 @@
 //! The origin as a function: (request, clock) → response. The HTTP layer
 //! reads the clock once and calls [`App::handle`]; tests call it directly
 //! with a fixed clock.
+//!
+//! The handler contract: a handler gets a [`View`] (the long-lived parts and
+//! the request's one snapshot of the tree), the request's [`Ctx`] and, where
+//! its route takes one, the body as a [`RequestBody`] capped at the route's
+//! limit; it may be async. Methods, body limits, `Allow` and the CORS
+//! preflight's methods all come from the route table ([`Route::accepts`]).
 
-use hyper::header::{HeaderValue, HOST};
-use hyper::{HeaderMap, Method, Response, StatusCode, Uri};
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
+
+use hyper::header::{CONTENT_LENGTH, HOST};
+use hyper::http::request::Parts;
+use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 
 use dashlive::mpd::render::Renderer;
-use dashlive::serve::resolve::{Request, Resolver, Target};
+use dashlive::serve::resolve::{Request as ResolveRequest, Resolver, Target};
 
-use crate::body::Body;
+use crate::body::{Body, BoxError, RequestBody};
 use crate::cors::{self, AllowedDomains};
 use crate::live;
 use crate::metrics::Metrics;
+use crate::panics::CatchPanic;
 use crate::play;
 use crate::respond::{bad_request, ok, text};
 use crate::routes::{Route, Routes};
-use crate::state::Tree;
-use crate::static_files::StaticFiles;
+use crate::trees::{Snapshot, Trees};
 
 pub struct App {
-    pub tree: Tree,
-    pub renderer: Renderer,
-    pub files: StaticFiles,
     pub routes: Routes,
     pub metrics: Metrics,
     pub cors: AllowedDomains,
     pub players: crate::play::Players,
-    /// Resolved options of the manifest URLs players poll.
-    pub options_cache: dashlive::mpd::manifest::OptionsCache,
+    /// The tree served now, and the newer ones that replace it.
+    pub trees: Trees,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Load(#[from] crate::state::LoadError),
+    #[error("manifest templates: {0}")]
+    Render(#[from] dashlive::mpd::render::RenderError),
+}
+
+/// The app as one request sees it: the long-lived parts, and the snapshot
+/// of the tree the request took when it started (its fields, `tree`,
+/// `files`, `options_cache` and `renderer`, are reached through `Deref`).
+pub struct View<'a> {
+    snapshot: &'a Snapshot,
+    pub metrics: &'a Metrics,
+    pub players: &'a crate::play::Players,
+    pub trees: &'a Trees,
+}
+
+impl Deref for View<'_> {
+    type Target = Snapshot;
+    fn deref(&self) -> &Snapshot {
+        self.snapshot
+    }
 }
 
 /// What every handler needs to know about the request.
@@ -74,55 +107,176 @@ fn site_url(uri: &Uri, headers: &HeaderMap) -> String {
 }
 
 impl App {
+    /// The origin serving the tree in `out`.
+    pub fn new(
+        out: &Path,
+        cors: AllowedDomains,
+        players: crate::play::Players,
+    ) -> Result<App, AppError> {
+        crate::panics::install_hook();
+        Ok(App {
+            trees: Trees::load(out, Renderer::new()?)?,
+            routes: Routes::new(),
+            metrics: Metrics::new(),
+            cors,
+            players,
+        })
+    }
+
+    /// The tree a request starting now uses.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.trees.current()
+    }
+
     /// Answers one request at `clock_ms` (Unix ms). Returns the route, for
-    /// logs and metrics.
-    pub fn handle(
+    /// logs and metrics. (The HTTP layer calls [`App::handle_parts`], to
+    /// keep one snapshot for a held request.)
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub async fn handle<B>(&self, request: Request<B>, clock_ms: i64) -> (Route, Response<Body>)
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let (parts, body) = request.into_parts();
+        let route = self.routes.find(parts.uri.path()).route;
+        let body = RequestBody::new(body, route.accepts().body_limit);
+        self.handle_parts(self.snapshot(), &parts, body, clock_ms)
+            .await
+    }
+
+    /// [`App::handle`] on a given snapshot. A panic in a handler is answered
+    /// 500, counted and logged in one line. A GET that fails on a tree a
+    /// newer build has replaced (and removed) is asked again of the new
+    /// tree: it then sees only the new one.
+    pub async fn handle_parts(
         &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
+        snapshot: Arc<Snapshot>,
+        parts: &Parts,
+        body: RequestBody,
         clock_ms: i64,
     ) -> (Route, Response<Body>) {
+        let route = self.routes.find(parts.uri.path()).route;
+        let response = self
+            .respond_caught(&snapshot, route, parts, body, clock_ms)
+            .await;
+        let retry = response.status() == StatusCode::INTERNAL_SERVER_ERROR
+            && (parts.method == Method::GET || parts.method == Method::HEAD)
+            && !self.trees.is_current(&snapshot);
+        if !retry {
+            return (route, response);
+        }
+        // A reload that fails keeps the old tree: the answer stays the 500.
+        let _ = self.trees.reload_if_changed();
+        let newer = self.snapshot();
+        if Arc::ptr_eq(&newer, &snapshot) {
+            return (route, response);
+        }
+        let again = self
+            .respond_caught(&newer, route, parts, RequestBody::empty(), clock_ms)
+            .await;
+        (route, again)
+    }
+
+    async fn respond_caught(
+        &self,
+        snapshot: &Snapshot,
+        route: Route,
+        parts: &Parts,
+        body: RequestBody,
+        clock_ms: i64,
+    ) -> Response<Body> {
+        match CatchPanic::new(self.respond(snapshot, parts, body, clock_ms)).await {
+            Ok(response) => response,
+            Err(message) => {
+                self.metrics.panic(route.name());
+                tracing::error!(
+                    method = %parts.method,
+                    path = %parts.uri.path(),
+                    "handler panicked: {message}"
+                );
+                text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the handler failed (a bug, logged by the origin)",
+                )
+            }
+        }
+    }
+
+    async fn respond(
+        &self,
+        snapshot: &Snapshot,
+        parts: &Parts,
+        body: RequestBody,
+        clock_ms: i64,
+    ) -> Response<Body> {
+        let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+        // RFC 9112 §3.2: exactly one Host in an HTTP/1.1 request. HTTP/2
+        // carries the authority in the request line instead.
+        if parts.version == Version::HTTP_11 {
+            match headers.get_all(HOST).iter().count() {
+                1 => {}
+                0 => return bad_request("an HTTP/1.1 request needs a Host header"),
+                _ => return bad_request("more than one Host header"),
+            }
+        }
         let path = uri.path();
         let matched = self.routes.find(path);
         let route = matched.route;
-        if method == Method::OPTIONS {
-            let r = cors::preflight(&self.cors, method, headers).unwrap_or_else(|| {
+        let accepts = route.accepts();
+        let mut response = if method == Method::OPTIONS {
+            cors::preflight(&self.cors, method, headers, accepts.methods).unwrap_or_else(|| {
                 let mut r = text(StatusCode::NO_CONTENT, "");
                 *r.body_mut() = Body::empty();
+                r.headers_mut().remove(CONTENT_LENGTH);
                 r.headers_mut()
-                    .insert("allow", HeaderValue::from_static("GET, HEAD, OPTIONS"));
+                    .insert("allow", accepts.methods.header_value());
                 r
-            });
-            return (route, r);
-        }
-        let mut response = if route == Route::Static {
-            self.files.serve(method, path, headers)
-        } else if method != Method::GET && method != Method::HEAD {
-            let mut r = text(StatusCode::METHOD_NOT_ALLOWED, format!("{method} {path}"));
+            })
+        } else if !accepts.methods.allows(method) {
+            let mut r = text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "{method} {}: this URL answers {}",
+                    shown(path),
+                    accepts.methods.list()
+                ),
+            );
             r.headers_mut()
-                .insert("allow", HeaderValue::from_static("GET, HEAD, OPTIONS"));
+                .insert("allow", accepts.methods.header_value());
+            r
+        } else if let Some(r) = over_limit(method, headers, accepts.body_limit) {
             r
         } else {
-            match dashlive::serve::clock::split_now(uri.query().unwrap_or("")) {
-                Err(e) => bad_request(e),
-                Ok((query, now)) => {
-                    let ctx = Ctx {
-                        path: path.to_string(),
-                        query,
-                        raw_query: uri.query().map(String::from),
-                        now_ms: now.unwrap_or(clock_ms),
-                        now_override: now.is_some(),
-                        site_url: site_url(uri, headers),
-                        range: match headers.get_all(hyper::header::RANGE).iter().count() {
-                            1 => headers
-                                .get(hyper::header::RANGE)
-                                .and_then(|v| v.to_str().ok())
-                                .map(String::from),
-                            _ => None,
-                        },
-                    };
-                    self.dispatch(route, &matched, &ctx, method, headers)
+            let view = View {
+                snapshot,
+                metrics: &self.metrics,
+                players: &self.players,
+                trees: &self.trees,
+            };
+            if route == Route::Static {
+                view.files.serve(method, path, headers)
+            } else {
+                match dashlive::serve::clock::split_now(uri.query().unwrap_or("")) {
+                    Err(e) => bad_request(e),
+                    Ok((query, now)) => {
+                        let ctx = Ctx {
+                            path: path.to_string(),
+                            query,
+                            raw_query: uri.query().map(String::from),
+                            now_ms: now.unwrap_or(clock_ms),
+                            now_override: now.is_some(),
+                            site_url: site_url(uri, headers),
+                            range: match headers.get_all(hyper::header::RANGE).iter().count() {
+                                1 => headers
+                                    .get(hyper::header::RANGE)
+                                    .and_then(|v| v.to_str().ok())
+                                    .map(String::from),
+                                _ => None,
+                            },
+                        };
+                        view.dispatch(route, &matched, &ctx, method, headers, body)
+                            .await
+                    }
                 }
             }
         };
@@ -130,19 +284,54 @@ impl App {
             // Appended: a handler may have set its own Vary.
             response.headers_mut().append(name, value);
         }
-        (route, response)
+        response
     }
+}
 
-    fn dispatch(
+/// At most this much of a request path in an error body.
+fn shown(path: &str) -> &str {
+    let mut end = path.len().min(256);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
+}
+
+/// 413 before reading a body whose declared length is over the route's
+/// limit (a body without a length is cut off as it is read instead). GET
+/// and HEAD bodies mean nothing (RFC 9110 §9.3.1) and are not read.
+fn over_limit(method: &Method, headers: &HeaderMap, limit: u64) -> Option<Response<Body>> {
+    if method == Method::GET || method == Method::HEAD {
+        return None;
+    }
+    let declared = headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    (declared > limit).then(|| {
+        text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("a body of {declared} bytes is over this URL's limit of {limit} bytes"),
+        )
+    })
+}
+
+impl View<'_> {
+    async fn dispatch(
         &self,
         route: Route,
-        m: &crate::routes::Matched,
+        m: &crate::routes::Matched<'_, '_>,
         ctx: &Ctx,
         method: &Method,
         headers: &HeaderMap,
+        // Read by the routes that accept a body (none but the tests' yet).
+        #[cfg_attr(not(test), allow(unused_variables))] body: RequestBody,
     ) -> Response<Body> {
         match route {
-            Route::Health => ok(Body::from("ok\n"), "text/plain; charset=utf-8", "no-store"),
+            Route::Health => self.health(),
             Route::Metrics => ok(
                 Body::from(self.metrics.render()),
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
@@ -180,7 +369,7 @@ impl App {
                     },
                 };
                 let url = ctx.url();
-                let request = Request {
+                let request = ResolveRequest {
                     target,
                     query: &ctx.query,
                     now_ms: ctx.now_ms,
@@ -206,6 +395,31 @@ impl App {
             Route::PlayerScript => play::script(),
             Route::PlayerLibrary => self.players.serve(method, m.param("path"), headers),
             Route::Static => self.files.serve(method, &ctx.path, headers),
+            #[cfg(test)]
+            Route::TestEcho => test_echo(body).await,
+            #[cfg(test)]
+            Route::TestPanic => panic!("the test route panics"),
         }
+    }
+
+    /// `ok`, or `degraded: <why>` while the origin serves an older tree than
+    /// it should (a build or a reload failed). Both 200: the origin answers,
+    /// and a load balancer should keep sending it requests.
+    fn health(&self) -> Response<Body> {
+        let body = match self.trees.degraded() {
+            None => "ok\n".to_string(),
+            Some(reason) => format!("degraded: {reason}\n"),
+        };
+        ok(Body::from(body), "text/plain; charset=utf-8", "no-store")
+    }
+}
+
+/// The test route of the contract: an async handler reading its body.
+#[cfg(test)]
+async fn test_echo(body: RequestBody) -> Response<Body> {
+    tokio::task::yield_now().await;
+    match body.bytes().await {
+        Ok(bytes) => ok(Body::from(bytes), "application/octet-stream", "no-store"),
+        Err(e) => text(e.status(), e.to_string()),
     }
 }

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, DATE};
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, DATE};
 use hyper::{HeaderMap, Method, StatusCode, Uri};
 
 use dashlive::mp4::patch::find_patch_points;
@@ -53,16 +53,12 @@ fn fixture() -> &'static Fixture {
         .unwrap();
         let out = dir.path().join("out");
         dashlive::build::build(&config, Some(&out)).unwrap();
-        let app = App {
-            tree: crate::state::Tree::load(&out).unwrap(),
-            renderer: dashlive::mpd::render::Renderer::new().unwrap(),
-            files: crate::static_files::StaticFiles::new(&out).unwrap(),
-            routes: crate::routes::Routes::new(),
-            metrics: crate::metrics::Metrics::new(),
-            cors: AllowedDomains::default_domains(),
-            players: crate::play::Players::none(),
-            options_cache: dashlive::mpd::manifest::OptionsCache::new(),
-        };
+        let app = App::new(
+            &out,
+            AllowedDomains::default_domains(),
+            crate::play::Players::none(),
+        )
+        .unwrap();
         Fixture { _dir: dir, app }
     })
 }
@@ -87,17 +83,29 @@ impl Answer {
 }
 
 async fn request(method: Method, url: &str, headers: &[(&str, &str)], clock: i64) -> Answer {
+    request_with_body(method, url, headers, Bytes::new(), clock).await
+}
+
+async fn request_with_body(
+    method: Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Bytes,
+    clock: i64,
+) -> Answer {
     let f = fixture();
     let uri: Uri = url.parse().unwrap();
-    let mut h = HeaderMap::new();
-    h.insert("host", HeaderValue::from_static("origin.test"));
+    let mut req = hyper::Request::builder().method(method).uri(uri);
+    req = req.header("host", "origin.test");
     for (k, v) in headers {
-        h.insert(
-            hyper::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            HeaderValue::from_str(v).unwrap(),
-        );
+        req = req.header(*k, *v);
     }
-    let (_, response) = f.app.handle(&method, &uri, &h, clock);
+    let req = req.body(http_body_util::Full::new(body)).unwrap();
+    let (_, response) = f.app.handle(req, clock).await;
+    answer(response).await
+}
+
+async fn answer(response: hyper::Response<crate::body::Body>) -> Answer {
     let (parts, body) = response.into_parts();
     Answer {
         status: parts.status,
@@ -120,7 +128,8 @@ fn fields(segment: &[u8]) -> (u32, u64) {
 }
 
 fn video_timescale() -> u64 {
-    let s = &fixture().app.tree.streams["card"];
+    let snapshot = fixture().app.snapshot();
+    let s = &snapshot.tree.streams["card"];
     u64::from(s.reps["card_180p"].index.representation.timescale)
 }
 
@@ -327,8 +336,14 @@ async fn vod_manifests_come_from_the_tree_unless_the_query_asks_for_more() {
     let stored = get("/dash/vod/card/hand_made.mpd").await;
     assert_eq!(stored.status, StatusCode::OK);
     assert!(!stored.header("etag").is_empty(), "served as a file");
-    let on_disk =
-        std::fs::read(fixture().app.tree.root.join("dash/vod/card/hand_made.mpd")).unwrap();
+    let on_disk = std::fs::read(
+        fixture()
+            .app
+            .trees
+            .out()
+            .join("dash/vod/card/hand_made.mpd"),
+    )
+    .unwrap();
     assert_eq!(&stored.body[..], &on_disk[..]);
     let rendered = get("/dash/vod/card/hand_made.mpd?timeline=1").await;
     assert_eq!(rendered.status, StatusCode::OK, "{}", rendered.text());
@@ -676,7 +691,8 @@ async fn init_segments_answer_their_own_extension_and_ranges() {
 
 #[tokio::test]
 async fn a_manifest_that_writes_the_clock_is_never_pre_rendered() {
-    let root = &fixture().app.tree.root;
+    let root = fixture().app.trees.out().to_path_buf();
+    let root = &root;
     assert!(!root.join("dash/vod/card/manifest_i.mpd").exists());
     assert!(root.join("dash/vod/card/hand_made.mpd").exists());
     for clock in [NOW, NOW + 1000] {
@@ -725,4 +741,143 @@ async fn older_manifest_urls_redirect_and_manifest_e_counts_updates() {
             "http://origin.test/dash/live/card/manifest_e.mpd?update=3",
         ]
     );
+}
+
+/// The handler contract: methods and body limits from the route table.
+#[tokio::test]
+async fn methods_bodies_and_preflights_follow_the_route_table() {
+    // A read-only route: 405 naming what it answers, with Allow.
+    for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
+        for url in ["/dash/live/card/hand_made.mpd", "/index.html", "/healthz"] {
+            let a = request(method.clone(), url, &[], NOW).await;
+            assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {url}");
+            assert_eq!(a.header("allow"), "GET, HEAD, OPTIONS");
+            assert!(
+                a.text().contains(&format!(
+                    "{method} {url}: this URL answers GET, HEAD, OPTIONS"
+                )),
+                "{}",
+                a.text()
+            );
+        }
+    }
+    // A route that takes POST and PUT: the body reaches the async handler.
+    let echo = request_with_body(
+        Method::POST,
+        "/_test/echo",
+        &[],
+        Bytes::from_static(b"licence request"),
+        NOW,
+    )
+    .await;
+    assert_eq!(echo.status, StatusCode::OK, "{}", echo.text());
+    assert_eq!(echo.text(), "licence request");
+    let get = request(Method::GET, "/_test/echo", &[], NOW).await;
+    assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(get.header("allow"), "OPTIONS, POST, PUT");
+    // Over the limit: 413 naming it, whether the length is declared...
+    let big = Bytes::from(vec![b'x'; crate::routes::TEST_BODY_LIMIT as usize + 1]);
+    let a = request_with_body(Method::PUT, "/_test/echo", &[], big.clone(), NOW).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(a.text().contains("limit of 16 bytes"), "{}", a.text());
+    // ... or only found while reading (a streamed body of unknown length).
+    let f = fixture();
+    let stream = http_body_util::StreamBody::new(futures_stream(big));
+    let req = hyper::Request::post("/_test/echo")
+        .header("host", "origin.test")
+        .body(stream)
+        .unwrap();
+    let a = answer(f.app.handle(req, NOW).await.1).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        a.text(),
+        "413 Payload Too Large: the request body is over this URL's limit of 16 bytes\n"
+    );
+    // OPTIONS: Allow, or for a CORS preflight exactly the route's methods.
+    let o = request(Method::OPTIONS, "/_test/echo", &[], NOW).await;
+    assert_eq!(o.status, StatusCode::NO_CONTENT);
+    assert_eq!(o.header("allow"), "OPTIONS, POST, PUT");
+    let preflight = |url: &'static str| {
+        request(
+            Method::OPTIONS,
+            url,
+            &[
+                ("origin", "http://localhost:3000"),
+                ("access-control-request-method", "POST"),
+            ],
+            NOW,
+        )
+    };
+    let p = preflight("/_test/echo").await;
+    assert_eq!(p.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        p.header("access-control-allow-methods"),
+        "OPTIONS, POST, PUT"
+    );
+    let p = preflight("/dash/live/card/hand_made.mpd").await;
+    assert_eq!(
+        p.header("access-control-allow-methods"),
+        "GET, HEAD, OPTIONS"
+    );
+    // A body on GET means nothing and is not read.
+    let a = request_with_body(
+        Method::GET,
+        "/healthz",
+        &[("content-length", "100000")],
+        Bytes::from(vec![b'x'; 100_000]),
+        NOW,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+}
+
+/// One chunk at a time, with no length known in advance.
+fn futures_stream(
+    bytes: Bytes,
+) -> impl futures_util::Stream<Item = Result<hyper::body::Frame<Bytes>, std::convert::Infallible>> {
+    futures_util::stream::iter(
+        bytes
+            .chunks(4)
+            .map(|c| Ok(hyper::body::Frame::data(Bytes::copy_from_slice(c))))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// A panic in a handler: 500, counted, and the origin goes on answering.
+#[tokio::test]
+async fn a_panicking_handler_answers_500_and_is_counted() {
+    for _ in 0..2 {
+        let a = get("/_test/panic").await;
+        assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(a.text().contains("the handler failed"), "{}", a.text());
+    }
+    let metrics = fixture().app.metrics.render();
+    assert!(
+        metrics.contains(r#"dashlive_panics_total{route="test_panic"} 2"#),
+        "{metrics}"
+    );
+    assert_eq!(get("/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_http11_request_needs_one_host() {
+    let f = fixture();
+    let req = hyper::Request::get("/healthz")
+        .body(http_body_util::Empty::<Bytes>::new())
+        .unwrap();
+    let a = answer(f.app.handle(req, NOW).await.1).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        a.text(),
+        "400 Bad Request: an HTTP/1.1 request needs a Host header\n"
+    );
+    let a = request(Method::GET, "/healthz", &[("host", "second.test")], NOW).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.text().contains("more than one Host header"));
+    // HTTP/2 names the authority in the request instead.
+    let req = hyper::Request::get("http://origin.test/healthz")
+        .version(hyper::Version::HTTP_2)
+        .body(http_body_util::Empty::<Bytes>::new())
+        .unwrap();
+    assert_eq!(f.app.handle(req, NOW).await.1.status(), StatusCode::OK);
 }

@@ -13,13 +13,12 @@ use hyper::{Method, Response, StatusCode};
 use regex::Regex;
 
 use crate::body::Body;
+use crate::routes::Methods;
 
 /// Response headers a player script may read: Date for clock
 /// synchronisation, Content-Range for byte-range requests, and the
 /// validators for caching.
 const EXPOSE_HEADERS: &str = "Content-Length, Content-Range, Date, ETag, Last-Modified";
-/// POST is for licence requests.
-const ALLOW_METHODS: &str = "GET, HEAD, OPTIONS, POST";
 /// One day: the browser need not repeat the preflight for every segment.
 const MAX_AGE: &str = "86400";
 
@@ -197,11 +196,13 @@ pub fn response_headers(
 
 /// The whole answer to a CORS preflight (OPTIONS with Origin and
 /// Access-Control-Request-Method): 204 with the permissions, or 403 naming
-/// the refused origin. None when the request is not a preflight.
+/// the refused origin. None when the request is not a preflight. `methods`
+/// are the route's, so a page learns exactly what the URL accepts.
 pub fn preflight(
     allowed: &AllowedDomains,
     method: &Method,
     headers: &HeaderMap,
+    methods: Methods,
 ) -> Option<Response<Body>> {
     if method != Method::OPTIONS || !headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
         return None;
@@ -235,10 +236,7 @@ pub fn preflight(
     for (name, value) in response_headers(allowed, Some(origin)) {
         out.append(name, value);
     }
-    out.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(ALLOW_METHODS),
-    );
+    out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, methods.header_value());
     // Whatever headers the page wants to send (Range, licence request
     // headers) are fine: echo them.
     if let Some(requested) = headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
@@ -255,6 +253,9 @@ pub fn preflight(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A route that takes licence requests.
+    const GET_POST: Methods = Methods::GET.or(Methods::POST);
     use http_body_util::BodyExt;
 
     fn parse(value: &str) -> AllowedDomains {
@@ -501,7 +502,7 @@ mod tests {
                 "content-type, x-custom",
             ),
         ]);
-        let r = preflight(&d, &Method::OPTIONS, &h).unwrap();
+        let r = preflight(&d, &Method::OPTIONS, &h, GET_POST).unwrap();
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
         let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
             let mut v: Vec<_> = v
@@ -534,7 +535,7 @@ mod tests {
             (header::ORIGIN, "null"),
             (header::ACCESS_CONTROL_REQUEST_METHOD, "GET"),
         ]);
-        let r = preflight(&AllowedDomains::Any, &Method::OPTIONS, &h).unwrap();
+        let r = preflight(&AllowedDomains::Any, &Method::OPTIONS, &h, GET_POST).unwrap();
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
         let h = r.headers();
         assert_eq!(h.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "*");
@@ -554,7 +555,7 @@ mod tests {
             (header::ORIGIN, "https://evil.example"),
             (header::ACCESS_CONTROL_REQUEST_METHOD, "GET"),
         ]);
-        let r = preflight(&d, &Method::OPTIONS, &h).unwrap();
+        let r = preflight(&d, &Method::OPTIONS, &h, GET_POST).unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert_eq!(
             map_strings(r.headers()),
@@ -582,10 +583,10 @@ mod tests {
             (header::ORIGIN, "http://localhost"),
             (header::ACCESS_CONTROL_REQUEST_METHOD, "GET"),
         ]);
-        assert!(preflight(&d, &Method::OPTIONS, &HeaderMap::new()).is_none());
-        assert!(preflight(&d, &Method::OPTIONS, &origin_only).is_none());
-        assert!(preflight(&d, &Method::OPTIONS, &method_only).is_none());
-        assert!(preflight(&d, &Method::GET, &both).is_none());
-        assert!(preflight(&d, &Method::POST, &both).is_none());
+        assert!(preflight(&d, &Method::OPTIONS, &HeaderMap::new(), GET_POST).is_none());
+        assert!(preflight(&d, &Method::OPTIONS, &origin_only, GET_POST).is_none());
+        assert!(preflight(&d, &Method::OPTIONS, &method_only, GET_POST).is_none());
+        assert!(preflight(&d, &Method::GET, &both, GET_POST).is_none());
+        assert!(preflight(&d, &Method::POST, &both, GET_POST).is_none());
     }
 }

@@ -11,7 +11,7 @@ use hyper::{HeaderMap, Method, Response, StatusCode};
 use dashlive::serve::plan::{Plan, SegmentPlan, Source};
 use dashlive::serve::policy::Cache;
 
-use crate::app::{App, Ctx};
+use crate::app::{Ctx, View};
 use crate::body::Body;
 use crate::respond::{ok, text};
 use crate::static_files::{byte_range, ByteRange};
@@ -24,7 +24,7 @@ pub struct HoldUntil(pub i64);
 
 /// The HTTP answer to a plan.
 pub fn execute(
-    app: &App,
+    app: &View,
     ctx: &Ctx,
     plan: Plan,
     method: &Method,
@@ -92,7 +92,7 @@ pub fn execute(
 
 /// A live init or media segment: the stored bytes, with the sequence
 /// number and decode times rewritten in a copy of the part that holds them.
-fn segment(app: &App, ctx: &Ctx, plan: &SegmentPlan, headers: &HeaderMap) -> Response<Body> {
+fn segment(app: &View, ctx: &Ctx, plan: &SegmentPlan, headers: &HeaderMap) -> Response<Body> {
     let Some(rep) = app
         .tree
         .streams

@@ -10,6 +10,7 @@ mod body;
 mod cors;
 mod live;
 mod metrics;
+mod panics;
 mod play;
 mod respond;
 mod routes;
@@ -17,7 +18,11 @@ mod server;
 mod settings;
 mod state;
 mod static_files;
+#[cfg(test)]
+mod swap_tests;
 mod time;
+mod trees;
+mod watch;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -58,6 +63,22 @@ struct Cli {
     /// Serve the tree as it is, without checking the catalog or building.
     #[arg(long)]
     no_build: bool,
+    /// Build again whenever the catalog (config/) changes, and serve the new tree.
+    #[arg(long, conflicts_with = "no_build")]
+    watch: bool,
+    /// HTTP/1.1: seconds a client has to send a request's head, and so the
+    /// longest a keep-alive connection waits for its next request
+    /// (settings: DASHLIVE_HEADER_TIMEOUT; default 15).
+    #[arg(long, value_name = "SECS")]
+    header_timeout: Option<u64>,
+    /// Seconds without a byte either way before a connection is closed
+    /// (settings: DASHLIVE_IDLE_TIMEOUT; default 60).
+    #[arg(long, value_name = "SECS")]
+    idle_timeout: Option<u64>,
+    /// Connections served at once; more wait until one closes (settings:
+    /// DASHLIVE_MAX_CONNECTIONS; default: the descriptor limit less 64).
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -121,6 +142,24 @@ fn prepare(
     Ok(r.out)
 }
 
+/// Where the catalog builds to, for serving a previous tree when the build
+/// failed: its site.yaml's `out`, else the default beside `config`.
+fn catalog_out(config: &std::path::Path) -> PathBuf {
+    dashlive::catalog::site::load(&config.join("site.yaml"))
+        .map(|site| site.out)
+        .unwrap_or_else(|_| dashlive::catalog::site::Site::default_for(config).out)
+}
+
+/// Descriptors left for connections: the process's limit less a margin for
+/// the listener, the runtime, the files being mapped and a `--watch` build.
+fn default_max_connections() -> usize {
+    const MARGIN: u64 = 64;
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(u64::MAX);
+    limit.saturating_sub(MARGIN).clamp(16, 65_536) as usize
+}
+
 fn main() -> std::process::ExitCode {
     // Errors name the file and the reason, without a backtrace (as the CLI does).
     match run() {
@@ -145,6 +184,9 @@ fn run() -> anyhow::Result<()> {
         out: cli.out.clone(),
         config: cli.config.clone(),
         players: cli.players.clone(),
+        header_timeout: cli.header_timeout,
+        idle_timeout: cli.idle_timeout,
+        max_connections: cli.max_connections,
         settings_file: cli.settings.clone(),
     };
     let settings = settings::Settings::from_process(&overrides)?;
@@ -153,30 +195,57 @@ fn run() -> anyhow::Result<()> {
         tracing::warn!("settings: {w}");
     }
     let started = Instant::now();
+    // An explicit output folder wins over the catalog's own.
+    let explicit = cli.out.is_some() || std::env::var_os("DASHLIVE_OUT").is_some();
+    let mut build_problem = None;
     let out = if cli.no_build {
         settings.out.clone()
     } else {
-        // An explicit output folder wins over the catalog's own.
-        let explicit = cli.out.is_some() || std::env::var_os("DASHLIVE_OUT").is_some();
-        prepare(
+        match prepare(
             &cli,
             &settings.config,
             explicit.then_some(settings.out.as_path()),
-        )?
+        ) {
+            Ok(out) => out,
+            Err(e) => {
+                // A previous tree that loads is served, and the build is
+                // tried again when the catalog changes.
+                let out = if explicit {
+                    settings.out.clone()
+                } else {
+                    catalog_out(&settings.config)
+                };
+                let reason = dashlive::error::report(e.as_ref());
+                if state::Tree::load(&out).is_err() {
+                    return Err(e);
+                }
+                eprintln!(
+                    "dashlive-origin: {reason}; serving the previous tree of {} until a build succeeds",
+                    out.display()
+                );
+                build_problem = Some(reason);
+                out
+            }
+        }
     };
-    let tree = state::Tree::load(&out)?;
-    let streams = tree.streams.len();
-    let app = Arc::new(app::App {
-        files: static_files::StaticFiles::new(&out)
-            .with_context(|| format!("{}: cannot serve", out.display()))?,
-        tree,
-        renderer: dashlive::mpd::render::Renderer::new()?,
-        routes: routes::Routes::new(),
-        metrics: metrics::Metrics::new(),
-        cors: settings.allowed_domains.clone(),
-        players: play::Players::load(&settings.players),
-        options_cache: dashlive::mpd::manifest::OptionsCache::new(),
-    });
+    let watch_config = cli.watch || build_problem.is_some();
+    let app = Arc::new(
+        app::App::new(
+            &out,
+            settings.allowed_domains.clone(),
+            play::Players::load(&settings.players),
+        )
+        .with_context(|| format!("{}: cannot serve", out.display()))?,
+    );
+    app.trees.set_build_problem(build_problem);
+    let streams = app.snapshot().tree.streams.len();
+    let limits = server::Limits {
+        header_timeout: std::time::Duration::from_secs(settings.header_timeout),
+        idle_timeout: std::time::Duration::from_secs(settings.idle_timeout),
+        max_connections: settings
+            .max_connections
+            .unwrap_or_else(default_max_connections),
+    };
     let addr = SocketAddr::new(settings.bind, settings.port);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -192,7 +261,15 @@ fn run() -> anyhow::Result<()> {
             out.display(),
             started.elapsed().as_millis()
         );
-        server::serve(app, listener, server::shutdown_signal()).await?;
+        tokio::spawn(server::watch_tree(app.clone()));
+        if watch_config {
+            watch::spawn(
+                app.clone(),
+                settings.config.clone(),
+                explicit.then(|| settings.out.clone()),
+            );
+        }
+        server::serve(app, listener, limits, server::shutdown_signal()).await?;
         anyhow::Ok(())
     })
 }

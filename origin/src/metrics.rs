@@ -26,6 +26,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     bytes: Family<RouteLabels, Counter>,
+    panics: Family<RouteLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -41,6 +42,7 @@ impl Metrics {
         let latency =
             Family::<RouteLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> _);
         let bytes = Family::<RouteLabels, Counter>::default();
+        let panics = Family::<RouteLabels, Counter>::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by route and status",
@@ -56,11 +58,17 @@ impl Metrics {
             "Body bytes sent, by route",
             bytes.clone(),
         );
+        registry.register(
+            "panics",
+            "Handler panics (each answered 500), by route",
+            panics.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
             bytes,
+            panics,
         }
     }
 
@@ -78,6 +86,15 @@ impl Metrics {
             .get_or_create(&labels)
             .observe(elapsed.as_secs_f64());
         self.bytes.get_or_create(&labels).inc_by(body_bytes);
+    }
+
+    /// A handler panicked (a bug): counted so that it shows.
+    pub fn panic(&self, route: &str) {
+        self.panics
+            .get_or_create(&RouteLabels {
+                route: route.to_string(),
+            })
+            .inc();
     }
 
     pub fn render(&self) -> String {

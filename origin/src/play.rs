@@ -17,7 +17,7 @@ use dashlive::pages::play::{
     dashjs_release_url, play_page, shaka_release_url, valid_version, PlayConfig, PLAYER_JS,
 };
 
-use crate::app::{App, Ctx};
+use crate::app::{Ctx, View};
 use crate::body::Body;
 use crate::respond::{bad_request, not_found, ok};
 use crate::static_files::StaticFiles;
@@ -134,7 +134,7 @@ fn decode(value: &str) -> String {
 
 /// The page for a parsed request: `path` is the page's own path.
 fn page(
-    app: &App,
+    app: &View,
     ctx: &Ctx,
     heading: &str,
     path: &str,
@@ -182,7 +182,7 @@ fn page(
 }
 
 /// `/play/{mode}/{stream}/{file}`.
-pub fn stream_page(app: &App, ctx: &Ctx, mode: &str, stream: &str, file: &str) -> Response<Body> {
+pub fn stream_page(app: &View, ctx: &Ctx, mode: &str, stream: &str, file: &str) -> Response<Body> {
     let Some(mode) = Mode::from_name(mode) else {
         return not_found(format!("no mode {mode}: use live, vod or odvod"));
     };
@@ -216,7 +216,7 @@ pub fn stream_page(app: &App, ctx: &Ctx, mode: &str, stream: &str, file: &str) -
 }
 
 /// `/play?mpd=URL`: any MPD, absolute (http or https) or a path of this server.
-pub fn url_page(app: &App, ctx: &Ctx) -> Response<Body> {
+pub fn url_page(app: &View, ctx: &Ctx) -> Response<Body> {
     let raw = ctx.raw_query().unwrap_or("");
     let Some(mpd) = raw
         .split('&')

@@ -1,7 +1,12 @@
 //! Every URL the origin answers, in one table. A path no pattern matches is
-//! a file of the static tree (`out/`).
+//! a file of the static tree (`out/`). Each route also says which methods
+//! it answers and how large a request body it takes ([`Route::accepts`]):
+//! the 405's `Allow`, the CORS preflight's `Access-Control-Allow-Methods`
+//! and the 413's limit all come from there.
 
 use dashlive::serve::layout;
+use hyper::header::HeaderValue;
+use hyper::Method;
 use matchit::Router;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +37,89 @@ pub enum Route {
     PlayerLibrary,
     /// Anything else: a file of `out/`.
     Static,
+    /// Test only: echoes a POST or PUT body (limit [`TEST_BODY_LIMIT`]),
+    /// after yielding once, as an async handler of a later issue would.
+    #[cfg(test)]
+    TestEcho,
+    /// Test only: panics, as a handler with a bug would.
+    #[cfg(test)]
+    TestPanic,
 }
+
+/// A set of request methods. GET implies HEAD; OPTIONS (CORS preflight and
+/// `Allow`) is answered for every route and so is always in the set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Methods(u8);
+
+impl Methods {
+    pub const GET: Methods = Methods(1);
+    pub const POST: Methods = Methods(2);
+    pub const PUT: Methods = Methods(4);
+    pub const DELETE: Methods = Methods(8);
+
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub const fn or(self, other: Methods) -> Methods {
+        Methods(self.0 | other.0)
+    }
+
+    pub fn contains(self, other: Methods) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether a request with this method is answered by the route's
+    /// handler (OPTIONS never is: the app answers it).
+    pub fn allows(self, method: &Method) -> bool {
+        match *method {
+            Method::GET | Method::HEAD => self.contains(Methods::GET),
+            Method::POST => self.contains(Methods::POST),
+            Method::PUT => self.contains(Methods::PUT),
+            Method::DELETE => self.contains(Methods::DELETE),
+            _ => false,
+        }
+    }
+
+    /// `GET, HEAD, OPTIONS, POST`: the value of `Allow` and of
+    /// `Access-Control-Allow-Methods`.
+    pub fn list(self) -> String {
+        let mut names = Vec::with_capacity(6);
+        if self.contains(Methods::GET) {
+            names.extend(["GET", "HEAD"]);
+        }
+        names.push("OPTIONS");
+        for (m, name) in [
+            (Methods::POST, "POST"),
+            (Methods::PUT, "PUT"),
+            (Methods::DELETE, "DELETE"),
+        ] {
+            if self.contains(m) {
+                names.push(name);
+            }
+        }
+        names.join(", ")
+    }
+
+    pub fn header_value(self) -> HeaderValue {
+        // Built from the fixed names above: always a valid header value.
+        HeaderValue::from_str(&self.list()).unwrap_or(HeaderValue::from_static("OPTIONS"))
+    }
+}
+
+/// What a route takes: its methods and the largest request body its
+/// handler reads (bytes; 0 for routes that read none, whose bodies are
+/// ignored as RFC 9110 allows for GET).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepts {
+    pub methods: Methods,
+    pub body_limit: u64,
+}
+
+const READ_ONLY: Accepts = Accepts {
+    methods: Methods::GET,
+    body_limit: 0,
+};
+
+#[cfg(test)]
+pub const TEST_BODY_LIMIT: u64 = 16;
 
 impl Route {
     /// The label in metrics and logs.
@@ -50,6 +137,24 @@ impl Route {
             Route::PlayerScript => "player_script",
             Route::PlayerLibrary => "player_library",
             Route::Static => "static",
+            #[cfg(test)]
+            Route::TestEcho => "test_echo",
+            #[cfg(test)]
+            Route::TestPanic => "test_panic",
+        }
+    }
+
+    /// The methods and body size the route accepts. Every route of today
+    /// only reads; licence requests, uploads and the admin pages will add
+    /// their own lines here.
+    pub const fn accepts(self) -> Accepts {
+        match self {
+            #[cfg(test)]
+            Route::TestEcho => Accepts {
+                methods: Methods::POST.or(Methods::PUT),
+                body_limit: TEST_BODY_LIMIT,
+            },
+            _ => READ_ONLY,
         }
     }
 }
@@ -69,6 +174,14 @@ pub const TABLE: &[(&str, Route)] = &[
     ("/play/player.js", Route::PlayerScript),
     ("/play/{mode}/{stream}/{file}", Route::PlayPage),
     ("/players/{*path}", Route::PlayerLibrary),
+];
+
+/// Routes that exist only in the origin's own tests, to exercise the
+/// handler contract before a real route uses it.
+#[cfg(test)]
+const TEST_TABLE: &[(&str, Route)] = &[
+    ("/_test/echo", Route::TestEcho),
+    ("/_test/panic", Route::TestPanic),
 ];
 
 /// A matched route and its parameters.
@@ -94,7 +207,11 @@ pub struct Routes {
 impl Routes {
     pub fn new() -> Routes {
         let mut router = Router::new();
-        for (pattern, route) in TABLE {
+        #[cfg(test)]
+        let table = TABLE.iter().chain(TEST_TABLE);
+        #[cfg(not(test))]
+        let table = TABLE.iter();
+        for (pattern, route) in table {
             // The table is a constant checked by the tests: a conflict here
             // is a programming error, not an input.
             router
@@ -160,5 +277,33 @@ mod tests {
             ("bbb", "bbb_v6", "960.m4v")
         );
         assert_eq!(r.find("/dash/live/x/y.mpd").param("nothing"), "");
+    }
+
+    #[test]
+    fn allow_lists_come_from_the_table() {
+        assert_eq!(
+            Route::LiveSegment.accepts().methods.list(),
+            "GET, HEAD, OPTIONS"
+        );
+        assert_eq!(Route::Static.accepts().body_limit, 0);
+        let echo = Route::TestEcho.accepts();
+        assert_eq!(echo.methods.list(), "OPTIONS, POST, PUT");
+        assert_eq!(echo.body_limit, TEST_BODY_LIMIT);
+        assert!(echo.methods.allows(&Method::PUT));
+        assert!(!echo.methods.allows(&Method::GET));
+        assert!(!echo.methods.allows(&Method::DELETE));
+        let all = Methods::GET
+            .or(Methods::POST)
+            .or(Methods::PUT)
+            .or(Methods::DELETE);
+        assert_eq!(all.list(), "GET, HEAD, OPTIONS, POST, PUT, DELETE");
+        assert!(all.allows(&Method::HEAD));
+        assert!(!all.allows(&Method::OPTIONS));
+        assert!(!all.allows(&Method::PATCH));
+        assert!(!all.allows(&Method::from_bytes(b"BREW").unwrap()));
+        // Every table route is read-only today.
+        for (_, route) in TABLE {
+            assert_eq!(route.accepts(), READ_ONLY, "{route:?}");
+        }
     }
 }

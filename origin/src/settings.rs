@@ -42,6 +42,17 @@ pub const KEY_BIND: &str = "DASHLIVE_BIND";
 pub const KEY_OUT: &str = "DASHLIVE_OUT";
 pub const KEY_CONFIG: &str = "DASHLIVE_CONFIG";
 pub const KEY_PLAYERS: &str = "DASHLIVE_PLAYERS";
+pub const KEY_HEADER_TIMEOUT: &str = "DASHLIVE_HEADER_TIMEOUT";
+pub const KEY_IDLE_TIMEOUT: &str = "DASHLIVE_IDLE_TIMEOUT";
+pub const KEY_MAX_CONNECTIONS: &str = "DASHLIVE_MAX_CONNECTIONS";
+/// Seconds for a request head (HTTP/1.1), and so for a keep-alive
+/// connection between requests: far more than a client on any network
+/// needs for a few hundred bytes, and short enough that connections which
+/// send nothing go away before they pile up.
+pub const DEFAULT_HEADER_TIMEOUT: u64 = 15;
+/// Seconds without a byte either way before any connection is closed: past
+/// the longest a request is held for a segment in progress (30 s).
+pub const DEFAULT_IDLE_TIMEOUT: u64 = 60;
 pub const KEY_SECRET_KEY: &str = "FLASK_SECRET_KEY";
 pub const KEY_CSRF_SECRET: &str = "FLASK_DASH__CSRF_SECRET";
 pub const KEY_ADMIN_USERNAME: &str = "FLASK_DASH__DEFAULT_ADMIN_USERNAME";
@@ -56,6 +67,9 @@ pub struct Overrides {
     pub out: Option<PathBuf>,
     pub config: Option<PathBuf>,
     pub players: Option<PathBuf>,
+    pub header_timeout: Option<u64>,
+    pub idle_timeout: Option<u64>,
+    pub max_connections: Option<usize>,
     /// Read this settings file instead of `DASHLIVE_SETTINGS` or `.env`.
     pub settings_file: Option<PathBuf>,
 }
@@ -71,6 +85,11 @@ pub struct Settings {
     /// The `node_modules` folder holding dash.js and Shaka Player for the
     /// player pages.
     pub players: PathBuf,
+    /// Seconds (see `server::Limits`).
+    pub header_timeout: u64,
+    pub idle_timeout: u64,
+    /// `None`: derived from the descriptor limit.
+    pub max_connections: Option<usize>,
     pub secret_key: Option<String>,
     pub csrf_secret: Option<String>,
     pub admin_username: String,
@@ -111,6 +130,13 @@ pub enum SettingsError {
         place: Place,
         key: &'static str,
         value: String,
+    },
+    #[error("{place}: {key}={value}: not a whole number from 1 to {max}")]
+    BadNumber {
+        place: Place,
+        key: &'static str,
+        value: String,
+        max: u64,
     },
     #[error("{place}: {key}: not \"*\", a list of host names or a regular expression: {error}")]
     BadAllowedDomains {
@@ -241,6 +267,35 @@ impl Settings {
             Some(path) => path.clone(),
             None => PathBuf::from(lookup.get(key).map_or(default.to_string(), |(v, _)| v)),
         };
+        // Whole numbers from 1 to `max`: a timeout of 0 would close every
+        // connection at once, a cap of 0 would never accept one.
+        let number = |flag: Option<u64>, key: &'static str, max: u64| match flag {
+            Some(n) => Ok(Some(n)),
+            None => match lookup.get(key) {
+                Some((value, place)) => match value.trim().parse::<u64>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+                    _ => Err(SettingsError::BadNumber {
+                        place,
+                        key,
+                        value,
+                        max,
+                    }),
+                },
+                None => Ok(None),
+            },
+        };
+        // A day is already far longer than any use of these.
+        const DAY: u64 = 86_400;
+        let header_timeout =
+            number(o.header_timeout, KEY_HEADER_TIMEOUT, DAY)?.unwrap_or(DEFAULT_HEADER_TIMEOUT);
+        let idle_timeout =
+            number(o.idle_timeout, KEY_IDLE_TIMEOUT, DAY)?.unwrap_or(DEFAULT_IDLE_TIMEOUT);
+        let max_connections = number(
+            o.max_connections.map(|n| n as u64),
+            KEY_MAX_CONNECTIONS,
+            1_000_000,
+        )?
+        .map(|n| n as usize);
         let out = path_setting(&o.out, KEY_OUT, DEFAULT_OUT);
         let config = path_setting(&o.config, KEY_CONFIG, DEFAULT_CONFIG);
         let players = path_setting(&o.players, KEY_PLAYERS, DEFAULT_PLAYERS);
@@ -260,6 +315,9 @@ impl Settings {
             out,
             config,
             players,
+            header_timeout,
+            idle_timeout,
+            max_connections,
             secret_key: lookup.get(KEY_SECRET_KEY).map(|(v, _)| v),
             csrf_secret: lookup.get(KEY_CSRF_SECRET).map(|(v, _)| v),
             admin_username: lookup
@@ -283,6 +341,9 @@ impl fmt::Debug for Settings {
             .field("out", &self.out)
             .field("config", &self.config)
             .field("players", &self.players)
+            .field("header_timeout", &self.header_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
             .field("secret_key", &hidden(&self.secret_key))
             .field("csrf_secret", &hidden(&self.csrf_secret))
             .field("admin_username", &self.admin_username)
@@ -644,6 +705,42 @@ mod tests {
     }
 
     #[test]
+    fn connection_limits_from_flags_environment_or_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = load_in(dir.path(), &Overrides::default(), &no_env()).unwrap();
+        assert_eq!(
+            (s.header_timeout, s.idle_timeout, s.max_connections),
+            (DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, None)
+        );
+        let env = env_of(&[
+            ("DASHLIVE_HEADER_TIMEOUT", "5"),
+            ("DASHLIVE_IDLE_TIMEOUT", "120"),
+            ("DASHLIVE_MAX_CONNECTIONS", "200"),
+        ]);
+        let s = load_in(dir.path(), &Overrides::default(), &env).unwrap();
+        assert_eq!(
+            (s.header_timeout, s.idle_timeout, s.max_connections),
+            (5, 120, Some(200))
+        );
+        let flags = Overrides {
+            idle_timeout: Some(9),
+            ..Overrides::default()
+        };
+        assert_eq!(load_in(dir.path(), &flags, &env).unwrap().idle_timeout, 9);
+        for (key, value) in [
+            ("DASHLIVE_HEADER_TIMEOUT", "0"),
+            ("DASHLIVE_IDLE_TIMEOUT", "soon"),
+            ("DASHLIVE_MAX_CONNECTIONS", "-1"),
+        ] {
+            let e = load_err(dir.path(), &Overrides::default(), &env_of(&[(key, value)]));
+            assert!(
+                e.contains(&format!("{key}={value}: not a whole number from 1 to")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
     fn defaults_without_any_settings() {
         let dir = tempfile::tempdir().unwrap();
         let s = load_in(dir.path(), &Overrides::default(), &no_env()).unwrap();
@@ -728,6 +825,7 @@ DB_SSL={"sslmode": "require"}
             config: Some(PathBuf::from("flag-config")),
             players: None,
             settings_file: None,
+            ..Overrides::default()
         };
 
         let s = load_in(dir.path(), &flags, &env).unwrap();

@@ -1,8 +1,17 @@
 //! What the origin holds in memory: the tree's index (`out/.dashlive/index.json`),
 //! each representation's loop map, and the bytes of the segments it has served,
 //! memory-mapped on first use.
+//!
+//! A tree's files are opened through a descriptor of the directory it was
+//! loaded from, not by their path under `out/`: `dashlive build` publishes a
+//! new tree by exchanging directories, after which `out/…` names the new
+//! tree's files while this index describes the old one's. Through the
+//! descriptor the old tree's files stay the ones its index describes until
+//! the build removes them ([`SegmentError::Gone`]).
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -17,6 +26,11 @@ pub enum LoadError {
     #[error("{file}: cannot read the tree's index (has `dashlive build` run?)")]
     Read {
         file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{dir}: cannot open the tree")]
+    Open {
+        dir: PathBuf,
         source: std::io::Error,
     },
     #[error("{file}: not a dashlive index")]
@@ -61,8 +75,67 @@ impl LiveStream {
     }
 }
 
+/// Which index file a tree was loaded from: a rebuild writes a new file
+/// (a new inode, in a new directory), an unchanged build touches nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexId {
+    dev: u64,
+    ino: u64,
+    mtime_ns: i128,
+    size: u64,
+}
+
+impl IndexId {
+    fn of(meta: &std::fs::Metadata) -> IndexId {
+        IndexId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+            size: meta.len(),
+        }
+    }
+
+    /// The index `out/` holds now.
+    pub fn current(out: &Path) -> std::io::Result<IndexId> {
+        std::fs::metadata(out.join(INDEX)).map(|m| IndexId::of(&m))
+    }
+}
+
+const INDEX: &str = ".dashlive/index.json";
+
+/// The directory a tree was loaded from, held open.
+pub struct TreeRoot {
+    dir: rustix::fd::OwnedFd,
+}
+
+impl TreeRoot {
+    fn open(path: &Path) -> std::io::Result<TreeRoot> {
+        use rustix::fs::{Mode, OFlags};
+        let dir = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(TreeRoot { dir })
+    }
+
+    /// Opens a file of this tree (`rel` comes from its index, not from a request).
+    pub fn open_file(&self, rel: &str) -> std::io::Result<File> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::openat(
+            &self.dir,
+            rel,
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(File::from(fd))
+    }
+}
+
 pub struct Tree {
-    pub root: PathBuf,
+    pub root: TreeRoot,
+    /// The index file it was loaded from.
+    pub id: IndexId,
     pub site_defaults: Defaults,
     pub streams: HashMap<String, LiveStream>,
 }
@@ -74,9 +147,15 @@ pub enum SegmentError {
         path: String,
         source: std::io::Error,
     },
-    /// The file on disk is not the one the index describes: the tree was
-    /// rebuilt under a running origin that has not reloaded yet.
-    #[error("{path}: {found} bytes on disk, the index says {wanted}; restart the origin after a rebuild")]
+    /// The tree was replaced by a newer build and removed: the request is
+    /// asked again of the newer tree (see `App::handle`).
+    #[error("{path}: the tree it belonged to was replaced by a newer build")]
+    Gone { path: String },
+    /// The file on disk is not the one the index describes: something
+    /// rewrote a file of `out/` in place, which `dashlive build` never does.
+    #[error(
+        "{path}: {found} bytes on disk, the index says {wanted}: the file was changed in place"
+    )]
     Changed {
         path: String,
         found: u64,
@@ -85,12 +164,21 @@ pub enum SegmentError {
 }
 
 /// Maps a file of the tree, as the static file server does.
-fn map_file(root: &Path, rel: &str) -> Result<Bytes, SegmentError> {
+fn map_file(root: &TreeRoot, rel: &str) -> Result<Bytes, SegmentError> {
     let io = |source| SegmentError::Io {
         path: rel.to_string(),
         source,
     };
-    crate::static_files::map_file(&root.join(rel))
+    let file = match root.open_file(rel) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(SegmentError::Gone {
+                path: rel.to_string(),
+            })
+        }
+        Err(e) => return Err(io(e)),
+    };
+    crate::static_files::map_open_file(file)
         .map_err(io)?
         .map(|(bytes, _)| bytes)
         .ok_or_else(|| io(std::io::ErrorKind::InvalidInput.into()))
@@ -98,7 +186,11 @@ fn map_file(root: &Path, rel: &str) -> Result<Bytes, SegmentError> {
 
 impl LiveRep {
     /// The cut bytes of media segment `i` (0-based).
-    pub fn segment(&self, root: &Path, i: usize) -> Result<(&SegmentFile, Bytes), SegmentError> {
+    pub fn segment(
+        &self,
+        root: &TreeRoot,
+        i: usize,
+    ) -> Result<(&SegmentFile, Bytes), SegmentError> {
         let file = self.index.segments.get(i).ok_or_else(|| SegmentError::Io {
             path: format!("{}[{i}]", self.index.representation.id),
             source: std::io::ErrorKind::NotFound.into(),
@@ -119,7 +211,7 @@ impl LiveRep {
     }
 
     /// The live init segment (no `mehd`, durations 0).
-    pub fn init(&self, root: &Path) -> Result<Bytes, SegmentError> {
+    pub fn init(&self, root: &TreeRoot) -> Result<Bytes, SegmentError> {
         if let Some(b) = self.init.get() {
             return Ok(b.clone());
         }
@@ -134,13 +226,23 @@ impl LiveRep {
 }
 
 impl Tree {
-    /// Loads `root/.dashlive/index.json`.
+    /// Loads `root/.dashlive/index.json`, through a descriptor of `root`
+    /// kept for reading the tree's files, so index and files are of one tree
+    /// even if a build swaps `root` meanwhile.
     pub fn load(root: &Path) -> Result<Tree, LoadError> {
-        let file = root.join(".dashlive/index.json");
-        let text = std::fs::read(&file).map_err(|source| LoadError::Read {
-            file: file.clone(),
+        let file = root.join(INDEX);
+        let dir = TreeRoot::open(root).map_err(|source| LoadError::Open {
+            dir: root.to_path_buf(),
             source,
         })?;
+        let read = |source| LoadError::Read {
+            file: file.clone(),
+            source,
+        };
+        let mut index_file = dir.open_file(INDEX).map_err(read)?;
+        let id = IndexId::of(&index_file.metadata().map_err(read)?);
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut index_file, &mut text).map_err(read)?;
         let index: TreeIndex =
             serde_json::from_slice(&text).map_err(|source| LoadError::Parse {
                 file: file.clone(),
@@ -186,7 +288,8 @@ impl Tree {
             );
         }
         Ok(Tree {
-            root: root.to_path_buf(),
+            root: dir,
+            id,
             site_defaults: index.site_defaults,
             streams,
         })

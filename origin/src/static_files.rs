@@ -256,7 +256,11 @@ impl StaticFiles {
 /// The file's bytes (memory-mapped) and modification time, or `None` if it
 /// is not a regular file.
 pub fn map_file(path: &Path) -> io::Result<Option<(Bytes, SystemTime)>> {
-    let file = File::open(path)?;
+    map_open_file(File::open(path)?)
+}
+
+/// [`map_file`] of a file already open.
+pub fn map_open_file(file: File) -> io::Result<Option<(Bytes, SystemTime)>> {
     // Size and time from the open file, so they describe exactly what is mapped.
     let meta = file.metadata()?;
     if !meta.is_file() {
