@@ -220,6 +220,13 @@ impl App {
             }
         }
         let path = uri.path();
+        // `GET healthz` or `GET *` (authority or asterisk form): no path to serve.
+        if !path.starts_with('/') {
+            return bad_request(format!(
+                "the request target must be a path (/…) or an absolute URL, not {}",
+                shown(uri.to_string().as_str())
+            ));
+        }
         let matched = self.routes.find(path);
         let route = matched.route;
         let accepts = route.accepts();
