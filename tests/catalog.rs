@@ -371,7 +371,7 @@ fn defaults_the_server_cannot_serve_yet_are_refused_at_their_line() {
         let e = errors(&dir);
         assert_eq!(e.len(), 1, "{name}: {e:?}");
         let msg = e[0].to_string();
-        assert!(msg.contains(&format!("demo.yaml:13:")), "{msg}");
+        assert!(msg.contains("demo.yaml:13:"), "{msg}");
         assert!(
             msg.contains(&format!("defaults: {name}: not supported yet")),
             "{msg}"

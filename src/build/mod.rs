@@ -227,7 +227,7 @@ fn build_locked(
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let fp = fingerprint::build(&catalog, rep_fps.iter().flatten())?;
+    let fp = fingerprint::build(catalog, rep_fps.iter().flatten())?;
     let previous = read_index(out).filter(|i| i.version == INDEX_VERSION);
     if previous.as_ref().is_some_and(|i| i.fingerprint == fp) {
         return Ok(BuildReport {
