@@ -104,7 +104,8 @@ fn link(
     // Earlier builds made the on-demand file a hard link to the source;
     // linking it on would keep the source's inode in the tree.
     if w.previous_is(&old.on_demand, source) {
-        copy_on_demand(w, source, &old.on_demand)?;
+        let file = File::open(source).map_err(io(source))?;
+        copy_on_demand(w, &file, &old.on_demand)?;
     } else {
         w.link_previous(&old.on_demand, &old.on_demand)?;
     }
@@ -179,7 +180,7 @@ fn cut(
         });
     }
 
-    copy_on_demand(w, source, &paths.on_demand)?;
+    copy_on_demand(w, &file, &paths.on_demand)?;
     Ok(RepresentationIndex {
         media_fingerprint: fingerprint.to_string(),
         representation: rep.clone(),
@@ -195,9 +196,10 @@ fn cut(
 /// a CDN was told are immutable (and a build that truncated its staging copy
 /// would empty the source, as two builds at once once did). A copy, then, or
 /// a reflink where the file system has them (see [`super::write::copy_new`]).
-fn copy_on_demand(w: &Writer, source: &Path, rel: &str) -> Result<(), BuildError> {
+/// `file` is the source, open.
+fn copy_on_demand(w: &Writer, file: &File, rel: &str) -> Result<(), BuildError> {
     let od = w.path(rel);
-    let n = super::write::copy_new(source, &od).map_err(io(&od))?;
+    let n = super::write::copy_new(file, &od).map_err(io(&od))?;
     w.count(n);
     Ok(())
 }

@@ -133,27 +133,33 @@ pub fn link(from: &Path, to: &Path) -> Result<(), BuildError> {
     match std::fs::hard_link(from, to) {
         // `to` exists: an error, as for a write; a copy would truncate it.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(io(to)(e)),
-        Err(_) => copy_new(from, to).map(|_| ()).map_err(io(to)),
+        Err(_) => std::fs::File::open(from)
+            .and_then(|f| copy_new(&f, to))
+            .map(|_| ())
+            .map_err(io(to)),
         Ok(()) => Ok(()),
     }
 }
 
-/// Copies `from` into a new file `to` (readable by all, whatever `from`'s
-/// mode: a web server running as another user serves it); returns its size.
-/// A reflink (`FICLONE`) where the file system shares blocks copy-on-write
-/// (btrfs, XFS): instant, and an edit of `from` in place still leaves `to`
-/// as it was, which a hard link would not. Elsewhere an in-kernel copy
-/// (`copy_file_range`, through `std::io::copy`).
-pub fn copy_new(from: &Path, to: &Path) -> std::io::Result<u64> {
+/// Copies the open file `from` into a new file `to` (readable by all,
+/// whatever `from`'s mode: a web server running as another user serves
+/// it); returns its size. A reflink (`FICLONE`) where the file system shares
+/// blocks copy-on-write (btrfs, XFS): instant, and an edit of `from` in
+/// place still leaves `to` as it was, which a hard link would not.
+/// Elsewhere an in-kernel copy (`copy_file_range`). From an open file, not a
+/// path: the bytes are those of the file the caller read, even if another
+/// file has been renamed over its name since.
+pub fn copy_new(from: &std::fs::File, to: &Path) -> std::io::Result<u64> {
     use std::os::unix::fs::PermissionsExt;
-    let mut src = std::fs::File::open(from)?;
     let mut dst = create_new(to)?;
     dst.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    let len = from.metadata()?.len();
     #[cfg(target_os = "linux")]
-    if rustix::fs::ioctl_ficlone(&dst, &src).is_ok() {
-        return Ok(dst.metadata()?.len());
+    if rustix::fs::ioctl_ficlone(&dst, from).is_ok() {
+        return Ok(len);
     }
-    std::io::copy(&mut src, &mut dst)
+    super::cut::copy_range(from, 0, len, &mut dst)?;
+    Ok(len)
 }
 
 #[cfg(test)]
@@ -194,7 +200,8 @@ mod tests {
         let w = Writer::new(dir.path(), None);
         assert!(w.write("x", b"new").is_err());
         assert!(link(&dir.path().join("x"), &dir.path().join("y")).is_err());
-        assert!(copy_new(&dir.path().join("x"), &dir.path().join("y")).is_err());
+        let x = std::fs::File::open(dir.path().join("x")).unwrap();
+        assert!(copy_new(&x, &dir.path().join("y")).is_err());
         assert_eq!(std::fs::read(&published).unwrap(), b"published bytes");
     }
 
@@ -205,7 +212,8 @@ mod tests {
         let (from, to) = (dir.path().join("from"), dir.path().join("to"));
         std::fs::write(&from, b"source").unwrap();
         std::fs::set_permissions(&from, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert_eq!(copy_new(&from, &to).unwrap(), 6);
+        let f = std::fs::File::open(&from).unwrap();
+        assert_eq!(copy_new(&f, &to).unwrap(), 6);
         assert_eq!(std::fs::read(&to).unwrap(), b"source");
         let ino = |p: &PathBuf| std::fs::metadata(p).unwrap().ino();
         assert_ne!(ino(&from), ino(&to));
