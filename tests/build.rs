@@ -439,3 +439,240 @@ fn every_file_of_the_tree_is_readable_by_a_web_server() {
         assert_eq!(mode & 0o004, 0o004, "{} is {mode:o}", e.path().display());
     }
 }
+
+/// The blake3 hash of every media file of a config folder, by name.
+fn source_hashes(cfg: &Path) -> BTreeMap<String, String> {
+    std::fs::read_dir(cfg.join("media"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                blake3::hash(&bytes).to_hex().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// No file of the tree is a source file under another name: a source
+/// edited in place would change bytes a CDN was told are immutable.
+fn assert_no_source_inode(cfg: &Path, out: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let sources: BTreeMap<(u64, u64), String> = std::fs::read_dir(cfg.join("media"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            let m = e.metadata().unwrap();
+            (
+                (m.dev(), m.ino()),
+                e.file_name().to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    for e in walkdir::WalkDir::new(out) {
+        let e = e.unwrap();
+        let m = e.metadata().unwrap();
+        if let Some(src) = sources.get(&(m.dev(), m.ino())) {
+            panic!("{} is the source {src}", e.path().display());
+        }
+    }
+}
+
+/// Every manifest of the tree is a manifest, not an empty file.
+fn assert_manifests_whole(out: &Path, index: &TreeIndex) {
+    for s in &index.streams {
+        assert!(!s.manifests.is_empty());
+        for m in &s.manifests {
+            let text = std::fs::read_to_string(out.join(m)).unwrap();
+            assert!(
+                text.contains("<MPD") && text.contains("</MPD>"),
+                "{m}: {text:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn builds_at_once_keep_every_source_and_publish_a_whole_tree() {
+    let cfg = config();
+    let out = cfg.path().join("out");
+    let hashes = source_hashes(cfg.path());
+    build(cfg.path(), Some(&out)).unwrap();
+    // As `touch media/*.mp4; dashlive build & dashlive build`, a few times:
+    // each round every representation is cut again by three builds at once.
+    for round in 1..=6 {
+        touch_media(cfg.path(), round);
+        std::thread::scope(|s| {
+            let builds: Vec<_> = (0..3)
+                .map(|_| s.spawn(|| build(cfg.path(), Some(&out))))
+                .collect();
+            for b in builds {
+                b.join().unwrap().unwrap();
+            }
+        });
+        assert_eq!(
+            source_hashes(cfg.path()),
+            hashes,
+            "round {round}: sources intact"
+        );
+        let index = assert_whole(&out);
+        assert_manifests_whole(&out, &index);
+        assert_no_source_inode(cfg.path(), &out);
+    }
+}
+
+#[test]
+fn two_cli_builds_at_once_both_succeed_and_keep_every_source() {
+    let cfg = config();
+    let out = cfg.path().join("out");
+    let hashes = source_hashes(cfg.path());
+    for round in 1..=3 {
+        touch_media(cfg.path(), round);
+        let spawn = || {
+            Command::new(env!("CARGO_BIN_EXE_dashlive"))
+                .args(["build", "--config"])
+                .arg(cfg.path())
+                .arg("--out")
+                .arg(&out)
+                .output()
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(spawn);
+            let b = s.spawn(spawn);
+            (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+        });
+        for o in [&a, &b] {
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        assert_eq!(source_hashes(cfg.path()), hashes, "round {round}");
+        let index = assert_whole(&out);
+        assert_manifests_whole(&out, &index);
+    }
+}
+
+/// Adds a stream, after the test card, whose media file indexes but whose
+/// last segment cannot be cut (its `styp` is too short for a brand list):
+/// a build that fails mid-way, after it has staged files.
+fn add_broken_stream(cfg: &Path) {
+    use common::fmp4::{bx, file, Spec};
+    let good = bx(b"styp", b"msdh\0\0\0\0msdhmsix");
+    let mut data = file(&Spec {
+        styp: true,
+        ..Spec::default()
+    });
+    let at = data
+        .windows(good.len())
+        .rposition(|w| w == good.as_slice())
+        .unwrap();
+    data.splice(at..at + good.len(), bx(b"styp", b"ms"));
+    std::fs::write(cfg.join("media/broken.mp4"), data).unwrap();
+    std::fs::write(
+        cfg.join("streams/zbroken.yaml"),
+        "directory: broken\ntitle: Broken\nmedia:\n  - ../media/broken.mp4\ntiming_ref: broken\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_failed_build_removes_what_it_staged_and_keeps_the_previous_tree() {
+    let cfg = config();
+    let out = cfg.path().join("out");
+    let staging = cfg.path().join(".out.staging");
+    // A first build that fails: nothing published, nothing left staged.
+    add_broken_stream(cfg.path());
+    let e = build(cfg.path(), Some(&out)).unwrap_err();
+    assert!(e.to_string().contains("broken.mp4"), "{e}");
+    assert!(!staging.exists(), "the failed build's staging tree is gone");
+    assert!(!out.exists());
+    // With a tree published, a failed build leaves it as it was.
+    std::fs::remove_file(cfg.path().join("streams/zbroken.yaml")).unwrap();
+    build(cfg.path(), Some(&out)).unwrap();
+    let before = assert_whole(&out).fingerprint;
+    add_broken_stream(cfg.path());
+    build(cfg.path(), Some(&out)).unwrap_err();
+    assert!(!staging.exists(), "the failed build's staging tree is gone");
+    assert_eq!(assert_whole(&out).fingerprint, before);
+}
+
+#[test]
+fn an_up_to_date_build_removes_what_a_killed_build_staged() {
+    let cfg = config();
+    let out = cfg.path().join("out");
+    build(cfg.path(), Some(&out)).unwrap();
+    // What a build killed mid-way leaves beside the tree.
+    let staging = cfg.path().join(".out.staging");
+    std::fs::create_dir_all(staging.join("dash/vod/card")).unwrap();
+    std::fs::write(staging.join("dash/vod/card/1.m4v"), vec![0u8; 4096]).unwrap();
+    let r = build(cfg.path(), Some(&out)).unwrap();
+    assert!(r.unchanged, "{r:?}");
+    assert!(!staging.exists(), "stale staging removed");
+    assert_whole(&out);
+}
+
+#[test]
+fn a_second_build_waits_for_the_first_and_says_so() {
+    use std::io::BufRead;
+    let cfg = config();
+    let out = cfg.path().join("out");
+    // Hold the output's lock, as a running build does.
+    let held = dashlive::build::lock::OutputLock::acquire(&out, &dashlive::build::Quiet).unwrap();
+    assert_eq!(held.path(), cfg.path().join(".out.lock"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dashlive"))
+        .args(["build", "--config"])
+        .arg(cfg.path())
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("another build") && line.contains(".out.lock") && line.contains("waiting"),
+        "{line}"
+    );
+    // It waits: nothing is built while the lock is held.
+    assert!(!out.exists() && !cfg.path().join(".out.staging").exists());
+    drop(held);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert_whole(&out);
+}
+
+#[test]
+fn the_tree_never_shares_a_file_with_its_sources() {
+    use std::os::unix::fs::FileExt;
+    let cfg = config();
+    let out = cfg.path().join("out");
+    build(cfg.path(), Some(&out)).unwrap();
+    assert_no_source_inode(cfg.path(), &out);
+    // A source edited in place: the published tree keeps its bytes.
+    let od = out.join("dash/odvod/card/card_90p.mp4");
+    let published = std::fs::read(&od).unwrap();
+    let source = cfg.path().join("media/card_90p.mp4");
+    std::fs::File::options()
+        .write(true)
+        .open(&source)
+        .unwrap()
+        .write_all_at(b"edited", 64)
+        .unwrap();
+    assert_eq!(std::fs::read(&od).unwrap(), published);
+    // A tree from an older build, whose on-demand files were hard links to
+    // their sources: the next build does not carry the links over.
+    for r in &read_index(&out).streams[0].representations {
+        let od = out.join(&r.on_demand);
+        std::fs::remove_file(&od).unwrap();
+        std::fs::hard_link(
+            cfg.path().join("media").join(&r.representation.filename),
+            &od,
+        )
+        .unwrap();
+    }
+    retitle(cfg.path(), "Relinked");
+    build(cfg.path(), Some(&out)).unwrap();
+    assert_no_source_inode(cfg.path(), &out);
+    assert_whole(&out);
+}

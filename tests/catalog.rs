@@ -306,3 +306,124 @@ fn importing_the_bbb_upload_file_gives_a_checked_stream() {
     );
     assert!(forced.status.success());
 }
+
+#[test]
+fn the_options_not_supported_yet_are_one_list() {
+    use dashlive::options::{Mode, Options};
+    assert!(Options::new(Mode::Vod).not_supported_yet().is_empty());
+    let (o, _) = Options::parse_query(
+        "drm=all&events=ping&patch=1&merr=404=1&verr=503=2&aerr=404=1&terr=410=1\
+         &vcorrupt=3&failures=1&thumbnails=1&abr=0",
+        Mode::Live,
+    )
+    .unwrap();
+    assert_eq!(
+        o.not_supported_yet(),
+        [
+            "drm",
+            "events",
+            "patch",
+            "merr",
+            "verr",
+            "aerr",
+            "terr",
+            "vcorrupt",
+            "failures",
+            "thumbnails"
+        ]
+    );
+}
+
+#[test]
+fn defaults_the_server_cannot_serve_yet_are_refused_at_their_line() {
+    // Lines 13-16 of the stream file; an alias is named as written and as
+    // the query names it.
+    let text = GOOD.replace(
+        "  abr: 0",
+        "  abr: 0\n  drm: all\n  evs: ping\n  verr: 404=1",
+    );
+    let dir = config(&[("demo.yaml", &text)], Some("defaults:\n  patch: 1\n"));
+    let msgs: Vec<String> = errors(&dir).iter().map(|e| e.to_string()).collect();
+    for want in [
+        "site.yaml:2:10: defaults: patch: not supported yet by this server",
+        "demo.yaml:14:8: defaults: drm: not supported yet by this server",
+        "demo.yaml:15:8: defaults: evs (events): not supported yet by this server",
+        "demo.yaml:16:9: defaults: verr: not supported yet by this server",
+    ] {
+        assert!(msgs.iter().any(|m| m.contains(want)), "{want} in {msgs:?}");
+    }
+    assert_eq!(msgs.len(), 4, "{msgs:?}");
+    // Every option of the list, each alone, by its query name.
+    for (name, value) in [
+        ("drm", "all"),
+        ("events", "ping"),
+        ("patch", "1"),
+        ("merr", "404=1"),
+        ("verr", "404=1"),
+        ("aerr", "404=1"),
+        ("terr", "404=1"),
+        ("vcorrupt", "3"),
+        ("failures", "1"),
+        ("thumbnails", "1"),
+    ] {
+        let text = GOOD.replace("  abr: 0", &format!("  {name}: \"{value}\""));
+        let dir = config(&[("demo.yaml", &text)], None);
+        let e = errors(&dir);
+        assert_eq!(e.len(), 1, "{name}: {e:?}");
+        let msg = e[0].to_string();
+        assert!(msg.contains("demo.yaml:13:"), "{msg}");
+        assert!(
+            msg.contains(&format!("defaults: {name}: not supported yet")),
+            "{msg}"
+        );
+    }
+    // Off is fine: a default may say what the server does anyway.
+    let off = GOOD.replace("  abr: 0", "  patch: 0\n  thumbnails: false");
+    let dir = config(&[("demo.yaml", &off)], None);
+    Catalog::load(dir.path()).unwrap();
+}
+
+#[test]
+fn a_stream_of_encrypted_files_only_is_refused_naming_them() {
+    let Some(bbb) = common::bbb_dir("a_stream_of_encrypted_files_only") else {
+        return;
+    };
+    let stream = |files: &[&str]| {
+        let media: String = files
+            .iter()
+            .map(|f| format!("  - {}\n", bbb.join(format!("{f}.mp4")).display()))
+            .collect();
+        format!(
+            "directory: enc\ntitle: Encrypted\nmedia:\n{media}timing_ref: {}\n",
+            files[0]
+        )
+    };
+    let dir = config(
+        &[("enc.yaml", &stream(&["bbb_v6_enc", "bbb_a1_enc"]))],
+        None,
+    );
+    let e = Catalog::load(dir.path()).unwrap().index().unwrap_err();
+    assert_eq!(e.0.len(), 1, "{e}");
+    let msg = e.0[0].to_string();
+    assert!(msg.contains("enc.yaml:3:1: media: "), "{msg}");
+    assert!(
+        msg.contains("bbb_v6_enc.mp4")
+            && msg.contains("bbb_a1_enc.mp4")
+            && msg.contains("encrypted"),
+        "{msg}"
+    );
+    // `catalog check` says so (and `build` refuses before it cuts anything).
+    let out = dashlive(&["catalog", "check"], dir.path());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("enc.yaml:3:1: media:"), "{err}");
+    let built = dashlive::build::build(dir.path(), Some(&dir.path().join("out")));
+    assert!(built
+        .unwrap_err()
+        .to_string()
+        .contains("enc.yaml:3:1: media:"));
+    assert!(!dir.path().join("out").exists());
+    // One clear file beside them is a stream that can be served.
+    let dir = config(&[("enc.yaml", &stream(&["bbb_v6_enc", "bbb_a1"]))], None);
+    Catalog::load(dir.path()).unwrap().index().unwrap();
+}

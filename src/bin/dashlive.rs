@@ -419,6 +419,16 @@ impl dashlive::build::Progress for Bar {
     fn segment_done(&self) {
         self.0.inc(1);
     }
+    fn waiting(&self, lock: &Path) {
+        // Said whether or not stderr is a terminal: a build that seems to
+        // hang should say what it waits for.
+        self.0.suspend(|| {
+            eprintln!(
+                "dashlive: another build holds {}; waiting for it to finish",
+                lock.display()
+            )
+        });
+    }
 }
 
 fn cmd_build(config: &Path, out: Option<&Path>) -> Result<bool> {

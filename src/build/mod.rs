@@ -6,6 +6,7 @@
 pub mod cut;
 mod fingerprint;
 pub mod index;
+pub mod lock;
 mod representation;
 pub mod site_files;
 pub mod swap;
@@ -80,6 +81,9 @@ pub trait Progress: Sync {
     /// The number of segments this build will cut.
     fn start(&self, _segments: u64) {}
     fn segment_done(&self) {}
+    /// Another build holds the output's lock (the file `lock`): this one
+    /// waits for it to finish before it starts.
+    fn waiting(&self, _lock: &Path) {}
 }
 
 /// Reports nothing.
@@ -156,11 +160,27 @@ fn render_manifests(
 
 /// Where the next tree is assembled: beside `out`, on the same file system.
 fn staging_dir(out: &Path) -> PathBuf {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    out.with_file_name(format!(".{name}.staging"))
+    lock::sibling(out, "staging")
+}
+
+/// Removes a staging tree, if there is one.
+fn remove_staging(staging: &Path) -> Result<(), BuildError> {
+    match std::fs::remove_dir_all(staging) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(staging)(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Removes the staging tree when dropped: a build that fails (or panics in
+/// a worker) leaves no half-made tree to fill the disk.
+struct StagingGuard<'a>(&'a Path);
+
+impl Drop for StagingGuard<'_> {
+    fn drop(&mut self) {
+        // Best effort: the build's own error is the one worth reporting,
+        // and the next build removes what is left before it starts.
+        let _ = std::fs::remove_dir_all(self.0);
+    }
 }
 
 /// Builds the catalog in `config` into its site's output folder (or `out`).
@@ -186,6 +206,26 @@ pub fn build_with(
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| catalog.site.out.clone());
+    // Everything from reading the previous tree to publishing the next runs
+    // under the output's lock: see `lock`.
+    let held = lock::OutputLock::acquire(&out, progress).map_err(io(&lock::lock_path(&out)))?;
+    // A staging tree here now is what a killed build left; only the lock's
+    // holder may remove it (another build might be filling it).
+    let staging = staging_dir(&out);
+    remove_staging(&staging)?;
+    let built = build_locked(&catalog, &out, &staging, progress, started);
+    drop(held);
+    built
+}
+
+/// The build proper, under the output's lock; `staging` does not exist.
+fn build_locked(
+    catalog: &Catalog,
+    out: &Path,
+    staging: &Path,
+    progress: &dyn Progress,
+    started: Instant,
+) -> Result<BuildReport, BuildError> {
     // Stream by stream, media file by media file, as the catalog lists them.
     let rep_fps = catalog
         .streams
@@ -197,11 +237,11 @@ pub fn build_with(
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let fp = fingerprint::build(&catalog, rep_fps.iter().flatten())?;
-    let previous = read_index(&out).filter(|i| i.version == INDEX_VERSION);
+    let fp = fingerprint::build(catalog, rep_fps.iter().flatten())?;
+    let previous = read_index(out).filter(|i| i.version == INDEX_VERSION);
     if previous.as_ref().is_some_and(|i| i.fingerprint == fp) {
         return Ok(BuildReport {
-            out,
+            out: out.to_path_buf(),
             unchanged: true,
             streams: catalog.streams.len(),
             seconds: started.elapsed().as_secs_f64(),
@@ -238,17 +278,14 @@ pub fn build_with(
             .map(|(r, _)| r.media_segments().len() as u64)
             .sum(),
     );
-    let staging = staging_dir(&out);
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
-    }
-    std::fs::create_dir_all(&staging).map_err(io(&staging))?;
+    std::fs::create_dir_all(staging).map_err(io(staging))?;
+    let _cleanup = StagingGuard(staging);
     let renderer = Renderer::new().map_err(|e| BuildError::Manifest {
         stream: String::new(),
         manifest: String::new(),
         message: e.to_string(),
     })?;
-    let w = Writer::new(&staging, Some(out.as_path()).filter(|o| o.is_dir()));
+    let w = Writer::new(staging, Some(out).filter(|o| o.is_dir()));
     for d in [
         "dash",
         "dash/vod",
@@ -283,7 +320,7 @@ pub fn build_with(
                         })
                         .collect::<Result<Vec<_>, _>>()
                 },
-                || render_manifests(&w, &catalog, s, &renderer),
+                || render_manifests(&w, catalog, s, &renderer),
             );
             let manifests = rendered?;
             Ok(StreamIndex {
@@ -317,13 +354,12 @@ pub fn build_with(
     // The index goes last: a tree without it is not a finished tree.
     w.write(".dashlive/index.json", &json)?;
 
-    swap::publish(&staging, &out).map_err(io(&out))?;
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
-    }
+    swap::publish(staging, out).map_err(io(out))?;
+    // `staging` now holds the previous tree.
+    remove_staging(staging)?;
     let (files, bytes) = w.totals();
     Ok(BuildReport {
-        out,
+        out: out.to_path_buf(),
         unchanged: false,
         streams: index.streams.len(),
         files,

@@ -72,7 +72,7 @@ pub fn build(
     progress: &dyn Progress,
 ) -> Result<RepresentationIndex, BuildError> {
     if let Some(old) = old.filter(|o| o.media_fingerprint == fingerprint) {
-        match link(w, stream, old) {
+        match link(w, stream, source, old) {
             Ok(linked) => return Ok(linked),
             // The previous tree lost a file: cutting again mends it.
             Err(_) => clear(w, &RepPaths::new(stream, rep)),
@@ -92,14 +92,23 @@ fn clear(w: &Writer, paths: &RepPaths) {
 fn link(
     w: &Writer,
     stream: &str,
+    source: &Path,
     old: &RepresentationIndex,
 ) -> Result<RepresentationIndex, BuildError> {
     let paths = RepPaths::new(stream, &old.representation);
     for d in paths.dirs() {
         w.dir(&d)?;
     }
-    for f in [&old.init, &old.live_init, &old.on_demand] {
+    for f in [&old.init, &old.live_init] {
         w.link_previous(f, f)?;
+    }
+    // Earlier builds made the on-demand file a hard link to the source;
+    // linking it on would keep the source's inode in the tree.
+    if w.previous_is(&old.on_demand, source) {
+        let file = File::open(source).map_err(io(source))?;
+        copy_on_demand(w, &file, &old.on_demand)?;
+    } else {
+        w.link_previous(&old.on_demand, &old.on_demand)?;
     }
     for s in &old.segments {
         w.link_previous(&s.path, &s.path)?;
@@ -159,7 +168,7 @@ fn cut(
         let path = w.path(&rel);
         {
             use std::io::Write;
-            let mut f = File::create(&path).map_err(io(&path))?;
+            let mut f = super::write::create_new(&path).map_err(io(&path))?;
             f.write_all(&plan.head).map_err(io(&path))?;
             if let Some((at, len)) = plan.payload {
                 cut::copy_range(&file, at, len, &mut f).map_err(io(&path))?;
@@ -179,21 +188,7 @@ fn cut(
         });
     }
 
-    // The on-demand file is the source, byte for byte: a hard link where the
-    // file system allows (the fingerprint notices any later change to the
-    // source and cuts again), else a copy. A link shares the source's
-    // permissions: only link a file others may read, so a web server running
-    // as another user can serve the tree.
-    use std::os::unix::fs::PermissionsExt;
-    let od = w.path(&paths.on_demand);
-    let world_readable = file
-        .metadata()
-        .is_ok_and(|m| m.permissions().mode() & 0o004 != 0);
-    if !world_readable || std::fs::hard_link(source, &od).is_err() {
-        let n = std::fs::copy(source, &od).map_err(io(&od))?;
-        std::fs::set_permissions(&od, std::fs::Permissions::from_mode(0o644)).map_err(io(&od))?;
-        w.count(n);
-    }
+    copy_on_demand(w, &file, &paths.on_demand)?;
     Ok(RepresentationIndex {
         media_fingerprint: fingerprint.to_string(),
         representation: rep.clone(),
@@ -202,4 +197,17 @@ fn cut(
         on_demand: paths.on_demand,
         segments,
     })
+}
+
+/// The on-demand file is the source, byte for byte, but never the source's
+/// inode: a hard link would let an edit of the source in place change bytes
+/// a CDN was told are immutable (and a build that truncated its staging copy
+/// would empty the source, as two builds at once once did). A copy, then, or
+/// a reflink where the file system has them (see [`super::write::copy_new`]).
+/// `file` is the source, open.
+fn copy_on_demand(w: &Writer, file: &File, rel: &str) -> Result<(), BuildError> {
+    let od = w.path(rel);
+    let n = super::write::copy_new(file, &od).map_err(io(&od))?;
+    w.count(n);
+    Ok(())
 }

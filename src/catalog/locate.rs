@@ -54,6 +54,34 @@ pub fn item(text: &str, key: &str, index: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Position of the value of `key` in the block map under top-level
+/// `parent` (`defaults:` then `  drm: all`); the parent's own position for
+/// a flow map (`defaults: {drm: all}`) or when not found.
+pub fn nested_key(text: &str, parent: &str, key: &str) -> (usize, usize) {
+    let Some((line, col, _)) = find_key(text, parent) else {
+        return (1, 1);
+    };
+    for (i, l) in text.lines().enumerate().skip(line) {
+        let trimmed = l.trim_start();
+        if !l.starts_with([' ', '\t']) && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            break; // the next top-level key
+        }
+        // The key as written, bare or quoted.
+        let rest = [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+            .iter()
+            .find_map(|k| {
+                trimmed
+                    .strip_prefix(k.as_str())
+                    .and_then(|r| r.strip_prefix(':'))
+            });
+        if let Some(value) = rest {
+            let pad = value.len() - value.trim_start().len();
+            return (i + 1, l.len() - value.len() + pad + 1);
+        }
+    }
+    (line, col)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +97,18 @@ mod tests {
         assert_eq!(item(TEXT, "media", 1), (5, 7));
         assert_eq!(item(TEXT, "keys", 0), (7, 7));
         assert_eq!(key(TEXT, "missing"), (1, 1));
+    }
+
+    #[test]
+    fn finds_keys_of_a_nested_map() {
+        let text =
+            "directory: x\ndefaults:\n  abr: 0\n  # drm: no\n  \"drm\":   all\ntitle: t\ndrm: 1\n";
+        assert_eq!(nested_key(text, "defaults", "abr"), (3, 8));
+        assert_eq!(nested_key(text, "defaults", "drm"), (5, 12));
+        assert_eq!(nested_key(text, "defaults", "title"), (2, 1));
+        assert_eq!(
+            nested_key("defaults: {drm: all}\n", "defaults", "drm"),
+            (1, 11)
+        );
     }
 }

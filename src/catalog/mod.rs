@@ -176,9 +176,45 @@ impl Catalog {
             }
         }
         if errors.is_empty() {
+            errors.extend(out.iter().filter_map(only_encrypted));
+        }
+        if errors.is_empty() {
             Ok(out)
         } else {
             Err(CatalogErrors(errors))
         }
     }
+}
+
+/// A stream every file of which is encrypted cannot be served: encrypted
+/// representations are for DRM requests, which this server does not take
+/// yet, so its manifests would list nothing (and the build would fail on
+/// them). Refused at the stream's `media`, naming the files.
+fn only_encrypted(s: &IndexedStream) -> Option<CatalogError> {
+    let reps = &s.representations;
+    if reps.is_empty() || !reps.iter().all(|r| r.encrypted()) {
+        return None;
+    }
+    let text = std::fs::read_to_string(&s.stream.source).unwrap_or_default();
+    let files: Vec<String> = s
+        .stream
+        .media
+        .iter()
+        .map(|m| {
+            m.file_name().map_or_else(
+                || m.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    Some(stream::invalid_field(
+        &s.stream.source,
+        &text,
+        "media",
+        format!(
+            "every file is encrypted ({}): encrypted representations are served only with \
+             `drm`, which this server does not support yet; add the clear files",
+            files.join(", ")
+        ),
+    ))
 }

@@ -84,12 +84,7 @@ pub fn load(file: &Path) -> Result<Site, Vec<CatalogError>> {
             });
         }
     }
-    // Defaults are option values: checked by the option table now, not at request time.
-    if let Err(e) =
-        crate::options::Options::new(crate::options::Mode::Vod).apply_defaults(&raw.defaults)
-    {
-        errors.push(invalid("defaults", e.to_string()));
-    }
+    errors.extend(super::stream::check_defaults(file, &text, &raw.defaults));
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -109,6 +109,49 @@ pub fn invalid_field(file: &Path, text: &str, field: &str, message: String) -> C
     }
 }
 
+/// Checks a file's `defaults` (a stream's or the site's). They are option
+/// values, checked by the option table now, not at request time; and an
+/// option this server cannot serve yet (DRM, events, ...: see
+/// [`Options::not_supported_yet`](crate::options::Options::not_supported_yet))
+/// is refused at its line, where it would otherwise be silently ignored.
+pub fn check_defaults(
+    file: &Path,
+    text: &str,
+    defaults: &BTreeMap<String, serde_yaml::Value>,
+) -> Vec<CatalogError> {
+    use crate::options::{Mode, Options};
+    if let Err(e) = Options::new(Mode::Vod).apply_defaults(defaults) {
+        return vec![invalid_field(file, text, "defaults", e.to_string())];
+    }
+    let mut errors = Vec::new();
+    for (name, value) in defaults {
+        // One at a time, to name the entry that turns an option on.
+        let mut alone = Options::new(Mode::Vod);
+        let one = BTreeMap::from([(name.clone(), value.clone())]);
+        if alone.apply_defaults(&one).is_err() {
+            continue; // cannot happen: the whole map applied
+        }
+        for query_name in alone.not_supported_yet() {
+            let shown = if name == query_name {
+                name.clone()
+            } else {
+                format!("{name} ({query_name})")
+            };
+            let (line, column) = locate::nested_key(text, "defaults", name);
+            errors.push(CatalogError::Invalid {
+                file: file.to_path_buf(),
+                line,
+                column,
+                field: "defaults".into(),
+                message: format!(
+                    "{shown}: not supported yet by this server, so it cannot be a default"
+                ),
+            });
+        }
+    }
+    errors
+}
+
 /// Reads and checks one stream file; every problem found is returned.
 pub fn load(file: &Path) -> Result<Stream, Vec<CatalogError>> {
     let (text, raw): (String, StreamFile) = read_yaml(file)?;
@@ -199,12 +242,7 @@ pub fn load(file: &Path) -> Result<Stream, Vec<CatalogError>> {
             }
         }
     }
-    // Defaults are option values: checked by the option table now, not at request time.
-    if let Err(e) =
-        crate::options::Options::new(crate::options::Mode::Vod).apply_defaults(&raw.defaults)
-    {
-        errors.push(invalid("defaults", e.to_string()));
-    }
+    errors.extend(check_defaults(file, &text, &raw.defaults));
     if !errors.is_empty() {
         return Err(errors);
     }

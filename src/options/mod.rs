@@ -734,3 +734,28 @@ impl Options {
         self.list("bugCompatibility").iter().any(|b| b == name)
     }
 }
+
+impl Options {
+    /// The options these values turn on that this server cannot serve yet
+    /// (DRM, events, MPD patches, injected faults, thumbnails: later
+    /// issues), by query name. Refused wherever they are
+    /// given, a URL's query or a catalog default, rather than silently
+    /// ignored; the one list the origin and `catalog check` both read.
+    pub fn not_supported_yet(&self) -> Vec<&'static str> {
+        [
+            ("drm", !self.drm_selection().is_empty()),
+            ("events", !self.event_types().is_empty()),
+            ("patch", self.patch()),
+            ("merr", !self.http_errors("manifestErrors").is_empty()),
+            ("verr", !self.http_errors("videoErrors").is_empty()),
+            ("aerr", !self.http_errors("audioErrors").is_empty()),
+            ("terr", !self.http_errors("textErrors").is_empty()),
+            ("vcorrupt", !self.list("videoCorruption").is_empty()),
+            ("failures", self.int("failureCount").is_some()),
+            ("thumbnails", self.flag("videoThumbnails")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+    }
+}
