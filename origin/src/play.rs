@@ -146,7 +146,7 @@ fn page(
         Ok(parsed) => parsed,
         Err(e) => return bad_request(e.to_string()),
     };
-    if let Some(name) = dashlive::serve::resolve::unsupported(&options) {
+    if let Some(name) = options.not_supported_yet().first() {
         return bad_request(format!("{name}: not supported yet by this server"));
     }
     let player = options.text("videoPlayer").unwrap_or("dashjs").to_string();

@@ -84,28 +84,11 @@ pub struct Resolver<'a, T: TreeView> {
     pub cache: Option<&'a OptionsCache>,
 }
 
-/// The options this server refuses until the issue that brings them lands,
-/// rather than ignore silently.
-pub fn unsupported(o: &Options) -> Option<&'static str> {
-    [
-        ("drm", !o.drm_selection().is_empty()),
-        ("events", !o.event_types().is_empty()),
-        ("patch", o.patch()),
-        ("merr", !o.http_errors("manifestErrors").is_empty()),
-        ("verr", !o.http_errors("videoErrors").is_empty()),
-        ("aerr", !o.http_errors("audioErrors").is_empty()),
-        ("terr", !o.http_errors("textErrors").is_empty()),
-        ("vcorrupt", !o.list("videoCorruption").is_empty()),
-        ("failures", o.int("failureCount").is_some()),
-        ("thumbnails", o.flag("videoThumbnails")),
-    ]
-    .into_iter()
-    .find(|(_, on)| *on)
-    .map(|(name, _)| name)
-}
-
+/// A 400 for the first option this server cannot serve yet
+/// ([`Options::not_supported_yet`]), rather than ignore it silently.
 fn refuse_unsupported(o: &Options) -> Option<Plan> {
-    unsupported(o)
+    o.not_supported_yet()
+        .first()
         .map(|name| Plan::bad_request(format!("{name}: not supported yet by this server")))
 }
 
