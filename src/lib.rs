@@ -1,13 +1,22 @@
 //! dashlive: MPEG-DASH test streams. This library is shared by the `dashlive`
 //! CLI (build, inspect, index) and the `dashlive-origin` server.
+//!
+//! Modules depend on each other in one direction only (no cycles), leaves
+//! first: `codec`, `options`, `fsutil`, `error` → `mp4` → `media` →
+//! `layout`, `policy` → `index`, `catalog`, `mpd` → `serve` (the resolver) →
+//! `pages` → `build`. A test (`tests/modules.rs`) keeps it so.
 
 pub mod build;
 pub mod catalog;
+pub mod codec;
 pub mod error;
 pub mod fsutil;
+pub mod index;
+pub mod layout;
 pub mod media;
 pub mod mp4;
 pub mod mpd;
 pub mod options;
 pub mod pages;
+pub mod policy;
 pub mod serve;

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dashlive::build::{build, index::TreeIndex};
+use dashlive::build::build;
+use dashlive::index::TreeIndex;
 
 /// A config folder with a small generated test card as its one stream.
 fn config() -> tempfile::TempDir {

@@ -285,9 +285,7 @@ fn chunked_aac(segments: u64, chunks: u64, frames: u64) -> Vec<u8> {
 
 /// A config folder whose one stream `s` is the given media files, timed by
 /// the first; built into `<dir>/out`.
-fn build_stream(
-    files: &[(&str, Vec<u8>)],
-) -> (tempfile::TempDir, dashlive::build::index::TreeIndex) {
+fn build_stream(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, dashlive::index::TreeIndex) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("media")).unwrap();
     std::fs::create_dir_all(dir.path().join("streams")).unwrap();
@@ -338,7 +336,7 @@ fn moofs(segment: &[u8], default_duration: u32) -> Vec<(u32, Vec<u64>, u64)> {
 /// copy of the head up to [`PatchPoints::extent`], patched, then the rest).
 fn live_segment(
     out: &std::path::Path,
-    rep: &dashlive::build::index::RepresentationIndex,
+    rep: &dashlive::index::RepresentationIndex,
     map: &dashlive::mpd::live::LoopMap,
     number: u64,
 ) -> Vec<u8> {

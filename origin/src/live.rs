@@ -8,8 +8,8 @@ use bytes::Bytes;
 use hyper::header::{HeaderValue, ACCEPT_RANGES, CONTENT_RANGE, DATE, IF_RANGE, LOCATION};
 use hyper::{HeaderMap, Method, Response, StatusCode};
 
+use dashlive::policy::Cache;
 use dashlive::serve::plan::{Plan, SegmentPlan, Source};
-use dashlive::serve::policy::Cache;
 
 use crate::app::{Ctx, View};
 use crate::body::Body;
@@ -39,11 +39,7 @@ pub fn execute(
             for w in &warnings {
                 tracing::info!(path = %ctx.path, "ignored: {w}");
             }
-            ok(
-                Body::from(xml),
-                dashlive::serve::policy::MPD,
-                &cache.header(),
-            )
+            ok(Body::from(xml), dashlive::policy::MPD, &cache.header())
         }
         Plan::Segment(s) => segment(app, ctx, &s, headers),
         Plan::Time {
@@ -79,7 +75,7 @@ pub fn execute(
             if status.is_server_error() {
                 r.headers_mut().insert(
                     hyper::header::CACHE_CONTROL,
-                    HeaderValue::from_static(dashlive::serve::policy::NO_STORE),
+                    HeaderValue::from_static(dashlive::policy::NO_STORE),
                 );
             }
             if let Some(at) = refusal.ready_at_ms {
@@ -171,7 +167,7 @@ fn server_error(ctx: &Ctx, e: impl std::fmt::Display) -> Response<Body> {
     let mut r = text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     r.headers_mut().insert(
         hyper::header::CACHE_CONTROL,
-        HeaderValue::from_static(dashlive::serve::policy::NO_STORE),
+        HeaderValue::from_static(dashlive::policy::NO_STORE),
     );
     r
 }

@@ -4,7 +4,7 @@
 //! the 405's `Allow`, the CORS preflight's `Access-Control-Allow-Methods`
 //! and the 413's limit all come from there.
 
-use dashlive::serve::layout;
+use dashlive::layout;
 use hyper::header::HeaderValue;
 use hyper::Method;
 use matchit::Router;

@@ -374,7 +374,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".dashlive")).unwrap();
         let index = format!(
             r#"{{"version":{},"fingerprint":"x","streams":[]}}"#,
-            dashlive::build::index::INDEX_VERSION
+            dashlive::index::INDEX_VERSION
         );
         std::fs::write(dir.path().join(".dashlive/index.json"), index).unwrap();
         let app = App::new(

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use dashlive::build::index::{RepresentationIndex, SegmentFile, StreamIndex, TreeIndex};
+use dashlive::index::{RepresentationIndex, SegmentFile, StreamIndex, TreeIndex};
 use dashlive::mpd::live::LoopMap;
 use dashlive::mpd::manifest::StreamView;
 use dashlive::mpd::request::Defaults;
@@ -248,11 +248,11 @@ impl Tree {
                 file: file.clone(),
                 source,
             })?;
-        if index.version != dashlive::build::index::INDEX_VERSION {
+        if index.version != dashlive::index::INDEX_VERSION {
             return Err(LoadError::Version {
                 file,
                 found: index.version,
-                wanted: dashlive::build::index::INDEX_VERSION,
+                wanted: dashlive::index::INDEX_VERSION,
             });
         }
         let mut streams = HashMap::new();

@@ -25,14 +25,14 @@ const MAX_HTTP_DATE_SECS: u64 = 253_402_300_799;
 /// How much of a request path an error body repeats.
 const MAX_SHOWN_PATH: usize = 256;
 
-pub use dashlive::serve::policy::content_type;
-use dashlive::serve::policy::{Cache, TEXT_PLAIN};
+pub use dashlive::policy::content_type;
+use dashlive::policy::{Cache, TEXT_PLAIN};
 
 /// Cache-Control for a path inside `out/` (with or without a leading `/`).
 pub fn cache_control(path: &str) -> &'static str {
     match Cache::of_static(path) {
-        Cache::Immutable => dashlive::serve::policy::IMMUTABLE,
-        _ => dashlive::serve::policy::SHORT,
+        Cache::Immutable => dashlive::policy::IMMUTABLE,
+        _ => dashlive::policy::SHORT,
     }
 }
 
@@ -508,7 +508,7 @@ fn error(status: StatusCode, what: &str, head: bool) -> Response<Body> {
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static(dashlive::serve::policy::ERROR),
+        HeaderValue::from_static(dashlive::policy::ERROR),
     );
     response
 }

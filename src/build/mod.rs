@@ -5,7 +5,6 @@
 
 pub mod cut;
 mod fingerprint;
-pub mod index;
 pub mod lock;
 mod representation;
 pub mod site_files;
@@ -18,10 +17,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogErrors, IndexedStream};
+use crate::index::{self, StreamIndex, TreeIndex, INDEX_VERSION};
 use crate::mpd::manifest::{render_manifest, ManifestQuery, StreamView};
 use crate::mpd::registry::{self, Mode};
 use crate::mpd::render::Renderer;
-use index::{StreamIndex, TreeIndex, INDEX_VERSION};
 use write::Writer;
 
 #[derive(Debug, thiserror::Error)]
@@ -123,7 +122,7 @@ fn render_manifests(
                 manifest: format!("{}/{}", mode.as_str(), def.name),
                 message,
             };
-            let path = crate::serve::layout::manifest_path(mode, &s.stream.directory, def.name);
+            let path = crate::layout::manifest_path(mode, &s.stream.directory, def.name);
             if def.static_clock {
                 origin_only.push(path);
                 continue;

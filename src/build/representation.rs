@@ -5,12 +5,12 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use super::index::{RepresentationIndex, SegmentFile};
 use super::write::Writer;
 use super::{cut, io, BuildError, Progress};
+use crate::index::{RepresentationIndex, SegmentFile};
+use crate::layout::{self, suffix};
 use crate::media::Representation;
 use crate::options::Mode;
-use crate::serve::layout::{self, suffix};
 
 /// Where a representation's files go, relative to the tree root.
 pub struct RepPaths {

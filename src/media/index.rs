@@ -5,7 +5,7 @@
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
-use crate::media::codec;
+use crate::codec;
 use crate::media::representation::{ContentType, Encryption, FrameRate, Representation, Segment};
 use crate::mp4::boxes::{
     expect, hex, AudioSampleEntry, Colr, Frma, Hdlr, Mdhd, Mfhd, Pasp, Pssh, Schm, Tenc, Tfdt,

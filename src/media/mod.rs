@@ -1,6 +1,5 @@
 //! Media: indexing a fragmented MP4 into a Representation, and codec strings.
 
-pub mod codec;
 pub mod index;
 pub mod representation;
 #[cfg(feature = "synth")]

@@ -253,7 +253,7 @@ pub enum ContextError {
     Empty { stream: String },
 }
 
-pub use crate::serve::layout::suffix;
+pub use crate::layout::suffix;
 
 fn gcd(a: u64, b: u64) -> u64 {
     crate::media::representation::gcd(a, b)

@@ -2,8 +2,6 @@
 //! mode, then site and stream defaults, then the query, then the template's
 //! restrictions and features.
 
-use std::collections::BTreeMap;
-
 use crate::mpd::live::LiveTiming;
 use crate::mpd::time::iso_datetime_ms;
 use crate::options::{OptionError, Options, Usage};
@@ -11,7 +9,7 @@ use crate::options::{OptionError, Options, Usage};
 use super::context::{ManifestOptions, SegmentQueries};
 use super::registry::{ManifestDef, Mode, Timeline};
 
-pub type Defaults = BTreeMap<String, serde_yaml::Value>;
+pub use crate::options::Defaults;
 
 /// Options for a segment or `/time` URL in `mode`: the same layers as a
 /// manifest's (site defaults, stream defaults, the query), so a URL means the

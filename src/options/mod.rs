@@ -24,6 +24,10 @@ use table::{
     index_of_any, index_of_cgi, index_of_full, FEATURE_GATED, LIVE_ONLY, NON_OPTION_PARAMS,
 };
 
+/// Option defaults as a site or stream gives them: names (cgi, short or
+/// full) to YAML scalars or lists.
+pub type Defaults = BTreeMap<String, serde_yaml::Value>;
+
 /// A value that does not fit its option, or a default naming no option.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OptionError {

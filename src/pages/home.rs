@@ -7,7 +7,7 @@ use askama::Template;
 use serde_json::{json, Map, Value};
 
 use super::{script_json, PageError};
-use crate::build::index::{StreamIndex, TreeIndex};
+use crate::index::{StreamIndex, TreeIndex};
 use crate::mpd::registry::{Mode, MANIFESTS};
 use crate::options::{describe, OptionDoc};
 
@@ -55,7 +55,7 @@ pub fn playable(s: &StreamIndex) -> Playable {
     // A template that writes the clock even when static is never built:
     // the origin renders it for each request (it has no file on a static host).
     let built = |mode: Mode, name: &str| {
-        let path = crate::serve::layout::manifest_path(mode, &s.directory, name);
+        let path = crate::layout::manifest_path(mode, &s.directory, name);
         s.manifests.contains(&path) || s.origin_manifests.contains(&path)
     };
     MANIFESTS

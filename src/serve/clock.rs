@@ -90,7 +90,7 @@ impl TimeMethod {
     pub fn content_type(self) -> &'static str {
         match self {
             TimeMethod::HttpNtp => "application/octet-stream",
-            _ => crate::serve::policy::TEXT_PLAIN,
+            _ => crate::policy::TEXT_PLAIN,
         }
     }
 

@@ -3,7 +3,5 @@
 //! origin executes and the build pre-renders.
 
 pub mod clock;
-pub mod layout;
 pub mod plan;
-pub mod policy;
 pub mod resolve;

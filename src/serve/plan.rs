@@ -2,7 +2,7 @@
 //! fields to rewrite, which transforms to run, the status and the cache
 //! policy. A plan holds no I/O; the origin reads the bytes it names.
 
-use crate::serve::policy::Cache;
+use crate::policy::Cache;
 
 /// A change to a segment's bytes on the way out, beyond the live rewrite of
 /// its sequence number and decode time. The list is empty today: encryption

@@ -5,6 +5,7 @@
 //! resolved one way for all of them: site defaults, stream defaults, the
 //! query, then the template's restrictions and the table's bounds.
 
+use crate::layout::{self, SegmentName};
 use crate::media::Representation;
 use crate::mpd::live::{LiveTiming, LoopMap};
 use crate::mpd::manifest::{
@@ -16,10 +17,9 @@ use crate::mpd::render::Renderer;
 use crate::mpd::request::{resolve_media, Defaults};
 use crate::mpd::time::iso_datetime_ms;
 use crate::options::{AvailabilityStart, Options};
+use crate::policy::{self, Cache};
 use crate::serve::clock::{self, TimeMethod};
-use crate::serve::layout::{self, SegmentName};
 use crate::serve::plan::{Plan, Refusal, SegmentPlan, Source};
-use crate::serve::policy::{self, Cache};
 
 /// What the resolver needs of the tree being served.
 pub trait TreeView {

@@ -233,7 +233,7 @@ mod tests {
         // 180 is not a whole number of macroblocks: the SPS crops 192 to 180.
         let rung = Rung::parse("320x180@200k").unwrap();
         let v = encode(&rung, 25, 2, 2).unwrap();
-        let p = crate::media::codec::avc_picture(&v.avcc).unwrap().unwrap();
+        let p = crate::codec::avc_picture(&v.avcc).unwrap().unwrap();
         assert_eq!((p.width, p.height), (320, 180));
         assert!(matches!(p.sar, None | Some((1, 1))), "{:?}", p.sar);
     }

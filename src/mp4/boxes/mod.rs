@@ -9,7 +9,7 @@ pub mod protection;
 
 use serde::Serialize;
 
-use crate::media::codec;
+use crate::codec;
 use crate::mp4::error::{ErrorKind, FieldError, Result};
 use crate::mp4::tree::{children_offset, BoxRef, AUDIO_ENTRIES, VISUAL_ENTRIES};
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::media::Representation;
 use crate::mp4::patch::PatchPoints;
-use crate::mpd::request::Defaults;
+use crate::options::Defaults;
 
 pub const INDEX_VERSION: u32 = 3;
 
