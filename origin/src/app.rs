@@ -381,8 +381,8 @@ impl View<'_> {
                     query: &ctx.query,
                     now_ms: ctx.now_ms,
                     now_override: ctx.now_override,
-                    site_url: &ctx.site_url,
-                    url: &url,
+                    site_url: Some(&ctx.site_url),
+                    url: Some(&url),
                 };
                 let resolver = Resolver {
                     tree: &self.tree,

@@ -18,9 +18,11 @@ use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogErrors, IndexedStream};
 use crate::index::{self, StreamIndex, TreeIndex, INDEX_VERSION};
-use crate::mpd::manifest::{render_manifest, ManifestQuery, StreamView};
+use crate::mpd::manifest::StreamView;
 use crate::mpd::registry::{self, Mode};
 use crate::mpd::render::Renderer;
+use crate::serve::plan::Plan;
+use crate::serve::resolve::{Resolver, TreeView};
 use write::Writer;
 
 #[derive(Debug, thiserror::Error)]
@@ -95,8 +97,40 @@ struct Manifests {
     origin_only: Vec<String>,
 }
 
+/// The resolver's view of one stream of the catalog being built.
+struct CatalogView<'a> {
+    catalog: &'a Catalog,
+    stream: &'a IndexedStream,
+}
+
+impl TreeView for CatalogView<'_> {
+    fn site_defaults(&self) -> &crate::options::Defaults {
+        &self.catalog.site.defaults
+    }
+
+    fn stream(&self, directory: &str) -> Option<StreamView<'_>> {
+        let s = self.stream;
+        (directory == s.stream.directory).then(|| StreamView {
+            directory: &s.stream.directory,
+            title: &s.stream.title,
+            timing_ref: &s.stream.timing_ref,
+            representations: &s.representations,
+            defaults: &s.stream.defaults,
+        })
+    }
+
+    fn loop_map(&self, _: &str, _: &str) -> Option<&crate::mpd::live::LoopMap> {
+        None
+    }
+
+    fn stream_names(&self) -> Vec<&str> {
+        vec![&self.stream.stream.directory]
+    }
+}
+
 /// Renders every (manifest, mode) the site asks for and the stream supports,
-/// but those that depend on the clock (the origin renders them per request).
+/// through the resolver the origin answers with; those that depend on the
+/// clock are left to the origin.
 fn render_manifests(
     w: &Writer,
     catalog: &Catalog,
@@ -104,51 +138,41 @@ fn render_manifests(
     renderer: &Renderer,
 ) -> Result<Manifests, BuildError> {
     let now_ms = fingerprint::newest_input(&s.stream, &catalog.site);
+    let resolver = Resolver {
+        tree: &CatalogView { catalog, stream: s },
+        renderer,
+        cache: None,
+    };
+    let dir = &s.stream.directory;
     let mut written = Vec::new();
     let mut origin_only = Vec::new();
     for name in &catalog.site.manifests {
-        let Some(def) = registry::find(name) else {
+        let Some(def) = registry::find(name).filter(|d| renderer.has_template(d.name)) else {
             continue;
         };
-        if !renderer.has_template(def.name) {
-            continue;
-        }
-        for mode in [Mode::Vod, Mode::Odvod] {
-            if !def.supports(mode) {
-                continue;
+        for mode in [Mode::Vod, Mode::Odvod]
+            .into_iter()
+            .filter(|m| def.supports(*m))
+        {
+            let path = crate::layout::manifest_path(mode, dir, def.name);
+            let base = catalog.site.base_url.as_deref();
+            match resolver.prerender(mode, dir, def.name, base, now_ms) {
+                None => origin_only.push(path),
+                Some(Plan::Manifest { xml, .. }) => {
+                    w.write_or_link(&path, xml.as_bytes())?;
+                    written.push(path);
+                }
+                Some(other) => {
+                    return Err(BuildError::Manifest {
+                        stream: dir.clone(),
+                        manifest: format!("{}/{}", mode.as_str(), def.name),
+                        message: match other {
+                            Plan::Refuse(r) => r.message,
+                            other => format!("not a manifest: {other:?}"),
+                        },
+                    })
+                }
             }
-            let err = |message: String| BuildError::Manifest {
-                stream: s.stream.directory.clone(),
-                manifest: format!("{}/{}", mode.as_str(), def.name),
-                message,
-            };
-            let path = crate::layout::manifest_path(mode, &s.stream.directory, def.name);
-            if def.static_clock {
-                origin_only.push(path);
-                continue;
-            }
-            let stream = StreamView {
-                directory: &s.stream.directory,
-                title: &s.stream.title,
-                timing_ref: &s.stream.timing_ref,
-                representations: &s.representations,
-                defaults: &s.stream.defaults,
-            };
-            let query = ManifestQuery {
-                def,
-                mode,
-                site_defaults: &catalog.site.defaults,
-                query: "",
-                now_ms,
-                now_override: false,
-                site_url: catalog.site.base_url.clone(),
-                manifest_url: catalog.site.base_url.as_ref().map(|b| format!("{b}{path}")),
-            };
-            let xml = render_manifest(renderer, &stream, &query)
-                .map_err(|e| err(e.to_string()))?
-                .xml;
-            w.write_or_link(&path, xml.as_bytes())?;
-            written.push(path);
         }
     }
     Ok(Manifests {

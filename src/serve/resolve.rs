@@ -70,10 +70,11 @@ pub struct Request<'a> {
     /// Unix ms: the clock, or the `now` override.
     pub now_ms: i64,
     pub now_override: bool,
-    /// `http://host/`.
-    pub site_url: &'a str,
+    /// `http://host/`; `None` for a manifest of relative URLs only (a
+    /// static tree built without a base URL).
+    pub site_url: Option<&'a str>,
     /// The request's own absolute URL, `now` included (for `<Location>`).
-    pub url: &'a str,
+    pub url: Option<&'a str>,
 }
 
 /// What resolving needs beyond the tree: the templates, and the options of
@@ -82,6 +83,13 @@ pub struct Resolver<'a, T: TreeView> {
     pub tree: &'a T,
     pub renderer: &'a Renderer,
     pub cache: Option<&'a OptionsCache>,
+}
+
+/// Whether the build may write a template's vod and odvod manifests: not
+/// when they carry the request's clock (a `direct` UTCTiming), which a
+/// static file would freeze at the build's time.
+pub fn prerenderable(def: &registry::ManifestDef) -> bool {
+    !def.static_clock
 }
 
 /// A 400 for the first option this server cannot serve yet
@@ -123,7 +131,37 @@ impl<T: TreeView> Resolver<'_, T> {
     /// A vod or odvod manifest is rendered here when the query asks for
     /// options or the template writes the clock; else the built file answers.
     fn rendered_here(&self, name: &str, req: &Request) -> bool {
-        !req.query.is_empty() || registry::find(name).is_some_and(|d| d.static_clock)
+        !req.query.is_empty() || registry::find(name).is_some_and(|d| !prerenderable(d))
+    }
+
+    /// What `dashlive build` writes for a vod or odvod manifest: the
+    /// manifest a query-less request gets, rendered by the same path, or
+    /// `None` when it depends on the clock (the origin renders it per
+    /// request) or names no template.
+    pub fn prerender(
+        &self,
+        mode: Mode,
+        stream: &str,
+        name: &str,
+        site_url: Option<&str>,
+        now_ms: i64,
+    ) -> Option<Plan> {
+        let def = registry::find(name).filter(|d| prerenderable(d))?;
+        let url = site_url.map(|s| format!("{s}{}", layout::manifest_path(mode, stream, name)));
+        let file = format!("{}.mpd", def.name);
+        let req = Request {
+            target: Target::ModeFile {
+                mode: mode.as_str(),
+                stream,
+                file: &file,
+            },
+            query: "",
+            now_ms,
+            now_override: false,
+            site_url,
+            url: url.as_deref(),
+        };
+        Some(self.manifest(mode, stream, &file, &req))
     }
 
     fn manifest(&self, mode: Mode, stream: &str, file: &str, req: &Request) -> Plan {
@@ -157,8 +195,8 @@ impl<T: TreeView> Resolver<'_, T> {
             query: req.query,
             now_ms: req.now_ms,
             now_override: req.now_override,
-            site_url: Some(req.site_url.to_string()),
-            manifest_url: Some(req.url.to_string()),
+            site_url: req.site_url.map(String::from),
+            manifest_url: req.url.map(String::from),
         };
         match render_manifest_with(self.renderer, &view, &q, self.cache) {
             Ok(m) => Plan::Manifest {
@@ -490,8 +528,8 @@ mod tests {
             query,
             now_ms: NOW,
             now_override: false,
-            site_url: "http://h/",
-            url: "http://h/x",
+            site_url: Some("http://h/"),
+            url: Some("http://h/x"),
         })
     }
 
