@@ -466,222 +466,202 @@ fn utc_timing(
 /// dash-live's MPD@suggestedPresentationDelay.
 const SUGGESTED_DELAY_MS: u64 = 30_000;
 
-/// Computes the context of a manifest: static (vod, odvod) or dynamic (live,
-/// with `req.timing`).
-pub fn manifest_context<'a>(
-    directory: &'a str,
-    title: &'a str,
-    timing_ref: &str,
-    reps: &'a [Representation],
-    def: &ManifestDef,
-    req: &Request,
-    opts: &ManifestOptions,
-) -> Result<MpdContext<'a>, ContextError> {
-    let live_timing = req.timing.as_ref().filter(|_| req.mode == Mode::Live);
-    if !def.supports(req.mode) || (req.mode == Mode::Live) != live_timing.is_some() {
-        return Err(ContextError::Mode {
-            manifest: def.name,
-            mode: req.mode.as_str(),
-        });
-    }
-    let timing =
-        reps.iter()
-            .find(|r| r.id == timing_ref)
-            .ok_or_else(|| ContextError::TimingRef {
-                stream: directory.into(),
-                timing_ref: timing_ref.into(),
-            })?;
-    // Truncated, not rounded: a Period even half a millisecond longer than
-    // the reference's `$Number$` segments would imply one more of them.
-    let duration_ms = (u128::from(timing.media_duration) * 1000
-        / u128::from(timing.timescale.max(1)))
-    .min(u128::from(u64::MAX)) as u64;
-    let window = live_timing.map(|t| LiveWindow {
-        timing: t,
-        reference: timing,
-    });
-    let use_timeline = match def.timeline {
-        Timeline::Forced => true,
-        Timeline::Never => false,
-        Timeline::Optional => opts.timeline,
-    };
+/// How the adaptation sets of one Period are laid out: what every set and
+/// representation of a manifest shares.
+struct Layout<'a, 'r> {
+    def: &'a ManifestDef,
+    req: &'a Request,
+    opts: &'a ManifestOptions,
+    use_timeline: bool,
+    /// The timing reference (its segments set every `$Number$` template).
+    reference: &'r Representation,
+    window: Option<LiveWindow<'a>>,
+    /// The stream's base URL, when the manifest carries one.
+    stream_base: Option<String>,
+}
 
+/// The representations a manifest shows, grouped into adaptation sets:
+/// video (by bitrate, only the lowest without `abr`), then audio and text,
+/// one set per (codec family, language), filtered by the options.
+pub fn select_groups<'r>(
+    reps: &'r [Representation],
+    def: &ManifestDef,
+    opts: &ManifestOptions,
+) -> Vec<Vec<&'r Representation>> {
     // Clear reps only until DRM lands: encrypted copies are for DRM requests.
-    let clear: Vec<&Representation> = reps.iter().filter(|r| !r.encrypted()).collect();
-    let mut video: Vec<&Representation> = clear
-        .iter()
-        .copied()
+    let clear = || reps.iter().filter(|r| !r.encrypted());
+    let by_bitrate =
+        |a: &&Representation, b: &&Representation| (a.bitrate, &a.id).cmp(&(b.bitrate, &b.id));
+    let mut video: Vec<&Representation> = clear()
         .filter(|r| r.content_type == ContentType::Video)
         .collect();
-    video.sort_by(|a, b| (a.bitrate, &a.id).cmp(&(b.bitrate, &b.id)));
+    video.sort_by(by_bitrate);
     if !opts.abr {
         video.truncate(1);
     }
-    let audio: Vec<&Representation> = clear
-        .iter()
-        .copied()
-        .filter(|r| {
-            r.content_type == ContentType::Audio && audio_matches(&r.codecs, &opts.audio_codec)
-        })
-        .collect();
-    let text: Vec<&Representation> = clear
-        .iter()
-        .copied()
+    let audio = clear().filter(|r| {
+        r.content_type == ContentType::Audio && audio_matches(&r.codecs, &opts.audio_codec)
+    });
+    let text = clear()
         .filter(|r| r.content_type == ContentType::Text && shows_text(def))
         .filter(|r| {
             opts.text_codec
                 .as_deref()
                 .is_none_or(|c| r.codecs.contains(c))
-        })
-        .collect();
-
+        });
     let mut groups: Vec<Vec<&Representation>> = Vec::with_capacity(4);
     if !video.is_empty() {
         groups.push(video);
     }
-    // Audio and text: one adaptation set per (codec family, language).
-    for list in [audio, text] {
+    let family = |r: &Representation| r.codecs.split('.').next().unwrap_or("").to_string();
+    for list in [audio.collect::<Vec<_>>(), text.collect()] {
         let mut sets: Vec<Vec<&Representation>> = Vec::new();
         for r in list {
-            let family = r.codecs.split('.').next().unwrap_or("");
-            match sets.iter_mut().find(|s| {
-                s[0].language == r.language && s[0].codecs.split('.').next() == Some(family)
-            }) {
+            match sets
+                .iter_mut()
+                .find(|s| s[0].language == r.language && family(s[0]) == family(r))
+            {
                 Some(s) => s.push(r),
                 None => sets.push(vec![r]),
             }
         }
         for s in &mut sets {
-            s.sort_by(|a, b| (a.bitrate, &a.id).cmp(&(b.bitrate, &b.id)));
+            s.sort_by(by_bitrate);
         }
         groups.extend(sets);
     }
-    if groups.is_empty() {
-        return Err(ContextError::Empty {
-            stream: directory.into(),
-        });
-    }
+    groups
+}
 
-    // The stream's base URL, when the manifest carries one.
-    let stream_base = req
-        .site_url
-        .as_ref()
-        .filter(|_| opts.base_urls)
-        .map(|site| format!("{site}dash/{}/{directory}/", req.mode.as_str()));
+/// Role and accessibility of each set, in order: the first audio set (or
+/// the one holding `main_audio`) is main, the others alternate; likewise text.
+struct Roles {
+    first_audio: bool,
+    first_text: bool,
+}
 
-    let mut first_audio = true;
-    let mut first_text = true;
-    let mut sets = Vec::with_capacity(groups.len());
-    let mut max_segment_ms = 0;
-    for (index, group) in groups.iter().enumerate() {
-        let first = group[0];
-        let ct = first.content_type;
-        let (role, accessibility) = match ct {
+impl Roles {
+    fn next(
+        &mut self,
+        group: &[&Representation],
+        opts: &ManifestOptions,
+    ) -> (Option<&'static str>, Option<&'static str>) {
+        let holds = |id: &Option<String>| id.as_ref().map(|id| group.iter().any(|r| &r.id == id));
+        match group[0].content_type {
             ContentType::Video => (None, None),
             ContentType::Audio => {
-                let main = match &opts.main_audio {
-                    Some(id) => group.iter().any(|r| &r.id == id),
-                    None => first_audio,
-                };
-                first_audio = false;
-                let ad = opts
-                    .ad_audio
-                    .as_ref()
-                    .is_some_and(|id| group.iter().any(|r| &r.id == id));
+                let main = holds(&opts.main_audio).unwrap_or(self.first_audio);
+                self.first_audio = false;
+                let ad = holds(&opts.ad_audio).unwrap_or(false);
                 (
                     Some(if main { "main" } else { "alternate" }),
                     ad.then_some("1"),
                 )
             }
             ContentType::Text => {
-                let main = match &opts.main_text {
-                    Some(id) => group.iter().any(|r| &r.id == id),
-                    None => first_text,
-                };
-                first_text = false;
+                let main = holds(&opts.main_text).unwrap_or(self.first_text);
+                self.first_text = false;
                 (Some(if main { "subtitle" } else { "alternate" }), None)
             }
-        };
-        let set_template = segment_template(
-            first,
-            timing,
-            use_timeline,
-            opts.segment_queries.of(ct),
-            window.as_ref(),
-        );
-        let mut representations = Vec::with_capacity(group.len());
-        for r in group {
-            let seg_max = r
-                .media_segments()
-                .iter()
-                .map(|s| s.duration)
-                .max()
-                .unwrap_or(0);
-            max_segment_ms = max_segment_ms.max(ticks_to_ms(seg_max, r.timescale));
-            let durations: Vec<u64> = if req.mode == Mode::Odvod {
-                r.media_segments().iter().map(|s| s.duration).collect()
-            } else {
-                Vec::new()
-            };
-            let (base_url, segment_list) = if req.mode == Mode::Odvod {
-                let init = r.init_segment().map(|s| s.size).unwrap_or(0);
-                (
-                    Some(format!("{}.mp4", r.id)),
-                    Some(SegmentListContext {
-                        timescale: r.timescale,
-                        duration: r.segment_duration,
-                        initialization_range: format!("0-{}", init.saturating_sub(1)),
-                        media_ranges: r
-                            .media_segments()
-                            .iter()
-                            .map(|s| format!("{}-{}", s.offset, s.offset + s.size - 1))
-                            .collect(),
-                    }),
-                )
-            } else {
-                (None, None)
-            };
-            representations.push(RepresentationContext {
-                id: &r.id,
-                mime_type: &r.mime_type,
-                codecs: &r.codecs,
-                bandwidth: r.bitrate,
-                width: r.width,
-                height: r.height,
-                frame_rate: r.frame_rate,
-                sar: r.sar.as_deref(),
-                scan_type: (ct == ContentType::Video).then_some("progressive"),
-                audio_sampling_rate: r.sample_rate,
-                num_channels: r.channels,
-                audio_channels: audio_channels(r),
-                lang: (ct != ContentType::Video).then_some(r.language.as_str()),
-                full_base_url: base_url.as_ref().map(|f| match &stream_base {
-                    Some(b) => format!("{b}{f}"),
-                    None => f.clone(),
-                }),
-                base_url,
-                segment_list,
-                timescale: r.timescale,
-                duration_runs: duration_runs(&durations),
-                // Only templates that write one per Representation get it
-                // (a live timeline costs a walk of the window).
-                segment_template: if def.rep_templates {
-                    segment_template(
-                        r,
-                        timing,
-                        use_timeline,
-                        opts.segment_queries.of(ct),
-                        window.as_ref(),
-                    )
-                } else {
-                    SegmentTemplateContext::default()
-                },
-            });
         }
+    }
+}
+
+impl<'r> Layout<'_, 'r> {
+    fn template(&self, r: &Representation) -> SegmentTemplateContext {
+        segment_template(
+            r,
+            self.reference,
+            self.use_timeline,
+            self.opts.segment_queries.of(r.content_type),
+            self.window.as_ref(),
+        )
+    }
+
+    /// One Representation, and its longest segment in ms.
+    fn representation(&self, r: &'r Representation) -> (RepresentationContext<'r>, u64) {
+        let ct = r.content_type;
+        let media = r.media_segments();
+        let longest = media.iter().map(|s| s.duration).max().unwrap_or(0);
+        let on_demand = self.req.mode == Mode::Odvod;
+        let durations: Vec<u64> = if on_demand {
+            media.iter().map(|s| s.duration).collect()
+        } else {
+            Vec::new()
+        };
+        let (base_url, segment_list) = if on_demand {
+            let init = r.init_segment().map(|s| s.size).unwrap_or(0);
+            (
+                Some(format!("{}.mp4", r.id)),
+                Some(SegmentListContext {
+                    timescale: r.timescale,
+                    duration: r.segment_duration,
+                    initialization_range: format!("0-{}", init.saturating_sub(1)),
+                    media_ranges: media
+                        .iter()
+                        .map(|s| format!("{}-{}", s.offset, s.offset + s.size - 1))
+                        .collect(),
+                }),
+            )
+        } else {
+            (None, None)
+        };
+        let context = RepresentationContext {
+            id: &r.id,
+            mime_type: &r.mime_type,
+            codecs: &r.codecs,
+            bandwidth: r.bitrate,
+            width: r.width,
+            height: r.height,
+            frame_rate: r.frame_rate,
+            sar: r.sar.as_deref(),
+            scan_type: (ct == ContentType::Video).then_some("progressive"),
+            audio_sampling_rate: r.sample_rate,
+            num_channels: r.channels,
+            audio_channels: audio_channels(r),
+            lang: (ct != ContentType::Video).then_some(r.language.as_str()),
+            full_base_url: base_url.as_ref().map(|f| match &self.stream_base {
+                Some(b) => format!("{b}{f}"),
+                None => f.clone(),
+            }),
+            base_url,
+            segment_list,
+            timescale: r.timescale,
+            duration_runs: duration_runs(&durations),
+            // Only templates that write one per Representation get it
+            // (a live timeline costs a walk of the window).
+            segment_template: if self.def.rep_templates {
+                self.template(r)
+            } else {
+                SegmentTemplateContext::default()
+            },
+        };
+        (context, ticks_to_ms(longest, r.timescale))
+    }
+
+    /// One AdaptationSet (`index` from 0), and its longest segment in ms.
+    fn adaptation_set(
+        &self,
+        index: usize,
+        group: &[&'r Representation],
+        roles: &mut Roles,
+    ) -> (AdaptationSetContext<'r>, u64) {
+        let first = group[0];
+        let ct = first.content_type;
+        let (role, accessibility) = roles.next(group, self.opts);
+        let mut longest = 0;
+        let representations = group
+            .iter()
+            .map(|r| {
+                let (context, ms) = self.representation(r);
+                longest = longest.max(ms);
+                context
+            })
+            .collect();
         let same_codecs = group.iter().all(|r| r.codecs == first.codecs);
         let widths = group.iter().filter_map(|r| r.width);
         let heights = group.iter().filter_map(|r| r.height);
-        sets.push(AdaptationSetContext {
+        let set = AdaptationSetContext {
             id: index as u32 + 1,
             index: index + 1,
             group: group_of(ct),
@@ -706,12 +686,139 @@ pub fn manifest_context<'a>(
             },
             min_bandwidth: group.iter().map(|r| r.bitrate).min().unwrap_or(0),
             max_bandwidth: group.iter().map(|r| r.bitrate).max().unwrap_or(0),
-            segment_template: set_template,
+            segment_template: self.template(first),
             representations,
-        });
+        };
+        (set, longest)
     }
 
-    let presentation_duration = iso_duration_ms(duration_ms);
+    /// One Period of these groups, and its longest segment in ms.
+    fn period(&self, p: PeriodInput<'_, 'r>) -> (PeriodContext<'r>, u64) {
+        let mut roles = Roles {
+            first_audio: true,
+            first_text: true,
+        };
+        let mut longest = 0;
+        let adaptation_sets = p
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let (set, ms) = self.adaptation_set(i, g, &mut roles);
+                longest = longest.max(ms);
+                set
+            })
+            .collect();
+        let context = PeriodContext {
+            id: p.id,
+            start: iso_duration_ms(p.start_ms),
+            duration: iso_duration_ms(p.duration_ms),
+            adaptation_sets,
+        };
+        (context, longest)
+    }
+}
+
+/// What one Period shows: its id, where it starts and how long it lasts,
+/// and its representations grouped into adaptation sets. A manifest of one
+/// programme has one; multi-period streams give several.
+pub struct PeriodInput<'g, 'r> {
+    pub id: String,
+    pub start_ms: u64,
+    pub duration_ms: u64,
+    pub groups: &'g [Vec<&'r Representation>],
+}
+
+/// Computes the context of a manifest: static (vod, odvod) or dynamic (live,
+/// with `req.timing`), of one Period showing the stream's representations.
+pub fn manifest_context<'a>(
+    directory: &'a str,
+    title: &'a str,
+    timing_ref: &str,
+    reps: &'a [Representation],
+    def: &ManifestDef,
+    req: &Request,
+    opts: &ManifestOptions,
+) -> Result<MpdContext<'a>, ContextError> {
+    let reference =
+        reps.iter()
+            .find(|r| r.id == timing_ref)
+            .ok_or_else(|| ContextError::TimingRef {
+                stream: directory.into(),
+                timing_ref: timing_ref.into(),
+            })?;
+    let groups = select_groups(reps, def, opts);
+    if groups.is_empty() {
+        return Err(ContextError::Empty {
+            stream: directory.into(),
+        });
+    }
+    // Truncated, not rounded: a Period even half a millisecond longer than
+    // the reference's `$Number$` segments would imply one more of them.
+    let duration_ms = (u128::from(reference.media_duration) * 1000
+        / u128::from(reference.timescale.max(1)))
+    .min(u128::from(u64::MAX)) as u64;
+    let period = PeriodInput {
+        id: "p0".into(),
+        start_ms: 0,
+        duration_ms,
+        groups: &groups,
+    };
+    periods_context(directory, title, reference, def, req, opts, vec![period])
+}
+
+/// The context of a manifest of these Periods, in order; `reference` is the
+/// timing reference of the live loop and the `$Number$` templates.
+pub fn periods_context<'a>(
+    directory: &'a str,
+    title: &'a str,
+    reference: &'a Representation,
+    def: &ManifestDef,
+    req: &Request,
+    opts: &ManifestOptions,
+    periods: Vec<PeriodInput<'_, 'a>>,
+) -> Result<MpdContext<'a>, ContextError> {
+    let live_timing = req.timing.as_ref().filter(|_| req.mode == Mode::Live);
+    if !def.supports(req.mode) || (req.mode == Mode::Live) != live_timing.is_some() {
+        return Err(ContextError::Mode {
+            manifest: def.name,
+            mode: req.mode.as_str(),
+        });
+    }
+    let layout = Layout {
+        def,
+        req,
+        opts,
+        use_timeline: match def.timeline {
+            Timeline::Forced => true,
+            Timeline::Never => false,
+            Timeline::Optional => opts.timeline,
+        },
+        reference,
+        window: live_timing.map(|t| LiveWindow {
+            timing: t,
+            reference,
+        }),
+        stream_base: req
+            .site_url
+            .as_ref()
+            .filter(|_| opts.base_urls)
+            .map(|site| format!("{site}dash/{}/{directory}/", req.mode.as_str())),
+    };
+    let total_ms = periods
+        .iter()
+        .map(|p| p.start_ms.saturating_add(p.duration_ms))
+        .max()
+        .unwrap_or(0);
+    let mut max_segment_ms = 0;
+    let periods = periods
+        .into_iter()
+        .map(|p| {
+            let (period, ms) = layout.period(p);
+            max_segment_ms = max_segment_ms.max(ms);
+            period
+        })
+        .collect();
     let (mpd_type, publish_ms) = match live_timing {
         Some(t) => ("dynamic", t.publish_ms),
         None => ("static", req.now_ms),
@@ -722,7 +829,7 @@ pub fn manifest_context<'a>(
         id: directory,
         title,
         publish_time: iso_datetime_ms(publish_ms),
-        media_presentation_duration: presentation_duration.clone(),
+        media_presentation_duration: iso_duration_ms(total_ms),
         max_segment_duration: iso_duration_ms(max_segment_ms),
         availability_start_time: live_timing
             .map(|t| iso_datetime_ms(t.availability_start_ms))
@@ -749,13 +856,8 @@ pub fn manifest_context<'a>(
             .filter(|_| live_timing.is_some())
             .map(|url| next_update_url(url, opts.update_count.unwrap_or(0))),
         now: iso_datetime_ms(live_timing.map_or(req.now_ms, |t| t.now_ms)),
-        base_url: stream_base,
-        periods: vec![PeriodContext {
-            id: "p0".into(),
-            start: "PT0S".into(),
-            duration: presentation_duration,
-            adaptation_sets: sets,
-        }],
+        base_url: layout.stream_base,
+        periods,
     })
 }
 
