@@ -240,3 +240,43 @@ fn cached_options_render_what_fresh_ones_do() {
         }
     }
 }
+
+/// The largest live manifest a request can ask for: a day-long window with
+/// a SegmentTimeline, on BBB (whose 44.1 kHz AAC segments vary, so its
+/// timeline has a run every few segments): bounded, and still valid.
+#[test]
+fn the_largest_live_manifest_is_bounded() {
+    let Some(dir) = common::bbb_dir("the_largest_live_manifest_is_bounded") else {
+        return;
+    };
+    let reps = common::bbb_reps(&dir);
+    let defaults = dashlive::options::Defaults::new();
+    let view = common::bbb_view(&reps, &defaults);
+    let renderer = dashlive::mpd::render::Renderer::new().unwrap();
+    let def = dashlive::mpd::registry::find("hand_made").unwrap();
+    let query = |q: &'static str| dashlive::mpd::manifest::ManifestQuery {
+        def,
+        mode: Mode::Live,
+        site_defaults: &defaults,
+        query: q,
+        now_ms: common::GOLDEN_NOW_MS,
+        now_override: false,
+        site_url: Some("http://unit.test/".into()),
+        manifest_url: None,
+    };
+    let m = dashlive::mpd::manifest::render_manifest(
+        &renderer,
+        &view,
+        &query("depth=86400&timeline=1&start=epoch"),
+    )
+    .unwrap();
+    eprintln!("BBB, depth=86400&timeline=1: {} bytes", m.xml.len());
+    assert!(m.xml.len() < 4 << 20, "{} bytes", m.xml.len());
+    assert!(m.xml.contains(r#"timeShiftBufferDepth="PT24H""#));
+    schema_valid(&m.xml, "bbb_day_timeline");
+    // One more second is refused, naming the range.
+    let e = dashlive::mpd::manifest::render_manifest(&renderer, &view, &query("depth=86401"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "depth=86401: expected an integer from 0 to 86400");
+}
