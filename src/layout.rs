@@ -26,6 +26,19 @@ pub fn suffix(ct: ContentType) -> &'static str {
     }
 }
 
+/// The folders of the static tree, parents first: the built modes, and the
+/// origin's private area (never served: dotfiles are 404).
+pub const TREE_DIRS: [&str; 5] = ["dash", "dash/vod", "dash/odvod", ".dashlive", LIVE_AREA];
+/// Each stream's folders: its vod and odvod files, and its live init segments.
+pub const STREAM_AREAS: [&str; 3] = ["dash/vod", "dash/odvod", LIVE_AREA];
+const LIVE_AREA: &str = ".dashlive/live";
+
+/// A live init segment (no `mehd`, durations 0): a file in the stream's
+/// live folder, not a folder per representation (an inode each for one file).
+pub fn live_init_path(stream: &str, rep: &str, ext: &str) -> String {
+    format!("{LIVE_AREA}/{stream}/{rep}.init.{ext}")
+}
+
 /// The manifest of `name` for `stream` in `mode`, relative to the site root.
 pub fn manifest_path(mode: Mode, stream: &str, name: &str) -> String {
     format!("dash/{}/{stream}/{name}.mpd", mode.as_str())
@@ -39,6 +52,32 @@ pub fn segment_dir(mode: Mode, stream: &str, rep: &str) -> String {
 /// The on-demand file of a representation.
 pub fn on_demand_path(stream: &str, rep: &str) -> String {
     format!("dash/odvod/{stream}/{rep}.mp4")
+}
+
+/// SegmentTemplate URLs, relative to the stream's folder, up to the suffix:
+/// they expand to the files below.
+pub const INIT_TEMPLATE: &str = "$RepresentationID$/init.";
+pub const NUMBER_TEMPLATE: &str = "$RepresentationID$/$Number$.";
+pub const TIME_TEMPLATE: &str = "$RepresentationID$/time/$Time$.";
+
+/// A representation's init segment in its folder `dir`.
+pub fn init_file(dir: &str, ext: &str) -> String {
+    format!("{dir}/init.{ext}")
+}
+
+/// Its media segment by `$Number$`.
+pub fn number_file(dir: &str, number: u64, ext: &str) -> String {
+    format!("{dir}/{number}.{ext}")
+}
+
+/// The same bytes by `$Time$` (the decode time).
+pub fn time_file(dir: &str, decode_time: u64, ext: &str) -> String {
+    format!("{dir}/time/{decode_time}.{ext}")
+}
+
+/// The folder of the `$Time$` names.
+pub fn time_dir(dir: &str) -> String {
+    format!("{dir}/time")
 }
 
 /// `/time/<method>` on a site (`site` ends with `/`).

@@ -27,8 +27,11 @@ pub const CONTENT_TYPES: &[(&str, &str)] = &[
 ];
 
 pub const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
+pub const HTML: &str = "text/html; charset=utf-8";
+pub const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub const OCTET_STREAM: &str = "application/octet-stream";
 pub const MPD: &str = "application/dash+xml";
-const OCTETS: &str = "application/octet-stream";
 
 /// Extensions of media files (segments, on-demand files).
 pub const MEDIA_EXTENSIONS: &[&str] = &["m4v", "m4a", "m4s", "mp4"];
@@ -52,7 +55,7 @@ pub fn content_type(path: &str) -> &'static str {
                 .find(|(known, _)| known.eq_ignore_ascii_case(ext))
                 .map(|(_, ty)| *ty)
         })
-        .unwrap_or(OCTETS)
+        .unwrap_or(OCTET_STREAM)
 }
 
 /// How long a response may be kept, by what it is.

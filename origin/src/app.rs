@@ -17,6 +17,7 @@ use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 
 use dashlive::mpd::render::Renderer;
+use dashlive::policy;
 use dashlive::serve::resolve::{Request as ResolveRequest, Resolver, Target};
 
 use crate::body::{Body, BoxError, RequestBody};
@@ -341,8 +342,8 @@ impl View<'_> {
             Route::Health => self.health(),
             Route::Metrics => ok(
                 Body::from(self.metrics.render()),
-                "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                "no-store",
+                policy::OPENMETRICS,
+                policy::NO_STORE,
             ),
             Route::Time
             | Route::LiveManifest
@@ -417,7 +418,7 @@ impl View<'_> {
             None => "ok\n".to_string(),
             Some(reason) => format!("degraded: {reason}\n"),
         };
-        ok(Body::from(body), "text/plain; charset=utf-8", "no-store")
+        ok(Body::from(body), policy::TEXT_PLAIN, policy::NO_STORE)
     }
 }
 

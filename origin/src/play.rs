@@ -21,6 +21,7 @@ use crate::app::{Ctx, View};
 use crate::body::Body;
 use crate::respond::{bad_request, not_found, ok};
 use crate::static_files::StaticFiles;
+use dashlive::policy;
 
 /// The versions `origin/players/package.json` pins (a test keeps them equal):
 /// what a page loads when the query names none and nothing is installed.
@@ -167,13 +168,13 @@ fn page(
         lib: app.players.library(&player, requested),
         player,
         mpd,
-        time_url: Some(format!("{}time/iso", ctx.site_url)),
-        xsd_time_url: Some(format!("{}time/xsd", ctx.site_url)),
+        time_url: Some(dashlive::layout::time_url(&ctx.site_url, "iso")),
+        xsd_time_url: Some(dashlive::layout::time_url(&ctx.site_url, "xsd")),
         text_lang: options.text("textPreference").map(String::from),
         loop_seconds,
     };
     match play_page(heading, &players, &config) {
-        Ok(html) => ok(Body::from(html), "text/html; charset=utf-8", "no-store"),
+        Ok(html) => ok(Body::from(html), policy::HTML, policy::NO_STORE),
         Err(e) => {
             tracing::error!(path = %ctx.path, "{e}");
             crate::respond::text(hyper::StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
@@ -237,11 +238,7 @@ pub fn url_page(app: &View, ctx: &Ctx) -> Response<Body> {
 
 /// `/play/player.js`.
 pub fn script() -> Response<Body> {
-    ok(
-        Body::from(PLAYER_JS),
-        "text/javascript; charset=utf-8",
-        "public, max-age=60",
-    )
+    ok(Body::from(PLAYER_JS), policy::JAVASCRIPT, policy::SHORT)
 }
 
 #[cfg(test)]

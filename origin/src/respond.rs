@@ -5,9 +5,6 @@ use hyper::{Response, StatusCode};
 
 use crate::body::Body;
 
-/// Errors and misses: short-lived, so no CDN pins them (DESIGN.md, caching).
-pub const ERROR_CACHE: &str = "public, max-age=2";
-
 /// A plain-text answer: `404 Not Found: <what>`.
 pub fn text(status: StatusCode, message: impl Into<String>) -> Response<Body> {
     let message = message.into();
@@ -21,9 +18,12 @@ pub fn text(status: StatusCode, message: impl Into<String>) -> Response<Body> {
     let h = r.headers_mut();
     h.insert(
         CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
+        HeaderValue::from_static(dashlive::policy::TEXT_PLAIN),
     );
-    h.insert(CACHE_CONTROL, HeaderValue::from_static(ERROR_CACHE));
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static(dashlive::policy::ERROR),
+    );
     r
 }
 

@@ -309,13 +309,7 @@ fn build_locked(
         message: e.to_string(),
     })?;
     let w = Writer::new(staging, Some(out).filter(|o| o.is_dir()));
-    for d in [
-        "dash",
-        "dash/vod",
-        "dash/odvod",
-        ".dashlive",
-        ".dashlive/live",
-    ] {
+    for d in crate::layout::TREE_DIRS {
         w.dir(d)?;
     }
 
@@ -326,7 +320,7 @@ fn build_locked(
         .zip(rep_fps.par_iter().zip(reusable.par_iter()))
         .map(|(s, (fps, old))| {
             let dir = &s.stream.directory;
-            for area in ["dash/vod", "dash/odvod", ".dashlive/live"] {
+            for area in crate::layout::STREAM_AREAS {
                 w.dir(&format!("{area}/{dir}"))?;
             }
             // Manifests need the representations' index, not their files:

@@ -26,11 +26,7 @@ impl RepPaths {
     pub fn new(stream: &str, rep: &Representation) -> RepPaths {
         RepPaths {
             dir: layout::segment_dir(Mode::Vod, stream, &rep.id),
-            live_init: format!(
-                ".dashlive/live/{stream}/{}.init.{}",
-                rep.id,
-                suffix(rep.content_type)
-            ),
+            live_init: layout::live_init_path(stream, &rep.id, suffix(rep.content_type)),
             on_demand: layout::on_demand_path(stream, &rep.id),
             ext: suffix(rep.content_type),
         }
@@ -38,11 +34,11 @@ impl RepPaths {
 
     /// The folders, parents first; the stream's own folders exist already.
     fn dirs(&self) -> [String; 2] {
-        [self.dir.clone(), format!("{}/time", self.dir)]
+        [self.dir.clone(), layout::time_dir(&self.dir)]
     }
 
     fn init(&self) -> String {
-        format!("{}/init.{}", self.dir, self.ext)
+        layout::init_file(&self.dir, self.ext)
     }
 
     fn live_init(&self) -> String {
@@ -51,12 +47,12 @@ impl RepPaths {
 
     /// By `$Number$`.
     fn segment(&self, number: u64) -> String {
-        format!("{}/{number}.{}", self.dir, self.ext)
+        layout::number_file(&self.dir, number, self.ext)
     }
 
     /// By `$Time$`: the same bytes as by number.
     fn timed(&self, decode_time: u64) -> String {
-        format!("{}/time/{decode_time}.{}", self.dir, self.ext)
+        layout::time_file(&self.dir, decode_time, self.ext)
     }
 }
 

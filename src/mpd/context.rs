@@ -388,9 +388,9 @@ fn segment_template(
 ) -> SegmentTemplateContext {
     let sfx = suffix(r.content_type);
     let media = if use_timeline {
-        "$RepresentationID$/time/$Time$."
+        crate::layout::TIME_TEMPLATE
     } else {
-        "$RepresentationID$/$Number$."
+        crate::layout::NUMBER_TEMPLATE
     };
     let timeline =
         use_timeline.then(
@@ -418,7 +418,7 @@ fn segment_template(
         duration,
         start_number: r.start_number,
         presentation_time_offset,
-        initialization: template_url("$RepresentationID$/init.", sfx, query),
+        initialization: template_url(crate::layout::INIT_TEMPLATE, sfx, query),
         media: template_url(media, sfx, query),
         timeline,
     }
