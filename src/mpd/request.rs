@@ -11,6 +11,14 @@ use super::registry::{ManifestDef, Mode, Timeline};
 
 pub use crate::options::Defaults;
 
+/// The first option of `o` this server cannot serve yet, as an error.
+fn refuse_not_supported(o: &Options) -> Result<(), OptionError> {
+    match o.not_supported_yet().first() {
+        Some(param) => Err(OptionError::NotSupportedYet { param }),
+        None => Ok(()),
+    }
+}
+
 /// Options for a segment or `/time` URL in `mode`: the same layers as a
 /// manifest's (site defaults, stream defaults, the query), so a URL means the
 /// same to both; a manifest writes into segment URLs only what differs from
@@ -25,6 +33,7 @@ pub fn resolve_media(
     o.apply_defaults(site_defaults)?;
     o.apply_defaults(stream_defaults)?;
     let warnings = o.apply_query(query)?;
+    refuse_not_supported(&o)?;
     o.reset_unused_for_mode();
     Ok((o, warnings))
 }
@@ -44,6 +53,9 @@ pub fn resolve(
     // Segment URLs carry what differs from these, not from the table's defaults.
     let base = o.clone();
     let warnings = o.apply_query(query)?;
+    // Before the template's features reset what it ignores: `drm` asked of
+    // any template is refused, not dropped.
+    refuse_not_supported(&o)?;
     for (name, value) in def.restrictions {
         o.set(name, value)?;
     }

@@ -41,6 +41,10 @@ pub enum OptionError {
     /// Only stream/site defaults report this: a query ignores unknown names.
     #[error("{param}: no such option")]
     Unknown { param: String },
+    /// An option whose feature has not landed yet ([`Options::not_supported_yet`]):
+    /// refused rather than silently ignored.
+    #[error("{param}: not supported yet by this server")]
+    NotSupportedYet { param: &'static str },
 }
 
 /// Presentation mode; normally from the URL path.

@@ -92,14 +92,6 @@ pub fn prerenderable(def: &registry::ManifestDef) -> bool {
     !def.static_clock
 }
 
-/// A 400 for the first option this server cannot serve yet
-/// ([`Options::not_supported_yet`]), rather than ignore it silently.
-fn refuse_unsupported(o: &Options) -> Option<Plan> {
-    o.not_supported_yet()
-        .first()
-        .map(|name| Plan::bad_request(format!("{name}: not supported yet by this server")))
-}
-
 impl<T: TreeView> Resolver<'_, T> {
     pub fn resolve(&self, req: &Request) -> Plan {
         match req.target {
@@ -180,14 +172,6 @@ impl<T: TreeView> Resolver<'_, T> {
         let Some(view) = self.tree.stream(stream) else {
             return Plan::not_found(format!("no stream {stream}"));
         };
-        match Options::parse_query(req.query, mode) {
-            Err(e) => return Plan::bad_request(e.to_string()),
-            Ok((o, _)) => {
-                if let Some(p) = refuse_unsupported(&o) {
-                    return p;
-                }
-            }
-        }
         let q = ManifestQuery {
             def,
             mode,
@@ -242,9 +226,6 @@ impl<T: TreeView> Resolver<'_, T> {
             Ok(o) => o,
             Err(e) => return Plan::bad_request(e.to_string()),
         };
-        if let Some(p) = refuse_unsupported(&opts) {
-            return p;
-        }
         if let Some(p) = encrypted_without_drm(rep, &opts) {
             return p;
         }
