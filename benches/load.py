@@ -31,8 +31,13 @@ Steps:
       c. a live segment on the origin (clock pinned);
       d. nginx serving the static segment file the live segment is cut from;
       e. the origin serving that same static file;
- 5. prints requests/s, MB/s (10^6 bytes, headers included, as wrk counts),
-    p50/p99 latency, the target ratios, start time and RSS;
+      f. nginx serving the static manifest of (b);
+    around each run it reads the CPU time (utime + stime, /proc/<pid>/stat)
+    of the server measured (the origin's process, or nginx's master and
+    workers) and divides its growth by wrk's request count;
+ 5. prints requests/s, CPU µs per request, MB/s (10^6 bytes, headers
+    included, as wrk counts), p50/p99 latency, the target ratios (the
+    origin's static files against nginx's too), start time and RSS;
  6. stops everything it started (process groups it created, on any exit).
 """
 import atexit
@@ -68,6 +73,7 @@ PINNED = f"start={START}&now={NOW_MS}"
 # Targets.
 MANIFEST_RATIO_MIN = 0.5  # live manifest rps / origin static file rps
 SEGMENT_RATIO_MIN = 0.7   # live segment rps / nginx static segment rps
+STATIC_RATIO_MIN = 0.6    # origin static file rps / nginx rps, same file
 START_MS_MAX = 200.0
 RSS_MB_MAX = 64.0
 
@@ -159,6 +165,45 @@ def rss_kb(pid):
             if k in ("VmRSS", "VmHWM"):
                 fields[k] = int(v.split()[0])
     return fields["VmRSS"], fields["VmHWM"]
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        # The command name may hold spaces and parentheses: split after its last ')'.
+        fields = f.read().rpartition(")")[2].split()
+    # Fields 14 and 15 of proc(5), counted from the state (field 3) here.
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def children(pid):
+    """The pids whose parent is `pid` (nginx's workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid:
+            found.append(int(entry))
+    return found
+
+
+def group_cpu(pids):
+    """CPU seconds of these processes; one that has gone counts 0."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
 
 
 def tool(name, *extra_dirs):
@@ -279,9 +324,12 @@ UNITS_TIME = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 UNITS_BYTES = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
 
-def wrk_run(wrk, url):
+def wrk_run(wrk, url, pids):
+    """One wrk run; `pids` are the server's processes whose CPU time it costs."""
+    cpu_before = group_cpu(pids)
     out = subprocess.run([wrk, "-t2", "-c64", f"-d{SECONDS}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
+    cpu = group_cpu(pids) - cpu_before
 
     def find(pattern):
         m = re.search(pattern, out, re.M)
@@ -295,12 +343,14 @@ def wrk_run(wrk, url):
     t = find(r"^Transfer/sec:\s+([\d.]+)([KMGT]?B)")
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    requests = int(find(r"(\d+) requests in").group(1))
     return {
         "rps": float(find(r"^Requests/sec:\s+([\d.]+)").group(1)),
+        "cpu_us": cpu * 1e6 / requests if requests else float("nan"),
         "mbps": float(t.group(1)) * UNITS_BYTES[t.group(2)] / 1e6,
         "p50": ms(find(r"^\s+50%\s+([\d.]+)(us|ms|s|m|h)\s*$")),
         "p99": ms(find(r"^\s+99%\s+([\d.]+)(us|ms|s|m|h)\s*$")),
-        "requests": int(find(r"(\d+) requests in").group(1)),
+        "requests": requests,
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "errors": errors.group(1) if errors else "",
     }
@@ -393,40 +443,46 @@ def main():
             sys.exit(f"{path}: {status}, {len(body)} bytes, expected 200 and {size}")
 
     ngx, nport = start_nginx(nginx, work, out, static_seg)
-    status, body = get(nport, static_seg)
-    with open(os.path.join(out, static_seg.lstrip("/")), "rb") as f:
-        if status != 200 or body != f.read():
-            sys.exit(f"nginx {static_seg}: {status}, not the file's bytes")
+    for path in (static_seg, static_mpd):
+        status, body = get(nport, path)
+        with open(os.path.join(out, path.lstrip("/")), "rb") as f:
+            if status != 200 or body != f.read():
+                sys.exit(f"nginx {path}: {status}, not the file's bytes")
 
     o = f"http://127.0.0.1:{oport}"
+    ng = f"http://127.0.0.1:{nport}"
+    # nginx's CPU is its master's and its workers'.
+    origin_pids, nginx_pids = [origin.pid], [ngx.pid, *children(ngx.pid)]
     runs = [
-        ("a", "origin live manifest", o + live_mpd, len(mpd)),
-        ("b", "origin static manifest", o + static_mpd, static_mpd_size),
-        ("c", "origin live segment", o + live_seg, len(seg)),
-        ("d", "nginx static segment", f"http://127.0.0.1:{nport}{static_seg}", static_seg_size),
-        ("e", "origin static segment", o + static_seg, static_seg_size),
+        ("a", "origin live manifest", o + live_mpd, len(mpd), origin_pids),
+        ("b", "origin static manifest", o + static_mpd, static_mpd_size, origin_pids),
+        ("f", "nginx static manifest", ng + static_mpd, static_mpd_size, nginx_pids),
+        ("c", "origin live segment", o + live_seg, len(seg), origin_pids),
+        ("d", "nginx static segment", ng + static_seg, static_seg_size, nginx_pids),
+        ("e", "origin static segment", o + static_seg, static_seg_size, origin_pids),
     ]
     print(f"origin {out} on :{oport} (RUST_LOG=warn, --no-build); nginx on :{nport}; "
           f"wrk -t2 -c64 -d{SECONDS}s --latency; {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
     results = {}
-    for key, name, url, size in runs:
+    for key, name, url, size, pids in runs:
         print(f"  {key}. {name}: {url} ({size} bytes) …", flush=True)
-        results[key] = wrk_run(wrk, url)
+        results[key] = wrk_run(wrk, url, pids)
     rss_after, hwm = rss_kb(origin.pid)
     load_after = os.getloadavg()[0]
     cleanup()
 
     print()
-    print(f"{'':3}{'URL':<26}{'bytes':>8}{'req/s':>11}{'MB/s':>9}{'p50 ms':>9}{'p99 ms':>9}  errors")
-    for key, name, _, size in runs:
+    print(f"{'':3}{'URL':<26}{'bytes':>8}{'req/s':>11}{'CPU µs/req':>11}{'MB/s':>9}"
+          f"{'p50 ms':>9}{'p99 ms':>9}  errors")
+    for key, name, _, size, _ in runs:
         r = results[key]
         errs = []
         if r["non2xx"]:
             errs.append(f"{r['non2xx']} non-2xx of {r['requests']}")
         if r["errors"]:
             errs.append(f"socket {r['errors']}")
-        print(f"{key}. {name:<26}{size:>8}{r['rps']:>11.0f}{r['mbps']:>9.1f}"
+        print(f"{key}. {name:<26}{size:>8}{r['rps']:>11.0f}{r['cpu_us']:>11.1f}{r['mbps']:>9.1f}"
               f"{r['p50']:>9.3f}{r['p99']:>9.3f}  {'; '.join(errs) or '-'}")
     print(f"(load average after: {load_after:.2f})")
     print()
@@ -435,7 +491,7 @@ def main():
 
     def check(label, text, ok):
         checks.append(ok)
-        print(f"{label:<52}{text:<14}{'ok' if ok else 'MISSED'}")
+        print(f"{label:<58}{text:<14}{'ok' if ok else 'MISSED'}")
 
     mr = results["a"]["rps"] / results["b"]["rps"]
     sr = results["c"]["rps"] / results["d"]["rps"]
@@ -443,13 +499,18 @@ def main():
           mr >= MANIFEST_RATIO_MIN)
     check("live segment / nginx static segment (req/s)", f"{sr:.2f} ≥ {SEGMENT_RATIO_MIN}",
           sr >= SEGMENT_RATIO_MIN)
-    er = results["e"]["rps"] / results["d"]["rps"]
-    print(f"{'(origin static segment / nginx static segment)':<52}{er:.2f}")
+    for label, origin_key, nginx_key in (("manifest", "b", "f"), ("segment", "e", "d")):
+        o_r, n_r = results[origin_key], results[nginx_key]
+        ratio = o_r["rps"] / n_r["rps"]
+        check(f"origin static {label} / nginx static {label} (req/s)",
+              f"{ratio:.2f} ≥ {STATIC_RATIO_MIN}", ratio >= STATIC_RATIO_MIN)
+        print(f"{'  (CPU per request, origin / nginx)':<58}"
+              f"{o_r['cpu_us'] / n_r['cpu_us']:.2f}  ({o_r['cpu_us']:.1f} / {n_r['cpu_us']:.1f} µs)")
     check("start to first /healthz, --no-build (ms)", f"{ms_nobuild:.1f} < {START_MS_MAX:.0f}",
           ms_nobuild < START_MS_MAX)
     check("start to first /healthz, tree up to date (ms)",
           f"{ms_uptodate:.1f} < {START_MS_MAX:.0f}", ms_uptodate < START_MS_MAX)
-    print(f"{'(first run, building if needed (ms))':<52}{ms_first:.1f}")
+    print(f"{'(first run, building if needed (ms))':<58}{ms_first:.1f}")
     if ms_combined is not None:
         check("BBB + demo catalogs: start to first /healthz (ms)",
               f"{ms_combined:.1f} < {START_MS_MAX:.0f}", ms_combined < START_MS_MAX)
@@ -459,7 +520,7 @@ def main():
           rss_start / 1024 < RSS_MB_MAX)
     check("RSS after the load (MB)", f"{rss_after / 1024:.1f} < {RSS_MB_MAX:.0f}",
           rss_after / 1024 < RSS_MB_MAX)
-    print(f"{'(peak RSS, VmHWM (MB))':<52}{hwm / 1024:.1f}")
+    print(f"{'(peak RSS, VmHWM (MB))':<58}{hwm / 1024:.1f}")
     if STRICT and not all(checks):
         sys.exit(1)
 

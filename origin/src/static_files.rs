@@ -1,13 +1,23 @@
 //! Serves the static tree written by `dashlive build` (`out/`): GET and HEAD,
 //! conditional requests and single byte ranges (RFC 9110), with every file
-//! memory-mapped so a range is a slice of the map rather than a copy.
+//! in memory or memory-mapped so a range is a slice rather than a copy.
 //!
 //! Anything that could reach outside the root, or into a hidden entry such as
 //! `.dashlive/`, is answered 404 as if it did not exist.
+//!
+//! A request path is resolved against the tree (every symlink followed and
+//! checked) and its file opened once: what it resolved to — the bytes, the
+//! validators, the content type and caching — is kept in a bounded cache
+//! keyed by the decoded path, and later requests for it make no system
+//! call. That is sound because a tree is never changed in place: a new build
+//! is a new tree, served by a new [`StaticFiles`] (see `trees.rs`), so the
+//! cache lives and dies with the tree it describes. Misses (404s) are not
+//! kept: any path can be asked for, and a cache of them would only grow.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -25,6 +35,26 @@ const MAX_HTTP_DATE_SECS: u64 = 253_402_300_799;
 /// How much of a request path an error body repeats.
 const MAX_SHOWN_PATH: usize = 256;
 
+/// Bytes of files a tree's cache holds at most (its entries' weights). The
+/// least used are dropped past it, so serving all of a large tree (BBB's is
+/// several hundred MB) keeps only what is asked for often.
+const CACHE_BYTES: u64 = 256 << 20;
+/// Larger files are served without being kept (resolved and mapped on each
+/// request, as a small file's first request is): one on-demand file could
+/// otherwise push out everything else, and the cost of a request for a file
+/// that size is its transfer, not its resolution. (The cache is split into
+/// shards that each refuse an entry near their share of [`CACHE_BYTES`], so
+/// this also says plainly what would otherwise depend on the core count.)
+const CACHE_MAX_FILE: u64 = CACHE_BYTES / 16;
+/// A guess at how many entries fill the cache, for sizing it up front.
+const CACHE_ENTRIES: usize = 4096;
+/// What an entry costs beyond its file's bytes (key, headers, the entry).
+const ENTRY_OVERHEAD: u64 = 512;
+/// Files up to this size are read into memory; larger ones are mapped. A
+/// map is a kernel mapping of its own (a process has at most ~65,000) and
+/// takes whole pages, which costs more than it saves for a manifest.
+const READ_MAX: u64 = 64 << 10;
+
 pub use dashlive::policy::content_type;
 use dashlive::policy::{Cache, TEXT_PLAIN};
 
@@ -39,6 +69,28 @@ pub fn cache_control(path: &str) -> &'static str {
 pub struct StaticFiles {
     /// Canonical, so a resolved file can be checked with `starts_with`.
     root: PathBuf,
+    /// Files served, by decoded request path.
+    cache: quick_cache::sync::Cache<String, Arc<Entry>, EntryWeight>,
+}
+
+/// A file of the tree as it is served: everything a response needs that
+/// does not depend on the request.
+struct Entry {
+    bytes: Bytes,
+    validators: Validators,
+    content_type: &'static str,
+    cache_control: &'static str,
+}
+
+/// An entry's weight in the cache: its bytes, whether read or mapped (a
+/// mapped file's pages count in the origin's memory once touched).
+#[derive(Clone)]
+struct EntryWeight;
+
+impl quick_cache::Weighter<String, Arc<Entry>> for EntryWeight {
+    fn weight(&self, key: &String, entry: &Arc<Entry>) -> u64 {
+        entry.bytes.len() as u64 + key.len() as u64 + ENTRY_OVERHEAD
+    }
 }
 
 /// A request path that resolved to a regular file inside the root.
@@ -57,17 +109,29 @@ struct Validators {
     etag: String,
     /// Whole seconds since the epoch, clamped to what an HTTP-date can say.
     modified_secs: u64,
+    /// What `last_modified_header` holds, as text (read by the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
     last_modified: String,
+    /// The two as header values, made once per file rather than per
+    /// response. `None` cannot happen (both are ASCII) and is left out of
+    /// the response rather than allowed to panic.
+    etag_header: Option<HeaderValue>,
+    last_modified_header: Option<HeaderValue>,
 }
 
 impl Validators {
     fn new(mtime: SystemTime, size: u64) -> Validators {
         let since_epoch = mtime.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
         let modified_secs = since_epoch.as_secs().min(MAX_HTTP_DATE_SECS);
+        let etag = format!("\"{:x}-{:x}\"", since_epoch.as_nanos(), size);
+        let last_modified =
+            httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(modified_secs));
         Validators {
-            etag: format!("\"{:x}-{:x}\"", since_epoch.as_nanos(), size),
+            etag_header: HeaderValue::from_str(&etag).ok(),
+            last_modified_header: HeaderValue::from_str(&last_modified).ok(),
+            etag,
             modified_secs,
-            last_modified: httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(modified_secs)),
+            last_modified,
         }
     }
 }
@@ -100,7 +164,44 @@ impl StaticFiles {
                 format!("{} is not a directory", root.display()),
             ));
         }
-        Ok(StaticFiles { root })
+        let cache =
+            quick_cache::sync::Cache::with_weighter(CACHE_ENTRIES, CACHE_BYTES, EntryWeight);
+        Ok(StaticFiles { root, cache })
+    }
+
+    /// The entry `path` (as received) resolves to: from the cache, or
+    /// resolved, read and kept. The status is a 404 for anything that is
+    /// not a servable file, a 500 for a file that cannot be read.
+    fn entry(&self, path: &str) -> Result<Arc<Entry>, StatusCode> {
+        // Decoded, so every spelling of a name shares one entry; without a
+        // `%` this borrows `path` and allocates nothing.
+        let decoded = percent_decode_str(path)
+            .decode_utf8()
+            .map_err(|_| StatusCode::NOT_FOUND)?;
+        if let Some(entry) = self.cache.get(decoded.as_ref()) {
+            return Ok(entry);
+        }
+        let target = self.resolve(&decoded).ok_or(StatusCode::NOT_FOUND)?;
+        let (bytes, mtime) = match load_file(&target.file) {
+            Ok(Some(loaded)) => loaded,
+            // Replaced by something other than a file since it was resolved.
+            Ok(None) => return Err(StatusCode::NOT_FOUND),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(StatusCode::NOT_FOUND),
+            Err(_) => return Err(StatusCode::INTERNAL_SERVER_ERROR),
+        };
+        let entry = Arc::new(Entry {
+            validators: Validators::new(mtime, bytes.len() as u64),
+            content_type: content_type(&target.name),
+            cache_control: cache_control(&target.name),
+            bytes,
+        });
+        if entry.bytes.len() as u64 <= CACHE_MAX_FILE {
+            // Two first requests may both get here; the second insert
+            // replaces an identical entry, which costs less than making one
+            // wait for the other's file system calls.
+            self.cache.insert(decoded.into_owned(), entry.clone());
+        }
+        Ok(entry)
     }
 
     /// `path` is the request URI path exactly as received (percent-encoded, starting with '/').
@@ -113,37 +214,29 @@ impl StaticFiles {
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             return response;
         }
-        let Some(target) = self.resolve(path) else {
-            return error(StatusCode::NOT_FOUND, path, head);
+        let entry = match self.entry(path) {
+            Ok(entry) => entry,
+            Err(status) => return error(status, path, head),
         };
-        let (bytes, mtime) = match map_file(&target.file) {
-            Ok(Some(mapped)) => mapped,
-            // Replaced by something other than a file since it was resolved.
-            Ok(None) => return error(StatusCode::NOT_FOUND, path, head),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return error(StatusCode::NOT_FOUND, path, head)
-            }
-            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, path, head),
-        };
-        let size = bytes.len() as u64;
-        let validators = Validators::new(mtime, size);
-        let content_type = content_type(&target.name);
-        let cache = cache_control(&target.name);
+        let size = entry.bytes.len() as u64;
+        let validators = &entry.validators;
+        let content_type = entry.content_type;
+        let cache = entry.cache_control;
 
-        match preconditions(headers, &validators) {
+        match preconditions(headers, validators) {
             Precondition::Proceed => {}
             Precondition::Failed => return error(StatusCode::PRECONDITION_FAILED, path, head),
             Precondition::NotModified => {
                 let mut response = Response::new(Body::empty());
                 *response.status_mut() = StatusCode::NOT_MODIFIED;
-                set_validators(response.headers_mut(), &validators, cache);
+                set_validators(response.headers_mut(), validators, cache);
                 return response;
             }
         }
 
         // RFC 9110 §14.2: range handling is defined for GET only, so HEAD
         // ignores Range and describes the whole file.
-        let range = if head || !if_range_allows(headers, &validators) {
+        let range = if head || !if_range_allows(headers, validators) {
             ByteRange::Whole
         } else {
             match single_value(headers, &header::RANGE) {
@@ -153,7 +246,7 @@ impl StaticFiles {
         };
 
         let (status, body, content_range) = match range {
-            ByteRange::Whole => (StatusCode::OK, bytes, None),
+            ByteRange::Whole => (StatusCode::OK, entry.bytes.clone(), None),
             ByteRange::Unsatisfiable => {
                 let mut response = error(StatusCode::RANGE_NOT_SATISFIABLE, path, head);
                 let headers = response.headers_mut();
@@ -163,7 +256,7 @@ impl StaticFiles {
             }
             ByteRange::Part(first, last) => {
                 // Both ends are below `size`, which came from a usize length.
-                let slice = bytes.slice(first as usize..=last as usize);
+                let slice = entry.bytes.slice(first as usize..=last as usize);
                 (
                     StatusCode::PARTIAL_CONTENT,
                     slice,
@@ -186,14 +279,13 @@ impl StaticFiles {
         if let Some(content_range) = content_range {
             insert(headers, header::CONTENT_RANGE, content_range);
         }
-        set_validators(headers, &validators, cache);
+        set_validators(headers, validators, cache);
         response
     }
 
-    /// Maps a request path to a regular file inside the root, or `None` for
-    /// anything that is missing, hidden or tries to leave the root.
-    fn resolve(&self, raw: &str) -> Option<Target> {
-        let decoded = percent_decode_str(raw).decode_utf8().ok()?;
+    /// Maps a decoded request path to a regular file inside the root, or
+    /// `None` for anything that is missing, hidden or tries to leave the root.
+    fn resolve(&self, decoded: &str) -> Option<Target> {
         let rel = decoded.strip_prefix('/')?;
         // A second slash would make the rest absolute (`//etc/passwd`);
         // backslashes and NUL have no business in a name here.
@@ -253,10 +345,25 @@ impl StaticFiles {
     }
 }
 
-/// The file's bytes (memory-mapped) and modification time, or `None` if it
-/// is not a regular file.
-pub fn map_file(path: &Path) -> io::Result<Option<(Bytes, SystemTime)>> {
-    map_open_file(File::open(path)?)
+/// The file's bytes (read if small, else memory-mapped, see [`READ_MAX`])
+/// and modification time, or `None` if it is not a regular file.
+fn load_file(path: &Path) -> io::Result<Option<(Bytes, SystemTime)>> {
+    let file = File::open(path)?;
+    // Size and time from the open file, so they describe exactly what is read.
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    if meta.len() > READ_MAX {
+        return map_open_file(file);
+    }
+    let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
+    // At most READ_MAX + 1 bytes, so a file that grew since (which a build
+    // never does) cannot make this read unbounded; the bytes read are what
+    // is served and what the ETag's size describes.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(READ_MAX + 1).read_to_end(&mut bytes)?;
+    Ok(Some((Bytes::from(bytes), mtime)))
 }
 
 /// [`map_file`] of a file already open.
@@ -471,8 +578,12 @@ fn epoch_secs(time: SystemTime) -> Option<u64> {
 }
 
 fn set_validators(headers: &mut HeaderMap, v: &Validators, cache: &'static str) {
-    insert(headers, header::ETAG, v.etag.clone());
-    insert(headers, header::LAST_MODIFIED, v.last_modified.clone());
+    if let Some(etag) = &v.etag_header {
+        headers.insert(header::ETAG, etag.clone());
+    }
+    if let Some(date) = &v.last_modified_header {
+        headers.insert(header::LAST_MODIFIED, date.clone());
+    }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
 }
 
@@ -1195,6 +1306,91 @@ mod tests {
         let far = Validators::new(UNIX_EPOCH + Duration::from_secs(300_000_000_000), 1);
         assert_eq!(far.last_modified, "Fri, 31 Dec 9999 23:59:59 GMT");
         assert_eq!(far.modified_secs, MAX_HTTP_DATE_SECS);
+    }
+
+    #[test]
+    fn a_path_is_resolved_and_read_once_per_tree() {
+        let t = tree();
+        let r = get(&t, SEGMENT, &[]);
+        assert_eq!(body(r), segment_bytes(0..=255));
+        // A tree is never changed in place (a build makes a new one); this
+        // one is, to show that what was served is kept: the file is gone,
+        // yet served as it was, under any spelling of its name, with its
+        // headers, ranges and conditions.
+        fs::remove_file(t.files.root.join(SEGMENT.trim_start_matches('/'))).unwrap();
+        for path in [
+            SEGMENT,
+            "/dash/vod/s/v1/init%2Em4v",
+            "/dash/vod/s/v1/%69nit.m4v",
+        ] {
+            let r = get(&t, path, &[]);
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            assert_eq!(header(&r, "content-type"), Some("video/mp4"));
+            assert_eq!(header(&r, "etag"), Some(SEGMENT_ETAG));
+            assert_eq!(header(&r, "last-modified"), Some(LAST_MODIFIED));
+            assert_eq!(body(r), segment_bytes(0..=255), "{path}");
+        }
+        let r = get(&t, SEGMENT, &[("range", "bytes=1-2")]);
+        assert_eq!(body(r), [1, 2]);
+        assert_not_modified(get(&t, SEGMENT, &[("if-none-match", SEGMENT_ETAG)]), "kept");
+        // The next tree (a new StaticFiles) looks at the disk again.
+        let next = StaticFiles::new(&t.files.root).unwrap();
+        let r = next.serve(&Method::GET, SEGMENT, &HeaderMap::new());
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn a_miss_is_not_kept() {
+        let t = tree();
+        assert_eq!(get(&t, "/later.txt", &[]).status(), StatusCode::NOT_FOUND);
+        assert_eq!(get(&t, "/later/", &[]).status(), StatusCode::NOT_FOUND);
+        write(&t.files.root.join("later.txt"), b"now");
+        write(&t.files.root.join("later/index.html"), b"<h1>now</h1>");
+        assert_eq!(body(get(&t, "/later.txt", &[])), b"now");
+        assert_eq!(body(get(&t, "/later/", &[])), b"<h1>now</h1>");
+    }
+
+    #[test]
+    fn small_files_are_read_and_larger_ones_mapped_alike() {
+        let t = tree();
+        let pattern = |n: u64| (0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>();
+        for size in [READ_MAX - 1, READ_MAX, READ_MAX + 1, 3 * READ_MAX + 17] {
+            let name = format!("/sized/{size}.m4s");
+            let content = pattern(size);
+            write(&t.files.root.join(&name[1..]), &content);
+            for _ in 0..2 {
+                let r = get(&t, &name, &[]);
+                assert_eq!(r.status(), StatusCode::OK, "{size}");
+                let etag = format!("\"17979cfe3d85cd15-{size:x}\"");
+                assert_eq!(header(&r, "etag"), Some(etag.as_str()), "{size}");
+                assert_eq!(body(r), content, "{size}");
+                let r = get(&t, &name, &[("range", "bytes=-3")]);
+                assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT, "{size}");
+                assert_eq!(body(r), content[content.len() - 3..], "{size}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_too_large_to_keep_is_served_from_the_disk_each_time() {
+        let t = tree();
+        let path = t.files.root.join("large.mp4");
+        write(&path, b"");
+        // Sparse: nothing is written, and only one byte is ever read.
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(CACHE_MAX_FILE + 1)
+            .unwrap();
+        let r = get(&t, "/large.mp4", &[("range", "bytes=-1")]);
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+        let range = format!("bytes {0}-{0}/{1}", CACHE_MAX_FILE, CACHE_MAX_FILE + 1);
+        assert_eq!(header(&r, "content-range"), Some(range.as_str()));
+        assert_eq!(body(r), [0]);
+        // Not kept: once removed, it is not served.
+        fs::remove_file(&path).unwrap();
+        assert_eq!(get(&t, "/large.mp4", &[]).status(), StatusCode::NOT_FOUND);
     }
 
     #[test]

@@ -146,6 +146,42 @@ async fn a_snapshot_keeps_reading_its_own_tree() {
     );
 }
 
+/// A static file a tree's cache keeps is that tree's: the next tree serves
+/// its own bytes, and a request that took the old tree still gets the old.
+#[tokio::test]
+async fn a_kept_static_file_belongs_to_its_tree() {
+    let (_keep, a, b) = media();
+    let dir = tempfile::tempdir().unwrap();
+    let (config, out) = (dir.path().join("config"), dir.path().join("out"));
+    write_stream(&config, "s", a);
+    dashlive::build::build(&config, Some(&out)).unwrap();
+    let app = App::new(&out, AllowedDomains::Any, crate::play::Players::none()).unwrap();
+    let url = "/dash/vod/s/card_180p/1.m4v";
+    let (status, before) = get(&app, url).await;
+    assert_eq!(status, StatusCode::OK);
+    let old = app.snapshot();
+
+    write_stream(&config, "s", b);
+    dashlive::build::build(&config, Some(&out)).unwrap();
+    assert!(app.trees.reload_if_changed().unwrap());
+    let (status, after) = get(&app, url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(before, after, "the two versions differ");
+    assert_eq!(&after[..], &std::fs::read(out.join(&url[1..])).unwrap()[..]);
+
+    let parts = hyper::Request::get(url)
+        .header("host", "origin.test")
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let (_, r) = app
+        .handle_parts(old, &parts, crate::body::RequestBody::empty(), NOW)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.into_body().collect().await.unwrap().to_bytes(), before);
+}
+
 /// Builds alternate between two versions of a stream while requests run:
 /// every answer is whole and is one version's, never a 500 or a mix.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -2,7 +2,7 @@
 //!
 //! A [`Snapshot`] is everything that belongs to one build of `out/`: its
 //! index (with the directory it came from held open), the static file
-//! server and the options cache. A request takes one snapshot when it starts
+//! server with the files it has resolved and keeps, and the options cache. A request takes one snapshot when it starts
 //! and uses only it, so it sees the old tree or the new one, never a mix.
 //! [`Trees::reload_if_changed`] loads a new snapshot when
 //! `out/.dashlive/index.json` is another file than the one the current
@@ -27,6 +27,8 @@ pub struct Snapshot {
     pub tree: Tree,
     /// The manifest renderer (shared by every snapshot).
     pub renderer: Arc<Renderer>,
+    /// The static files, with a cache of the paths it has resolved: a
+    /// tree's own, since a build never changes a tree in place.
     pub files: StaticFiles,
     /// Resolved options of the manifest URLs players poll: cleared with
     /// each new tree, since the stream defaults may have changed.
