@@ -387,6 +387,79 @@ fn every_chunk_of_a_chunked_segment_is_shifted_live() {
     assert_eq!(next, Some(7 * 4 * 5 * u64::from(AAC_FRAME)));
 }
 
+/// `segments` one-second video segments of 25 frames, each written as
+/// `chunks` moofs of `25 / chunks` frames without a `styp`, as `ffmpeg -f
+/// mp4 -movflags empty_moov+default_base_moof -frag_duration` writes them:
+/// only a segment's first moof starts with a sync sample.
+fn fragmented_by_duration(segments: u32, chunks: u32) -> Vec<u8> {
+    let sar = avc_entry(320, 180, &avcc(&sps(320, 180, None)), None);
+    let mut t = TrackConfig {
+        track_id: 1,
+        timescale: 12_800,
+        handler: Handler::Video,
+        language: "und".into(),
+        sample_entry: sar,
+        width: 320,
+        height: 180,
+        duration: u64::from(segments) * 12_800,
+        default_sample_duration: 512,
+    };
+    let mut file = init_segment(&t);
+    t.duration = 0;
+    let payload = [0x65u8; 100];
+    let per = 25 / chunks;
+    let mut seq = 1;
+    for seg in 0..segments {
+        for c in 0..chunks {
+            let samples: Vec<Sample> = (0..per)
+                .map(|i| Sample {
+                    data: &payload,
+                    duration: 512,
+                    sync: c == 0 && i == 0,
+                })
+                .collect();
+            let at = u64::from(seg) * 12_800 + u64::from(c * per) * 512;
+            let chunk = media_segment(&t, seq, at, &samples);
+            assert_eq!(&chunk[4..8], b"styp");
+            file.extend_from_slice(&chunk[24..]); // the mp4 muxer writes no styp
+            seq += 1;
+        }
+    }
+    file
+}
+
+#[test]
+fn fragments_that_do_not_start_with_a_sync_sample_are_chunks_of_a_segment() {
+    let rep = index(fragmented_by_duration(4, 5), "fd.mp4");
+    // Four segments, each starting at a key frame: not 20, 16 of them
+    // starting mid-GOP (what the indexer made before).
+    assert_eq!(rep.segments.len(), 1 + 4, "init and a segment per key frame");
+    for (i, s) in rep.segments[1..].iter().enumerate() {
+        assert_eq!((s.decode_time, s.duration), (i as u64 * 12_800, 12_800));
+    }
+    assert_eq!(rep.media_duration, 4 * 12_800);
+
+    // Built and served live, every moof of a segment is shifted alike.
+    let (dir, index) = build_stream(&[("fd.mp4", fragmented_by_duration(4, 5))]);
+    let out = dir.path().join("out");
+    let rep = &index.streams[0].representations[0];
+    assert_eq!(rep.segments.len(), 4);
+    assert_eq!(rep.segments[0].patch.decode_time.len(), 5);
+    let map = dashlive::mpd::live::LoopMap::new(&rep.representation, &rep.representation).unwrap();
+    let mut next = None;
+    for number in 1..=9u64 {
+        let chunks = moofs(&live_segment(&out, rep, &map, number), 512);
+        assert_eq!(chunks.len(), 5, "segment {number}");
+        for (seq, times, duration) in chunks {
+            assert_eq!(seq, number as u32);
+            if let Some(expected) = next {
+                assert_eq!(times[0], expected, "segment {number}: decode times continue");
+            }
+            next = Some(times[0] + duration);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Audio beside video: segments that start a few ms after $Number$'s boundary
 // ---------------------------------------------------------------------------

@@ -10,7 +10,9 @@ use crate::mp4::{boxes, ErrorKind, Mp4Error};
 /// Bumped whenever what a cut writes changes (segments, init or live init
 /// segments), so that trees built before cut their representations again.
 /// 3: the index records the patch points of every chunk's moof.
-pub const CUT_REVISION: u32 = 3;
+/// 4: a moof that does not start with a sync sample (in a file without
+/// `styp`) is a chunk of the segment before it, not a segment.
+pub const CUT_REVISION: u32 = 4;
 
 pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
     let mut out = Vec::with_capacity(data.len() + 16);

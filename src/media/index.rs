@@ -141,7 +141,11 @@ pub fn index_reader<R: Read + Seek>(
 /// Groups moofs into segments: a segment starts at a `styp` (or `emsg`,
 /// `prft`, `sidx`) run before its moof, or at the moof itself. Once a file
 /// is seen to mark segments with `styp`, further moofs without one are
-/// chunks of the current segment (CMAF low-latency files).
+/// chunks of the current segment (CMAF low-latency files). In a file
+/// without `styp`, a moof whose first sample is not a sync sample is a
+/// chunk of the current segment too (`ffmpeg -movflags empty_moov
+/// -frag_duration`, which cuts fragments without regard to key frames), so
+/// every segment starts with a sync sample, as `startWithSAP` says.
 #[derive(Default)]
 struct Fragments {
     pending_start: Option<u64>,
@@ -177,8 +181,13 @@ impl Fragments {
         if self.first_moof.is_none() {
             self.first_moof = Some((moof.samples, moof.duration));
         }
-        let new_segment =
-            self.pending_start.take().is_some() || !self.uses_styp || self.segments.is_empty();
+        let marked = self.pending_start.take().is_some();
+        let new_segment = self.segments.is_empty()
+            || if self.uses_styp {
+                marked
+            } else {
+                moof.starts_with_sync
+            };
         match self.segments.last_mut() {
             Some(seg) if !new_segment => {
                 seg.duration += moof.duration;
@@ -220,6 +229,9 @@ impl Fragments {
 
 struct ParsedMoof {
     sequence_number: u32,
+    /// Whether the first sample of the first traf is a sync sample (no
+    /// `sample_is_non_sync_sample` flag); true when the moof has no samples.
+    starts_with_sync: bool,
     /// Samples of the track's first traf.
     samples: u64,
     decode_time: Option<u64>,
@@ -227,11 +239,15 @@ struct ParsedMoof {
     psshs: Vec<Pssh>,
 }
 
+/// `sample_is_non_sync_sample` in ISO/IEC 14496-12 8.8.3.1's sample flags.
+const SAMPLE_IS_NON_SYNC: u32 = 0x0001_0000;
+
 fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedMoof, Mp4Error> {
     let mut sequence_number = 0;
     let mut decode_time = None;
     let mut duration = 0;
     let mut samples = None;
+    let mut first_flags = None;
     let mut psshs = Vec::new();
     for c in moof.children() {
         let c = c?;
@@ -241,6 +257,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
             b"traf" => {
                 let mut default_duration = track.default_sample_duration;
                 let mut default_size = track.default_sample_size;
+                let mut default_flags = track.default_sample_flags;
                 let mut base = moof.offset;
                 let mut traf_time = None;
                 let mut traf_duration = 0;
@@ -256,6 +273,9 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
                             if let Some(d) = tfhd.default_sample_size {
                                 default_size = d;
                             }
+                            if let Some(f) = tfhd.default_sample_flags {
+                                default_flags = f;
+                            }
                             if let Some(b) = tfhd.base_data_offset {
                                 base = b;
                             }
@@ -265,6 +285,13 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
                         }
                         b"trun" => {
                             let trun = expect(&t, Trun::parse)?;
+                            if samples.is_none() && traf_samples == 0 && trun.sample_count > 0 {
+                                first_flags = Some(
+                                    trun.first_sample_flags
+                                        .or_else(|| trun.samples.first().and_then(|s| s.flags))
+                                        .unwrap_or(default_flags),
+                                );
+                            }
                             traf_duration += trun.duration(default_duration);
                             traf_samples += u64::from(trun.sample_count);
                             // A fragment whose samples lie past the end of the file is
@@ -292,6 +319,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
     }
     Ok(ParsedMoof {
         sequence_number,
+        starts_with_sync: first_flags.is_none_or(|f| f & SAMPLE_IS_NON_SYNC == 0),
         decode_time,
         duration,
         psshs,
@@ -316,6 +344,8 @@ struct TrackInfo {
     handler: String,
     default_sample_duration: u32,
     default_sample_size: u32,
+    /// `trex`'s default sample flags, for fragments that give none.
+    default_sample_flags: u32,
     sample_entry: String,
     /// The format before encryption (`frma`), or the sample entry itself.
     format: String,
@@ -403,13 +433,17 @@ impl TrackInfo {
                 protection = Some((scheme, expect(&tenc, Tenc::parse).map_err(mp4)?));
             }
         }
-        let (default_sample_duration, default_sample_size) =
+        let (default_sample_duration, default_sample_size, default_sample_flags) =
             match moov.find("mvex/trex").map_err(mp4)? {
                 Some(t) => {
                     let trex = expect(&t, Trex::parse).map_err(mp4)?;
-                    (trex.default_sample_duration, trex.default_sample_size)
+                    (
+                        trex.default_sample_duration,
+                        trex.default_sample_size,
+                        trex.default_sample_flags,
+                    )
                 }
-                None => (0, 0),
+                None => (0, 0, 0),
             };
         let psshs = moov
             .children_of(b"pssh")
@@ -426,6 +460,7 @@ impl TrackInfo {
             handler: hdlr.handler_type.to_string(),
             default_sample_duration,
             default_sample_size,
+            default_sample_flags,
             sample_entry: sample_entry.clone(),
             format: format.clone(),
             codecs: String::new(),
