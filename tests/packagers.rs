@@ -460,6 +460,55 @@ fn fragments_that_do_not_start_with_a_sync_sample_are_chunks_of_a_segment() {
     }
 }
 
+/// A version-0 `sidx` of `refs` references (sizes and durations left 0:
+/// the indexer reads only how many there are).
+fn sidx(refs: u16) -> Vec<u8> {
+    let mut p = vec![0u8; 4]; // version 0, flags
+    p.extend_from_slice(&1u32.to_be_bytes()); // reference_ID
+    p.extend_from_slice(&12_800u32.to_be_bytes());
+    p.extend_from_slice(&[0; 8]); // earliest_presentation_time, first_offset
+    p.extend_from_slice(&[0, 0]);
+    p.extend_from_slice(&refs.to_be_bytes());
+    for _ in 0..refs {
+        p.extend_from_slice(&[0; 12]);
+    }
+    dashlive::mp4::mux::bx(b"sidx", &p)
+}
+
+/// `fragmented_by_duration(4, 1)`'s init segment and its moofs, with
+/// `before(i)` inserted before moof `i`.
+fn with_boxes_before_moofs(before: impl Fn(usize) -> Vec<u8>) -> (Vec<u8>, usize) {
+    let file = fragmented_by_duration(4, 1);
+    let rep = index(file.clone(), "plain.mp4");
+    let init = rep.segments[0].size as usize;
+    let mut out = file[..init].to_vec();
+    for (i, s) in rep.segments[1..].iter().enumerate() {
+        out.extend(before(i));
+        out.extend_from_slice(&file[s.offset as usize..(s.offset + s.size) as usize]);
+    }
+    (out, init)
+}
+
+#[test]
+fn a_global_sidx_is_neither_init_nor_segment_and_a_segment_sidx_starts_its_segment() {
+    // ffmpeg -movflags ...+global_sidx: ftyp moov sidx(4 references) moof mdat ...
+    let (file, init) = with_boxes_before_moofs(|i| if i == 0 { sidx(4) } else { vec![] });
+    let rep = index(file, "global.mp4");
+    assert_eq!(rep.segments[0].size as usize, init, "the init segment is ftyp + moov");
+    let first = rep.segments[1];
+    assert_eq!(first.offset as usize, init + sidx(4).len(), "segment 1 starts at its moof");
+    assert_eq!(rep.segments.len(), 5);
+
+    // ffmpeg -f dash -single_file 1 and -movflags +dash: sidx(1) moof mdat, per segment.
+    let (file, init) = with_boxes_before_moofs(|_| sidx(1));
+    let rep = index(file.clone(), "per-segment.mp4");
+    assert_eq!(rep.segments[0].size as usize, init);
+    for s in &rep.segments[1..] {
+        assert_eq!(&file[s.offset as usize + 4..s.offset as usize + 8], b"sidx");
+    }
+    assert_eq!(rep.segments.len(), 5);
+}
+
 // ---------------------------------------------------------------------------
 // Audio beside video: segments that start a few ms after $Number$'s boundary
 // ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::media::codec;
 use crate::media::representation::{ContentType, Encryption, FrameRate, Representation, Segment};
 use crate::mp4::boxes::{
-    expect, hex, AudioSampleEntry, Colr, Frma, Hdlr, Mdhd, Mfhd, Pasp, Pssh, Schm, Tenc, Tfdt,
+    expect, hex, AudioSampleEntry, Colr, Frma, Hdlr, Mdhd, Mfhd, Pasp, Pssh, Schm, Sidx, Tenc, Tfdt,
     Tfhd, Tkhd, Trex, Trun, VisualSampleEntry,
 };
 use crate::mp4::scan::{Scanner, TopBox};
@@ -80,6 +80,8 @@ pub fn index_reader<R: Read + Seek>(
     };
     let mut moov: Option<TopBox> = None;
     let mut init_end: Option<u64> = None;
+    // Where a `sidx` before the first moof ends the init segment.
+    let mut init_limit: Option<u64> = None;
     let mut fragments = Fragments::default();
     let mut moof_psshs: Vec<Pssh> = Vec::new();
     let mut track = None;
@@ -104,9 +106,24 @@ pub fn index_reader<R: Read + Seek>(
             moof_psshs.extend(parsed.psshs.iter().cloned());
             let start = fragments.start_for_moof(b.offset);
             if init_end.is_none() {
-                init_end = Some(start);
+                init_end = Some(init_limit.map_or(start, |l| l.min(start)));
             }
             fragments.push_moof(start, parsed);
+        } else if t == b"sidx" && init_end.is_none() && !fragments.pending() {
+            // A sidx before the first moof (and no styp before it) is not
+            // part of the init segment: one of a single subsegment is the
+            // first segment's own (`styp`-less `sidx moof mdat` segments);
+            // one of several is the file's index (ffmpeg's global_sidx, an
+            // on-demand file), between the init segment and the first.
+            init_limit.get_or_insert(b.offset);
+            let references = b
+                .loaded
+                .then(|| Sidx::parse(b.as_box_ref().payload()).ok())
+                .flatten()
+                .map(|s| s.references.len());
+            if references == Some(1) {
+                fragments.mark_segment_start(b.offset, false);
+            }
         } else if matches!(&t.0, b"styp" | b"emsg" | b"prft")
             || (t == b"sidx" && init_end.is_some())
         {
@@ -171,6 +188,11 @@ impl Fragments {
         if self.pending_start.is_none() && (!self.uses_styp || is_styp) {
             self.pending_start = Some(offset);
         }
+    }
+
+    /// Whether a box was seen that starts the next segment.
+    fn pending(&self) -> bool {
+        self.pending_start.is_some()
     }
 
     fn start_for_moof(&mut self, moof_offset: u64) -> u64 {
