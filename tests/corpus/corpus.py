@@ -68,6 +68,7 @@ import xml.etree.ElementTree as ET
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import e2elib  # noqa: E402
+import matrixlib  # noqa: E402
 
 REPO = e2elib.REPO
 NS = "{urn:mpeg:dash:schema:mpd:2011}"
@@ -500,18 +501,20 @@ def decode_live(base, shape, stream, seconds, expect):
         if v < w - slack:
             problems.append(f"video frames {v}, want {w} ({why})")
     if "audio" in kinds:
-        # ffmpeg 5.1 opens each Representation at the live edge on its own: the audio may
-        # start a segment after the video (and -t counts from the earliest track), so the
-        # audio must cover SECONDS less its longest segment.
+        # ffmpeg 5.1 opens each Representation at the live edge on its own, each at the
+        # start of its own segment: the audio may start up to the stream's longest segment
+        # after the video (and -t counts from the earliest track), so the audio must cover
+        # SECONDS less that.
         a = got.get("audio", [0])[0]
         rid = next(r for r, (k, _) in want.items() if k == "audio")
         rep = next(r["representation"] for r in stream["representations"] if r["representation"]["id"] == rid)
-        longest = max(x["duration"] for x in next(
-            r for r in stream["representations"] if r["representation"]["id"] == rid)["segments"])
+        longest = max(x["duration"] / r["representation"]["timescale"]
+                      for r in stream["representations"] for x in r["segments"])
         per_s = want[rid][1] / (rep["media_duration"] / rep["timescale"])
-        w = per_s * (seconds - longest / rep["timescale"])
+        w = per_s * (seconds - longest)
         if a < w - 2:
-            problems.append(f"audio frames {a}, want at least {w:.0f} ({seconds} s less one segment)")
+            problems.append(f"audio frames {a}, want at least {w:.0f} ({seconds} s less the "
+                            f"longest segment, {longest:.2f} s)")
     if r.returncode != 0:
         problems.append(f"ffmpeg exit {r.returncode}: {tail(r.stderr)}")
     evidence = (f"{seconds} s in real time: video frames {got.get('video', [])}, audio frames "
@@ -649,8 +652,8 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--bin")
     ap.add_argument("--origin-bin")
-    ap.add_argument("--schema", default=os.path.join(REPO, "..", "shared", "reference", "schema",
-                                                     "DASH-MPD.xsd"))
+    ap.add_argument("--schema", default=matrixlib.default_schema(),
+                    help="DASH-MPD.xsd (default $DASHLIVE_MPD_SCHEMA, else ../shared/reference/schema)")
     ap.add_argument("--live-seconds", type=float, default=DURATION)
     args = ap.parse_args()
     if args.list:
