@@ -433,7 +433,11 @@ fn fragments_that_do_not_start_with_a_sync_sample_are_chunks_of_a_segment() {
     let rep = index(fragmented_by_duration(4, 5), "fd.mp4");
     // Four segments, each starting at a key frame: not 20, 16 of them
     // starting mid-GOP (what the indexer made before).
-    assert_eq!(rep.segments.len(), 1 + 4, "init and a segment per key frame");
+    assert_eq!(
+        rep.segments.len(),
+        1 + 4,
+        "init and a segment per key frame"
+    );
     for (i, s) in rep.segments[1..].iter().enumerate() {
         assert_eq!((s.decode_time, s.duration), (i as u64 * 12_800, 12_800));
     }
@@ -453,7 +457,10 @@ fn fragments_that_do_not_start_with_a_sync_sample_are_chunks_of_a_segment() {
         for (seq, times, duration) in chunks {
             assert_eq!(seq, number as u32);
             if let Some(expected) = next {
-                assert_eq!(times[0], expected, "segment {number}: decode times continue");
+                assert_eq!(
+                    times[0], expected,
+                    "segment {number}: decode times continue"
+                );
             }
             next = Some(times[0] + duration);
         }
@@ -494,9 +501,16 @@ fn a_global_sidx_is_neither_init_nor_segment_and_a_segment_sidx_starts_its_segme
     // ffmpeg -movflags ...+global_sidx: ftyp moov sidx(4 references) moof mdat ...
     let (file, init) = with_boxes_before_moofs(|i| if i == 0 { sidx(4) } else { vec![] });
     let rep = index(file, "global.mp4");
-    assert_eq!(rep.segments[0].size as usize, init, "the init segment is ftyp + moov");
+    assert_eq!(
+        rep.segments[0].size as usize, init,
+        "the init segment is ftyp + moov"
+    );
     let first = rep.segments[1];
-    assert_eq!(first.offset as usize, init + sidx(4).len(), "segment 1 starts at its moof");
+    assert_eq!(
+        first.offset as usize,
+        init + sidx(4).len(),
+        "segment 1 starts at its moof"
+    );
     assert_eq!(rep.segments.len(), 5);
 
     // ffmpeg -f dash -single_file 1 and -movflags +dash: sidx(1) moof mdat, per segment.

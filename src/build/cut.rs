@@ -411,8 +411,8 @@ pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutP
             plan.head.extend_from_slice(&head[..h.header_len as usize]);
             plan.payload = Some((offset + pos + h.header_len, h.size - h.header_len));
         } else {
-            let piece = cut_boxes(window.get(pos, h.size)?, Some(offset + pos))
-                .map_err(CutError::Mp4)?;
+            let piece =
+                cut_boxes(window.get(pos, h.size)?, Some(offset + pos)).map_err(CutError::Mp4)?;
             if plan.payload.is_none() {
                 plan.head.extend(piece);
             } else {

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::media::codec;
 use crate::media::representation::{ContentType, Encryption, FrameRate, Representation, Segment};
 use crate::mp4::boxes::{
-    expect, hex, AudioSampleEntry, Colr, Frma, Hdlr, Mdhd, Mfhd, Pasp, Pssh, Schm, Sidx, Tenc, Tfdt,
-    Tfhd, Tkhd, Trex, Trun, VisualSampleEntry,
+    expect, hex, AudioSampleEntry, Colr, Frma, Hdlr, Mdhd, Mfhd, Pasp, Pssh, Schm, Sidx, Tenc,
+    Tfdt, Tfhd, Tkhd, Trex, Trun, VisualSampleEntry,
 };
 use crate::mp4::scan::{Scanner, TopBox};
 use crate::mp4::{BoxRef, ErrorKind, Mp4Error};
