@@ -385,6 +385,142 @@ fn every_chunk_of_a_chunked_segment_is_shifted_live() {
     assert_eq!(next, Some(7 * 4 * 5 * u64::from(AAC_FRAME)));
 }
 
+/// `segments` one-second video segments of 25 frames, each written as
+/// `chunks` moofs of `25 / chunks` frames without a `styp`, as `ffmpeg -f
+/// mp4 -movflags empty_moov+default_base_moof -frag_duration` writes them:
+/// only a segment's first moof starts with a sync sample.
+fn fragmented_by_duration(segments: u32, chunks: u32) -> Vec<u8> {
+    let sar = avc_entry(320, 180, &avcc(&sps(320, 180, None)), None);
+    let mut t = TrackConfig {
+        track_id: 1,
+        timescale: 12_800,
+        handler: Handler::Video,
+        language: "und".into(),
+        sample_entry: sar,
+        width: 320,
+        height: 180,
+        duration: u64::from(segments) * 12_800,
+        default_sample_duration: 512,
+    };
+    let mut file = init_segment(&t);
+    t.duration = 0;
+    let payload = [0x65u8; 100];
+    let per = 25 / chunks;
+    let mut seq = 1;
+    for seg in 0..segments {
+        for c in 0..chunks {
+            let samples: Vec<Sample> = (0..per)
+                .map(|i| Sample {
+                    data: &payload,
+                    duration: 512,
+                    sync: c == 0 && i == 0,
+                })
+                .collect();
+            let at = u64::from(seg) * 12_800 + u64::from(c * per) * 512;
+            let chunk = media_segment(&t, seq, at, &samples);
+            assert_eq!(&chunk[4..8], b"styp");
+            file.extend_from_slice(&chunk[24..]); // the mp4 muxer writes no styp
+            seq += 1;
+        }
+    }
+    file
+}
+
+#[test]
+fn fragments_that_do_not_start_with_a_sync_sample_are_chunks_of_a_segment() {
+    let rep = index(fragmented_by_duration(4, 5), "fd.mp4");
+    // Four segments, each starting at a key frame: not 20, 16 of them
+    // starting mid-GOP (what the indexer made before).
+    assert_eq!(
+        rep.segments.len(),
+        1 + 4,
+        "init and a segment per key frame"
+    );
+    for (i, s) in rep.segments[1..].iter().enumerate() {
+        assert_eq!((s.decode_time, s.duration), (i as u64 * 12_800, 12_800));
+    }
+    assert_eq!(rep.media_duration, 4 * 12_800);
+
+    // Built and served live, every moof of a segment is shifted alike.
+    let (dir, index) = build_stream(&[("fd.mp4", fragmented_by_duration(4, 5))]);
+    let out = dir.path().join("out");
+    let rep = &index.streams[0].representations[0];
+    assert_eq!(rep.segments.len(), 4);
+    assert_eq!(rep.segments[0].patch.decode_time.len(), 5);
+    let map = dashlive::mpd::live::LoopMap::new(&rep.representation, &rep.representation).unwrap();
+    let mut next = None;
+    for number in 1..=9u64 {
+        let chunks = moofs(&live_segment(&out, rep, &map, number), 512);
+        assert_eq!(chunks.len(), 5, "segment {number}");
+        for (seq, times, duration) in chunks {
+            assert_eq!(seq, number as u32);
+            if let Some(expected) = next {
+                assert_eq!(
+                    times[0], expected,
+                    "segment {number}: decode times continue"
+                );
+            }
+            next = Some(times[0] + duration);
+        }
+    }
+}
+
+/// A version-0 `sidx` of `refs` references (sizes and durations left 0:
+/// the indexer reads only how many there are).
+fn sidx(refs: u16) -> Vec<u8> {
+    let mut p = vec![0u8; 4]; // version 0, flags
+    p.extend_from_slice(&1u32.to_be_bytes()); // reference_ID
+    p.extend_from_slice(&12_800u32.to_be_bytes());
+    p.extend_from_slice(&[0; 8]); // earliest_presentation_time, first_offset
+    p.extend_from_slice(&[0, 0]);
+    p.extend_from_slice(&refs.to_be_bytes());
+    for _ in 0..refs {
+        p.extend_from_slice(&[0; 12]);
+    }
+    dashlive::mp4::mux::bx(b"sidx", &p)
+}
+
+/// `fragmented_by_duration(4, 1)`'s init segment and its moofs, with
+/// `before(i)` inserted before moof `i`.
+fn with_boxes_before_moofs(before: impl Fn(usize) -> Vec<u8>) -> (Vec<u8>, usize) {
+    let file = fragmented_by_duration(4, 1);
+    let rep = index(file.clone(), "plain.mp4");
+    let init = rep.segments[0].size as usize;
+    let mut out = file[..init].to_vec();
+    for (i, s) in rep.segments[1..].iter().enumerate() {
+        out.extend(before(i));
+        out.extend_from_slice(&file[s.offset as usize..(s.offset + s.size) as usize]);
+    }
+    (out, init)
+}
+
+#[test]
+fn a_global_sidx_is_neither_init_nor_segment_and_a_segment_sidx_starts_its_segment() {
+    // ffmpeg -movflags ...+global_sidx: ftyp moov sidx(4 references) moof mdat ...
+    let (file, init) = with_boxes_before_moofs(|i| if i == 0 { sidx(4) } else { vec![] });
+    let rep = index(file, "global.mp4");
+    assert_eq!(
+        rep.segments[0].size as usize, init,
+        "the init segment is ftyp + moov"
+    );
+    let first = rep.segments[1];
+    assert_eq!(
+        first.offset as usize,
+        init + sidx(4).len(),
+        "segment 1 starts at its moof"
+    );
+    assert_eq!(rep.segments.len(), 5);
+
+    // ffmpeg -f dash -single_file 1 and -movflags +dash: sidx(1) moof mdat, per segment.
+    let (file, init) = with_boxes_before_moofs(|_| sidx(1));
+    let rep = index(file.clone(), "per-segment.mp4");
+    assert_eq!(rep.segments[0].size as usize, init);
+    for s in &rep.segments[1..] {
+        assert_eq!(&file[s.offset as usize + 4..s.offset as usize + 8], b"sidx");
+    }
+    assert_eq!(rep.segments.len(), 5);
+}
+
 // ---------------------------------------------------------------------------
 // Audio beside video: segments that start a few ms after $Number$'s boundary
 // ---------------------------------------------------------------------------

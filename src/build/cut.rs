@@ -4,15 +4,26 @@
 //! rewrites never change a size, and `trun`/`saio` offsets made right again.
 
 use crate::mp4::boxes::{expect, Tfhd};
-use crate::mp4::edit::{rewrite_moof, tfdt_to_v1};
+use crate::mp4::edit::{base_data_offset_to_moof, rewrite_moof, tfdt_to_v1};
 use crate::mp4::{boxes, ErrorKind, Mp4Error};
 
 /// Bumped whenever what a cut writes changes (segments, init or live init
 /// segments), so that trees built before cut their representations again.
 /// 3: the index records the patch points of every chunk's moof.
-pub const CUT_REVISION: u32 = 3;
+/// 4: a moof that does not start with a sync sample (in a file without
+/// `styp`) is a chunk of the segment before it, not a segment; absolute
+/// `tfhd` base data offsets are made moof-relative.
+pub const CUT_REVISION: u32 = 4;
 
 pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
+    cut_boxes(data, None)
+}
+
+/// [`cut_segment`] of boxes found at `source_offset` in their file: a moof
+/// with an absolute `tfhd` base_data_offset (ffmpeg's `frag_keyframe
+/// +empty_moov` without `default_base_moof`) is made moof-relative; without
+/// the offset such a moof is refused.
+pub fn cut_boxes(data: &[u8], source_offset: Option<u64>) -> Result<Vec<u8>, Mp4Error> {
     let mut out = Vec::with_capacity(data.len() + 16);
     for b in boxes(data) {
         let b = b?;
@@ -22,18 +33,24 @@ pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
             b"styp" => out.extend(without_brand(&b, b"msix")?),
             b"moof" => {
                 // Absolute data offsets would point into the source file.
-                for traf in b.children_of(b"traf")? {
-                    if let Some(t) = traf.child(b"tfhd")? {
-                        if expect(&t, Tfhd::parse)?.base_data_offset.is_some() {
-                            return Err(t.error(ErrorKind::Invalid(
-                                "tfhd carries an absolute base_data_offset; re-package with \
-                                 default-base-is-moof to serve this file as segments"
-                                    .into(),
-                            )));
+                if source_offset.is_none() {
+                    for traf in b.children_of(b"traf")? {
+                        if let Some(t) = traf.child(b"tfhd")? {
+                            if expect(&t, Tfhd::parse)?.base_data_offset.is_some() {
+                                return Err(t.error(ErrorKind::Invalid(
+                                    "tfhd carries an absolute base_data_offset; re-package with \
+                                     default-base-is-moof to serve this file as segments"
+                                        .into(),
+                                )));
+                            }
                         }
                     }
                 }
+                let at = source_offset.map(|s| s + b.offset);
                 out.extend(rewrite_moof(b.data, b.offset, |m| {
+                    if let Some(at) = at {
+                        base_data_offset_to_moof(m, at)?;
+                    }
                     tfdt_to_v1(m).map(|_| ())
                 })?);
             }
@@ -249,6 +266,61 @@ mod tests {
     }
 
     #[test]
+    fn absolute_base_data_offsets_are_made_moof_relative() {
+        // ffmpeg -movflags frag_keyframe+empty_moov: tfhd base_data_offset
+        // set to the moof's place in the file, trun offsets from there.
+        use crate::mp4::boxes::tfhd_flags::{BASE_DATA_OFFSET, DEFAULT_BASE_IS_MOOF};
+        use crate::mp4::mux::{bx, media_segment, Sample};
+        use std::io::Write;
+        let t = audio_track();
+        let data: Vec<u8> = (0..=255).collect();
+        let samples: Vec<Sample> = (0..10)
+            .map(|_| Sample {
+                data: &data,
+                duration: 1024,
+                sync: true,
+            })
+            .collect();
+        let relative = media_segment(&t, 2, 10_240, &samples);
+        let lead = bx(b"free", &[0; 40]); // the segment is not at the file's start
+        let at_in_file = 100 + lead.len() as u64;
+        let moof_at = 24; // after media_segment's styp
+        let mut absolute = relative[..moof_at].to_vec();
+        let moof = &relative[moof_at..];
+        let moof_len = u32::from_be_bytes(moof[..4].try_into().unwrap()) as usize;
+        absolute.extend(
+            rewrite_moof(&moof[..moof_len], 0, |m| {
+                let traf = m.child_mut(b"traf").unwrap();
+                let tfhd = traf.child_mut(b"tfhd").unwrap();
+                let mut p = tfhd.leaf_payload().unwrap().to_vec();
+                let flags = u32::from_be_bytes([0, p[1], p[2], p[3]]);
+                let flags = (flags | BASE_DATA_OFFSET) & !DEFAULT_BASE_IS_MOOF;
+                p[1..4].copy_from_slice(&flags.to_be_bytes()[1..]);
+                let base = at_in_file + moof_at as u64;
+                p.splice(8..8, base.to_be_bytes());
+                tfhd.content = crate::mp4::edit::Content::Leaf(p);
+                Ok(())
+            })
+            .unwrap(),
+        );
+        absolute.extend_from_slice(&moof[moof_len..]);
+        assert_ne!(absolute, relative);
+        // Without the segment's place, refused; with it, the cut is the one
+        // of the same segment written moof-relative.
+        assert!(cut_segment(&absolute).is_err());
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&[9; 100]).unwrap();
+        file.write_all(&lead).unwrap();
+        file.write_all(&absolute).unwrap();
+        let plan = plan_segment(&file, at_in_file, absolute.len() as u64).unwrap();
+        let (at, len) = plan.payload.unwrap();
+        let mut payload = vec![0; len as usize];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut payload, at).unwrap();
+        let pieces = [plan.head.as_slice(), &payload, &plan.tail].concat();
+        assert_eq!(pieces, cut_segment(&relative).unwrap());
+    }
+
+    #[test]
     fn a_planned_cut_is_the_whole_cut_in_pieces() {
         use crate::mp4::mux::{bx, media_segment, Sample};
         use std::io::Write;
@@ -339,7 +411,8 @@ pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutP
             plan.head.extend_from_slice(&head[..h.header_len as usize]);
             plan.payload = Some((offset + pos + h.header_len, h.size - h.header_len));
         } else {
-            let piece = cut_segment(window.get(pos, h.size)?).map_err(CutError::Mp4)?;
+            let piece =
+                cut_boxes(window.get(pos, h.size)?, Some(offset + pos)).map_err(CutError::Mp4)?;
             if plan.payload.is_none() {
                 plan.head.extend(piece);
             } else {

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::codec;
 use crate::media::representation::{ContentType, Encryption, FrameRate, Representation, Segment};
 use crate::mp4::boxes::{
-    expect, hex, AudioSampleEntry, Colr, Frma, Hdlr, Mdhd, Mfhd, Pasp, Pssh, Schm, Tenc, Tfdt,
-    Tfhd, Tkhd, Trex, Trun, VisualSampleEntry,
+    expect, hex, AudioSampleEntry, Colr, Frma, Hdlr, Mdhd, Mfhd, Pasp, Pssh, Schm, Sidx, Tenc,
+    Tfdt, Tfhd, Tkhd, Trex, Trun, VisualSampleEntry,
 };
 use crate::mp4::scan::{Scanner, TopBox};
 use crate::mp4::{BoxRef, ErrorKind, Mp4Error};
@@ -80,6 +80,8 @@ pub fn index_reader<R: Read + Seek>(
     };
     let mut moov: Option<TopBox> = None;
     let mut init_end: Option<u64> = None;
+    // Where a `sidx` before the first moof ends the init segment.
+    let mut init_limit: Option<u64> = None;
     let mut fragments = Fragments::default();
     let mut moof_psshs: Vec<Pssh> = Vec::new();
     let mut track = None;
@@ -104,9 +106,24 @@ pub fn index_reader<R: Read + Seek>(
             moof_psshs.extend(parsed.psshs.iter().cloned());
             let start = fragments.start_for_moof(b.offset);
             if init_end.is_none() {
-                init_end = Some(start);
+                init_end = Some(init_limit.map_or(start, |l| l.min(start)));
             }
             fragments.push_moof(start, parsed);
+        } else if t == b"sidx" && init_end.is_none() && !fragments.pending() {
+            // A sidx before the first moof (and no styp before it) is not
+            // part of the init segment: one of a single subsegment is the
+            // first segment's own (`styp`-less `sidx moof mdat` segments);
+            // one of several is the file's index (ffmpeg's global_sidx, an
+            // on-demand file), between the init segment and the first.
+            init_limit.get_or_insert(b.offset);
+            let references = b
+                .loaded
+                .then(|| Sidx::parse(b.as_box_ref().payload()).ok())
+                .flatten()
+                .map(|s| s.references.len());
+            if references == Some(1) {
+                fragments.mark_segment_start(b.offset, false);
+            }
         } else if matches!(&t.0, b"styp" | b"emsg" | b"prft")
             || (t == b"sidx" && init_end.is_some())
         {
@@ -141,7 +158,11 @@ pub fn index_reader<R: Read + Seek>(
 /// Groups moofs into segments: a segment starts at a `styp` (or `emsg`,
 /// `prft`, `sidx`) run before its moof, or at the moof itself. Once a file
 /// is seen to mark segments with `styp`, further moofs without one are
-/// chunks of the current segment (CMAF low-latency files).
+/// chunks of the current segment (CMAF low-latency files). In a file
+/// without `styp`, a moof whose first sample is not a sync sample is a
+/// chunk of the current segment too (`ffmpeg -movflags empty_moov
+/// -frag_duration`, which cuts fragments without regard to key frames), so
+/// every segment starts with a sync sample, as `startWithSAP` says.
 #[derive(Default)]
 struct Fragments {
     pending_start: Option<u64>,
@@ -169,6 +190,11 @@ impl Fragments {
         }
     }
 
+    /// Whether a box was seen that starts the next segment.
+    fn pending(&self) -> bool {
+        self.pending_start.is_some()
+    }
+
     fn start_for_moof(&mut self, moof_offset: u64) -> u64 {
         self.pending_start.unwrap_or(moof_offset)
     }
@@ -177,8 +203,13 @@ impl Fragments {
         if self.first_moof.is_none() {
             self.first_moof = Some((moof.samples, moof.duration));
         }
-        let new_segment =
-            self.pending_start.take().is_some() || !self.uses_styp || self.segments.is_empty();
+        let marked = self.pending_start.take().is_some();
+        let new_segment = self.segments.is_empty()
+            || if self.uses_styp {
+                marked
+            } else {
+                moof.starts_with_sync
+            };
         match self.segments.last_mut() {
             Some(seg) if !new_segment => {
                 seg.duration += moof.duration;
@@ -220,6 +251,9 @@ impl Fragments {
 
 struct ParsedMoof {
     sequence_number: u32,
+    /// Whether the first sample of the first traf is a sync sample (no
+    /// `sample_is_non_sync_sample` flag); true when the moof has no samples.
+    starts_with_sync: bool,
     /// Samples of the track's first traf.
     samples: u64,
     decode_time: Option<u64>,
@@ -227,11 +261,15 @@ struct ParsedMoof {
     psshs: Vec<Pssh>,
 }
 
+/// `sample_is_non_sync_sample` in ISO/IEC 14496-12 8.8.3.1's sample flags.
+const SAMPLE_IS_NON_SYNC: u32 = 0x0001_0000;
+
 fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedMoof, Mp4Error> {
     let mut sequence_number = 0;
     let mut decode_time = None;
     let mut duration = 0;
     let mut samples = None;
+    let mut first_flags = None;
     let mut psshs = Vec::new();
     for c in moof.children() {
         let c = c?;
@@ -241,6 +279,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
             b"traf" => {
                 let mut default_duration = track.default_sample_duration;
                 let mut default_size = track.default_sample_size;
+                let mut default_flags = track.default_sample_flags;
                 let mut base = moof.offset;
                 let mut traf_time = None;
                 let mut traf_duration = 0;
@@ -256,6 +295,9 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
                             if let Some(d) = tfhd.default_sample_size {
                                 default_size = d;
                             }
+                            if let Some(f) = tfhd.default_sample_flags {
+                                default_flags = f;
+                            }
                             if let Some(b) = tfhd.base_data_offset {
                                 base = b;
                             }
@@ -265,6 +307,13 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
                         }
                         b"trun" => {
                             let trun = expect(&t, Trun::parse)?;
+                            if samples.is_none() && traf_samples == 0 && trun.sample_count > 0 {
+                                first_flags = Some(
+                                    trun.first_sample_flags
+                                        .or_else(|| trun.samples.first().and_then(|s| s.flags))
+                                        .unwrap_or(default_flags),
+                                );
+                            }
                             traf_duration += trun.duration(default_duration);
                             traf_samples += u64::from(trun.sample_count);
                             // A fragment whose samples lie past the end of the file is
@@ -292,6 +341,7 @@ fn parse_moof(moof: &BoxRef, track: &TrackInfo, file_len: u64) -> Result<ParsedM
     }
     Ok(ParsedMoof {
         sequence_number,
+        starts_with_sync: first_flags.is_none_or(|f| f & SAMPLE_IS_NON_SYNC == 0),
         decode_time,
         duration,
         psshs,
@@ -316,6 +366,8 @@ struct TrackInfo {
     handler: String,
     default_sample_duration: u32,
     default_sample_size: u32,
+    /// `trex`'s default sample flags, for fragments that give none.
+    default_sample_flags: u32,
     sample_entry: String,
     /// The format before encryption (`frma`), or the sample entry itself.
     format: String,
@@ -403,13 +455,17 @@ impl TrackInfo {
                 protection = Some((scheme, expect(&tenc, Tenc::parse).map_err(mp4)?));
             }
         }
-        let (default_sample_duration, default_sample_size) =
+        let (default_sample_duration, default_sample_size, default_sample_flags) =
             match moov.find("mvex/trex").map_err(mp4)? {
                 Some(t) => {
                     let trex = expect(&t, Trex::parse).map_err(mp4)?;
-                    (trex.default_sample_duration, trex.default_sample_size)
+                    (
+                        trex.default_sample_duration,
+                        trex.default_sample_size,
+                        trex.default_sample_flags,
+                    )
                 }
-                None => (0, 0),
+                None => (0, 0, 0),
             };
         let psshs = moov
             .children_of(b"pssh")
@@ -426,6 +482,7 @@ impl TrackInfo {
             handler: hdlr.handler_type.to_string(),
             default_sample_duration,
             default_sample_size,
+            default_sample_flags,
             sample_entry: sample_entry.clone(),
             format: format.clone(),
             codecs: String::new(),

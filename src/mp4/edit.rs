@@ -187,6 +187,82 @@ pub fn tfdt_to_v1(moof: &mut Node) -> Result<bool> {
     Ok(changed)
 }
 
+/// Makes every traf of `moof` that carries an absolute `tfhd`
+/// base_data_offset moof-relative instead (default-base-is-moof, the
+/// offset removed), each `trun` data offset moved by what the base was
+/// past the moof's own start, `moof_offset` in the source file. ffmpeg's
+/// `-movflags frag_keyframe+empty_moov` writes such offsets, which point
+/// into the file: a segment cut from it needs them relative to its moof.
+/// Run inside [`rewrite_moof`], which then moves the trun offsets by the
+/// change in the moof's size. A `trun` without a data offset (its data at
+/// the base itself) is refused: the base is then all there is to move.
+pub fn base_data_offset_to_moof(moof: &mut Node, moof_offset: u64) -> Result<bool> {
+    use super::boxes::tfhd_flags::{BASE_DATA_OFFSET, DEFAULT_BASE_IS_MOOF};
+    let mut changed = false;
+    for traf in moof.children_mut().into_iter().flatten() {
+        if traf.typ != b"traf" {
+            continue;
+        }
+        let Some(tfhd) = traf.child_mut(b"tfhd") else {
+            continue;
+        };
+        let payload = tfhd.leaf_payload().unwrap_or(&[]).to_vec();
+        let parsed = Tfhd::parse(&payload).map_err(|e| e.locate(0, "moof/traf/tfhd"))?;
+        let Some(base) = parsed.base_data_offset else {
+            continue;
+        };
+        let shift = i64::try_from(base)
+            .ok()
+            .and_then(|b| b.checked_sub(i64::try_from(moof_offset).ok()?))
+            .ok_or_else(|| {
+                Mp4Error::new(
+                    moof_offset,
+                    "moof/traf/tfhd",
+                    ErrorKind::Invalid("base_data_offset out of range".into()),
+                )
+            })?;
+        let flags = (parsed.flags & !BASE_DATA_OFFSET) | DEFAULT_BASE_IS_MOOF;
+        let mut new = Vec::with_capacity(payload.len() - 8);
+        new.push(payload[0]);
+        new.extend_from_slice(&flags.to_be_bytes()[1..]);
+        new.extend_from_slice(&payload[4..8]); // track_ID
+        new.extend_from_slice(&payload[16..]); // the fields after the base
+        tfhd.content = Content::Leaf(new);
+        for trun in traf.children_mut().into_iter().flatten() {
+            if trun.typ != b"trun" {
+                continue;
+            }
+            let Content::Leaf(p) = &mut trun.content else {
+                continue;
+            };
+            let has_offset = p.get(3).is_some_and(|f| f & 1 != 0) && p.len() >= 12;
+            if !has_offset {
+                return Err(Mp4Error::new(
+                    moof_offset,
+                    "moof/traf/trun",
+                    ErrorKind::Invalid(
+                        "trun without a data offset beside an absolute tfhd base_data_offset; \
+                         re-package with default-base-is-moof to serve this file as segments"
+                            .into(),
+                    ),
+                ));
+            }
+            // data_offset: after the full-box header and sample_count.
+            let old = i32::from_be_bytes([p[8], p[9], p[10], p[11]]);
+            let moved = i32::try_from(i64::from(old) + shift).map_err(|_| {
+                Mp4Error::new(
+                    moof_offset,
+                    "moof/traf/trun",
+                    ErrorKind::Invalid("trun data offset overflows".into()),
+                )
+            })?;
+            p[8..12].copy_from_slice(&moved.to_be_bytes());
+        }
+        changed = true;
+    }
+    Ok(changed)
+}
+
 /// Edits a movie fragment and returns it re-serialised with correct offsets.
 ///
 /// `moof` is the original box as it sits in its file at `moof_offset`. After

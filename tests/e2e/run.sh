@@ -18,18 +18,22 @@
 #   negative      a tree with a segment deleted and one corrupted is judged FAIL by both
 #   matrix        every option combination of hand_made (and the other templates' allowed ones)
 #   players       dash.js and Shaka in Chromium, through the origin's player pages
+#   corpus        content in the shapes other packagers write (ffmpeg's dash and mp4 muxers,
+#                 x264/x265/SVT-AV1, AAC/AC-3/E-AC-3), made from the synth test card and
+#                 judged by index, build, schema, VOD/live decode and loop continuity
+#                 (tests/corpus/corpus.py, its own catalog and origin; docs/packagers.md)
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players"
+ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players corpus"
 only="" skip=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --only) only="${2//,/ }"; shift 2 ;;
         --skip) skip="${2//,/ }"; shift 2 ;;
         --list) echo "$ALL_GROUPS" | tr ' ' '\n'; exit 0 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -164,6 +168,9 @@ run_group negative python3 "$here/negative_tree.py" "$out" --config "$config" \
 run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
 # Three at a time: Chromium takes about a fifth of a core for two playbacks.
 run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,negative,extra --jobs 3
+# Its own catalog, tree and origin (on another free port), made in $work.
+run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
+    --bin "$bin" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
 
 step "summary"
 if [ "$total_fail" != 0 ] && [ -s "$work/origin.log" ]; then
