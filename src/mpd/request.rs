@@ -73,6 +73,8 @@ impl ManifestOptions {
     /// The shape-relevant part of resolved options; `base` is what segment
     /// URLs are compared against.
     pub fn from_options(o: &Options, base: &Options) -> ManifestOptions {
+        let [video, audio, text, time_query] =
+            o.to_queries_against(base, [Usage::VIDEO, Usage::AUDIO, Usage::TEXT, Usage::TIME]);
         ManifestOptions {
             abr: o.abr(),
             audio_codec: o.audio_codec().to_string(),
@@ -82,14 +84,10 @@ impl ManifestOptions {
             main_audio: o.main_audio().map(String::from),
             main_text: o.main_text().map(String::from),
             ad_audio: o.ad_audio().map(String::from),
-            segment_queries: SegmentQueries {
-                video: o.to_query_against(base, Usage::VIDEO),
-                audio: o.to_query_against(base, Usage::AUDIO),
-                text: o.to_query_against(base, Usage::TEXT),
-            },
+            segment_queries: SegmentQueries { video, audio, text },
             utc_method: o.utc_method(),
             ntp_sources: o.ntp_sources().to_vec(),
-            time_query: o.to_query_against(base, Usage::TIME),
+            time_query,
             update_count: o.update_count(),
         }
     }

@@ -310,6 +310,21 @@ impl Default for Options {
     }
 }
 
+/// `k=v&k=v`, each part percent-encoded as a query needs.
+fn join_pairs<'p>(pairs: impl Iterator<Item = &'p (&'static OptionDef, String)> + Clone) -> String {
+    let mut query =
+        String::with_capacity(pairs.clone().map(|(d, v)| d.cgi.len() + v.len() + 2).sum());
+    for (d, v) in pairs {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        parse::push_query_part(&mut query, d.cgi, true);
+        query.push('=');
+        parse::push_query_part(&mut query, v, false);
+    }
+    query
+}
+
 /// Echoed user input is cut short: an error or a log line should not carry
 /// a whole hostile query.
 /// Control characters are escaped (`\u{1}`), so an echo cannot forge a
@@ -513,25 +528,38 @@ impl Options {
         self.query_where(usage, |i, v| base.values.get(i) != Some(v))
     }
 
-    fn query_where(&self, usage: Usage, keep: impl Fn(usize, &Value) -> bool) -> String {
-        let mut pairs: Vec<(&str, String)> = self
+    /// [`Options::to_query_against`] for several usages at once: the
+    /// options that differ from `base` are found and formatted once (a
+    /// manifest writes a query for each track type and one for `/time`).
+    pub fn to_queries_against<const N: usize>(
+        &self,
+        base: &Options,
+        usages: [Usage; N],
+    ) -> [String; N] {
+        let all = usages.iter().fold(Usage::NONE, |a, u| a.union(*u));
+        let pairs = self.pairs_where(all, |i, v| base.values.get(i) != Some(v));
+        usages.map(|usage| join_pairs(pairs.iter().filter(|(d, _)| d.usage.intersects(usage))))
+    }
+
+    /// The (option, formatted value) pairs of `usage` that `keep` keeps,
+    /// `mode` left out, sorted by query name.
+    fn pairs_where(
+        &self,
+        usage: Usage,
+        keep: impl Fn(usize, &Value) -> bool,
+    ) -> Vec<(&'static OptionDef, String)> {
+        let mut pairs: Vec<(&'static OptionDef, String)> = self
             .iter()
             .enumerate()
             .filter(|(i, (d, v))| d.full != "mode" && d.usage.intersects(usage) && keep(*i, v))
-            .map(|(_, (d, v))| (d.cgi, format_value(d, v)))
+            .map(|(_, (d, v))| (d, format_value(d, v)))
             .collect();
-        pairs.sort_by(|a, b| a.0.cmp(b.0));
-        let mut query =
-            String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
-        for (k, v) in &pairs {
-            if !query.is_empty() {
-                query.push('&');
-            }
-            parse::push_query_part(&mut query, k, true);
-            query.push('=');
-            parse::push_query_part(&mut query, v, false);
-        }
-        query
+        pairs.sort_by(|a, b| a.0.cgi.cmp(b.0.cgi));
+        pairs
+    }
+
+    fn query_where(&self, usage: Usage, keep: impl Fn(usize, &Value) -> bool) -> String {
+        join_pairs(self.pairs_where(usage, keep).iter())
     }
 
     /// §1.3 step 5: resets every feature-gated option (abr, audioCodec, ...)
