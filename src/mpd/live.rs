@@ -297,8 +297,9 @@ impl LoopMap {
     }
 
     /// How many ticks this track's media runs past the end of its loop (the
-    /// timing reference's duration), 0 when it fits. Live, its last segment
-    /// of each loop then overlaps the next loop's first by that much.
+    /// timing reference's duration), 0 when it fits: the most any loop's
+    /// last segment is trimmed live ([`LiveSegment::trim`]), which would
+    /// otherwise overlap the next loop's first.
     pub fn overrun(&self) -> u64 {
         let (Some(start), Some(d)) = (self.starts.last(), self.durations.last()) else {
             return 0;
