@@ -8,7 +8,8 @@ use crate::media::Representation;
 use crate::mp4::patch::PatchPoints;
 use crate::options::Defaults;
 
-pub const INDEX_VERSION: u32 = 3;
+/// 4: a segment's patch points may list sample durations to trim live.
+pub const INDEX_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TreeIndex {

@@ -332,8 +332,9 @@ fn moofs(segment: &[u8], default_duration: u32) -> Vec<(u32, Vec<u64>, u64)> {
 }
 
 /// The bytes the origin serves for live segment `number` of `rep`: the cut
-/// file with its patch points applied, as `origin/src/live.rs` does it (a
-/// copy of the head up to [`PatchPoints::extent`], patched, then the rest).
+/// file with its patch points applied and its end trimmed, as
+/// `origin/src/live.rs` does it (a copy of the head up to
+/// [`PatchPoints::extent`], patched, then the rest).
 fn live_segment(
     out: &std::path::Path,
     rep: &dashlive::index::RepresentationIndex,
@@ -346,6 +347,7 @@ fn live_segment(
     let head_len = file.patch.extent().min(bytes.len());
     let mut head = bytes[..head_len].to_vec();
     file.patch.apply(&mut head, number as u32, seg.time_shift);
+    file.patch.trim(&mut head, seg.trim);
     head.extend_from_slice(&bytes[head_len..]);
     head
 }
@@ -663,4 +665,108 @@ fn catalog_check_warns_of_audio_that_overlaps_the_next_loop() {
     assert!(out.status.success(), "a warning, not an error");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&warnings[0]), "{err}");
+}
+
+/// Every sample duration of a segment, moof by moof, in decode order.
+fn sample_durations(segment: &[u8], default_duration: u32) -> Vec<u64> {
+    use dashlive::mp4::boxes::{expect, Tfhd, Trun};
+    let mut out = Vec::new();
+    for b in dashlive::mp4::boxes(segment) {
+        let b = b.unwrap();
+        if b.typ() != b"moof" {
+            continue;
+        }
+        for traf in b.children_of(b"traf").unwrap() {
+            let tfhd = expect(&traf.child(b"tfhd").unwrap().unwrap(), Tfhd::parse).unwrap();
+            let d = tfhd.default_sample_duration.unwrap_or(default_duration);
+            for trun in traf.children_of(b"trun").unwrap() {
+                let trun = expect(&trun, Trun::parse).unwrap();
+                if trun.samples.is_empty() {
+                    out.extend((0..trun.sample_count).map(|_| u64::from(d)));
+                } else {
+                    out.extend(
+                        trun.samples
+                            .iter()
+                            .map(|s| u64::from(s.duration.unwrap_or(d))),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn audio_longer_than_its_video_is_trimmed_at_each_loop_boundary_live() {
+    // 4 s of video at 12.8 kHz; AAC at 48 kHz in 4 segments of 47, 47, 47
+    // and 48 frames: 193,536 ticks, 1,536 (1.5 frames) more than the loop,
+    // so the trim takes the last frame to 0 and the one before it by 512.
+    let video = video_file(
+        avc_entry(320, 180, &avcc(&sps(320, 180, None)), None),
+        (320, 180),
+    );
+    let audio_src = aac_file(48_000, &[47, 47, 47, 48]);
+    let (dir, index) = build_stream(&[("v.mp4", video), ("a.mp4", audio_src.clone())]);
+    let out = dir.path().join("out");
+    let reps = &index.streams[0].representations;
+    let (v, a) = (&reps[0], &reps[1]);
+    assert_eq!(a.representation.id, "a");
+    let map = dashlive::mpd::live::LoopMap::new(&a.representation, &v.representation).unwrap();
+    assert_eq!(map.overrun(), 1_536);
+
+    // Live, across the boundaries of loops 0/1 and 1/2: decode times never
+    // go backwards and each segment ends where the next starts.
+    let mut next: Option<u64> = None;
+    for number in 1..=10u64 {
+        let seg = live_segment(&out, a, &map, number);
+        let chunks = moofs(&seg, AAC_FRAME);
+        assert_eq!(chunks.len(), 1);
+        let (seq, times, _) = &chunks[0];
+        assert_eq!(*seq, number as u32);
+        let durations = sample_durations(&seg, AAC_FRAME);
+        if let Some(expected) = next {
+            assert_eq!(
+                times[0], expected,
+                "segment {number}: decode times continue"
+            );
+        }
+        next = Some(times[0] + durations.iter().sum::<u64>());
+        let live = map.by_number(number).unwrap();
+        assert_eq!(
+            next,
+            Some(live.start + live.duration + map.media_start),
+            "segment {number} ends where the manifest says"
+        );
+        if live.index == 3 {
+            let n = durations.len();
+            assert_eq!(&durations[n - 2..], &[512, 0], "segment {number}");
+        }
+    }
+
+    // VOD: the segments' timing is the source's, sample by sample.
+    let src = index_reader(
+        Cursor::new(audio_src.clone()),
+        audio_src.len() as u64,
+        "a.mp4",
+    )
+    .unwrap();
+    for (file, s) in a.segments.iter().zip(src.media_segments()) {
+        let vod = std::fs::read(out.join(&file.path)).unwrap();
+        let original = &audio_src[s.offset as usize..(s.offset + s.size) as usize];
+        assert_eq!(
+            sample_durations(&vod, AAC_FRAME),
+            sample_durations(original, AAC_FRAME)
+        );
+        assert_eq!(moofs(&vod, AAC_FRAME)[0].1, moofs(original, AAC_FRAME)[0].1);
+    }
+    // Only the last segment changes form (explicit durations); the others,
+    // and every video segment, are cut exactly as before.
+    for (rep, src) in [(a, audio_src.clone())] {
+        let parsed = index_reader(Cursor::new(src.clone()), src.len() as u64, "x.mp4").unwrap();
+        for (file, s) in rep.segments[..3].iter().zip(parsed.media_segments()) {
+            let vod = std::fs::read(out.join(&file.path)).unwrap();
+            let original = &src[s.offset as usize..(s.offset + s.size) as usize];
+            assert_eq!(vod, dashlive::build::cut::cut_segment(original).unwrap());
+        }
+    }
 }

@@ -87,7 +87,8 @@ pub fn execute(
 }
 
 /// A live init or media segment: the stored bytes, with the sequence
-/// number and decode times rewritten in a copy of the part that holds them.
+/// number, decode times and (at a loop's end) last sample durations
+/// rewritten in a copy of the part that holds them.
 fn segment(app: &View, ctx: &Ctx, plan: &SegmentPlan, headers: &HeaderMap) -> Response<Body> {
     let Some(rep) = app
         .tree
@@ -107,6 +108,7 @@ fn segment(app: &View, ctx: &Ctx, plan: &SegmentPlan, headers: &HeaderMap) -> Re
             index,
             sequence_number,
             time_shift,
+            trim,
         } => {
             let (file, bytes) = match rep.segment(&app.tree.root, index) {
                 Ok(x) => x,
@@ -116,6 +118,7 @@ fn segment(app: &View, ctx: &Ctx, plan: &SegmentPlan, headers: &HeaderMap) -> Re
             let head_len = patch.extent().min(bytes.len());
             let mut head = bytes[..head_len].to_vec();
             patch.apply(&mut head, sequence_number, time_shift);
+            patch.trim(&mut head, trim);
             (head, bytes.slice(head_len..))
         }
     };

@@ -4,7 +4,7 @@
 //! rewrites never change a size, and `trun`/`saio` offsets made right again.
 
 use crate::mp4::boxes::{expect, Tfhd};
-use crate::mp4::edit::{base_data_offset_to_moof, rewrite_moof, tfdt_to_v1};
+use crate::mp4::edit::{base_data_offset_to_moof, durations_explicit, rewrite_moof, tfdt_to_v1};
 use crate::mp4::{boxes, ErrorKind, Mp4Error};
 
 /// Bumped whenever what a cut writes changes (segments, init or live init
@@ -13,7 +13,9 @@ use crate::mp4::{boxes, ErrorKind, Mp4Error};
 /// 4: a moof that does not start with a sync sample (in a file without
 /// `styp`) is a chunk of the segment before it, not a segment; absolute
 /// `tfhd` base data offsets are made moof-relative.
-pub const CUT_REVISION: u32 = 4;
+/// 5: the last segment of a track longer than its loop carries per-sample
+/// durations, and the index their positions, for live to trim.
+pub const CUT_REVISION: u32 = 5;
 
 pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
     cut_boxes(data, None)
@@ -24,6 +26,17 @@ pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
 /// +empty_moov` without `default_base_moof`) is made moof-relative; without
 /// the offset such a moof is refused.
 pub fn cut_boxes(data: &[u8], source_offset: Option<u64>) -> Result<Vec<u8>, Mp4Error> {
+    cut_boxes_with(data, source_offset, None)
+}
+
+/// [`cut_boxes`], and with `explicit_durations` (the `trex` default sample
+/// duration) every `trun` made to carry its sample durations, for the
+/// segment whose end live serving trims (see [`crate::mp4::patch::PatchPoints::trim`]).
+pub fn cut_boxes_with(
+    data: &[u8],
+    source_offset: Option<u64>,
+    explicit_durations: Option<u32>,
+) -> Result<Vec<u8>, Mp4Error> {
     let mut out = Vec::with_capacity(data.len() + 16);
     for b in boxes(data) {
         let b = b?;
@@ -50,6 +63,9 @@ pub fn cut_boxes(data: &[u8], source_offset: Option<u64>) -> Result<Vec<u8>, Mp4
                 out.extend(rewrite_moof(b.data, b.offset, |m| {
                     if let Some(at) = at {
                         base_data_offset_to_moof(m, at)?;
+                    }
+                    if let Some(d) = explicit_durations {
+                        durations_explicit(m, d)?;
                     }
                     tfdt_to_v1(m).map(|_| ())
                 })?);
@@ -312,7 +328,7 @@ mod tests {
         file.write_all(&[9; 100]).unwrap();
         file.write_all(&lead).unwrap();
         file.write_all(&absolute).unwrap();
-        let plan = plan_segment(&file, at_in_file, absolute.len() as u64).unwrap();
+        let plan = plan_segment(&file, at_in_file, absolute.len() as u64, None).unwrap();
         let (at, len) = plan.payload.unwrap();
         let mut payload = vec![0; len as usize];
         std::os::unix::fs::FileExt::read_exact_at(&file, &mut payload, at).unwrap();
@@ -345,7 +361,7 @@ mod tests {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(&[9; 100]).unwrap();
         file.write_all(&segment).unwrap();
-        let plan = plan_segment(&file, 100, segment.len() as u64).unwrap();
+        let plan = plan_segment(&file, 100, segment.len() as u64, None).unwrap();
         let (at, len) = plan.payload.unwrap();
         let payload = &[[9u8; 100].as_slice(), &segment].concat()[at as usize..(at + len) as usize];
         let pieces = [plan.head.as_slice(), payload, &plan.tail].concat();
@@ -386,7 +402,13 @@ impl CutPlan {
 
 /// Plans the cut of the segment at `offset`..`offset + size` of `file`,
 /// reading only box headers and the boxes that are not media data.
-pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutPlan, CutError> {
+/// `explicit_durations`: as for [`cut_boxes_with`].
+pub fn plan_segment(
+    file: &std::fs::File,
+    offset: u64,
+    size: u64,
+    explicit_durations: Option<u32>,
+) -> Result<CutPlan, CutError> {
     use crate::mp4::header::parse_header;
     let mut window = Window {
         file,
@@ -411,8 +433,12 @@ pub fn plan_segment(file: &std::fs::File, offset: u64, size: u64) -> Result<CutP
             plan.head.extend_from_slice(&head[..h.header_len as usize]);
             plan.payload = Some((offset + pos + h.header_len, h.size - h.header_len));
         } else {
-            let piece =
-                cut_boxes(window.get(pos, h.size)?, Some(offset + pos)).map_err(CutError::Mp4)?;
+            let piece = cut_boxes_with(
+                window.get(pos, h.size)?,
+                Some(offset + pos),
+                explicit_durations,
+            )
+            .map_err(CutError::Mp4)?;
             if plan.payload.is_none() {
                 plan.head.extend(piece);
             } else {

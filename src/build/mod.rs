@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogErrors, IndexedStream};
 use crate::index::{self, StreamIndex, TreeIndex, INDEX_VERSION};
+use crate::mpd::live::LoopMap;
 use crate::mpd::manifest::StreamView;
 use crate::mpd::registry::{self, Mode};
 use crate::mpd::render::Renderer;
@@ -333,7 +334,15 @@ fn build_locked(
                         .zip(s.representations.par_iter())
                         .zip(fps.par_iter().zip(old.par_iter()))
                         .map(|((src, rep), (fp, old))| {
-                            representation::build(&w, dir, src, rep, fp, *old, progress)
+                            // How far this track runs past its loop: live
+                            // trims that off each loop's last segment.
+                            let trim = s
+                                .representations
+                                .iter()
+                                .find(|r| r.id == s.stream.timing_ref)
+                                .and_then(|reference| LoopMap::new(rep, reference))
+                                .map_or(0, |m| m.overrun());
+                            representation::build(&w, dir, src, rep, fp, trim, *old, progress)
                         })
                         .collect::<Result<Vec<_>, _>>()
                 },

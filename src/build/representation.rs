@@ -58,23 +58,35 @@ impl RepPaths {
 
 /// A representation's files: linked from the previous tree when `old`, its
 /// entry there, was cut from the same media (the same fingerprint), else cut.
+/// `trim`: how far the media runs past its loop (the timing reference's
+/// length), the most live serving must take off its last segment's end.
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     w: &Writer,
     stream: &str,
     source: &Path,
     rep: &Representation,
     fingerprint: &str,
+    trim: u64,
     old: Option<&RepresentationIndex>,
     progress: &dyn Progress,
 ) -> Result<RepresentationIndex, BuildError> {
-    if let Some(old) = old.filter(|o| o.media_fingerprint == fingerprint) {
+    // The same media beside another timing reference may need a longer
+    // trim than the previous tree recorded: then it is cut again.
+    let trimmable = |o: &RepresentationIndex| {
+        trim == 0
+            || o.segments
+                .last()
+                .is_some_and(|s| s.patch.trimmable() >= trim.min(s.duration))
+    };
+    if let Some(old) = old.filter(|o| o.media_fingerprint == fingerprint && trimmable(o)) {
         match link(w, stream, source, old) {
             Ok(linked) => return Ok(linked),
             // The previous tree lost a file: cutting again mends it.
             Err(_) => clear(w, &RepPaths::new(stream, rep)),
         }
     }
-    cut(w, stream, source, rep, fingerprint, progress)
+    cut(w, stream, source, rep, fingerprint, trim, progress)
 }
 
 /// Removes what a failed link left of a representation in the staging tree.
@@ -122,6 +134,7 @@ fn cut(
     source: &Path,
     rep: &Representation,
     fingerprint: &str,
+    trim: u64,
     progress: &dyn Progress,
 ) -> Result<RepresentationIndex, BuildError> {
     let paths = RepPaths::new(stream, rep);
@@ -144,10 +157,21 @@ fn cut(
     let live = cut::live_init(&init).map_err(cut_error(0))?;
     w.write(&paths.live_init(), &live)?;
 
+    // The last segment of a track that runs past its loop is trimmed live:
+    // its durations are written per sample, so the origin can change them
+    // in place (the trex default stands in where the tfhd gives none).
+    let last = rep.media_segments().len().saturating_sub(1);
+    let explicit = if trim > 0 {
+        Some(trex_default_duration(&init, rep.track_id).map_err(cut_error(0))?)
+    } else {
+        None
+    };
+
     let mut segments = Vec::with_capacity(rep.media_segments().len());
     for (i, s) in rep.media_segments().iter().enumerate() {
         let number = u64::from(rep.start_number) + i as u64;
-        let plan = cut::plan_segment(&file, s.offset, s.size).map_err(|e| match e {
+        let explicit = explicit.filter(|_| i == last);
+        let plan = cut::plan_segment(&file, s.offset, s.size, explicit).map_err(|e| match e {
             cut::CutError::Mp4(e) => cut_error(number)(e),
             cut::CutError::Io(e) => io(source)(e),
         })?;
@@ -160,6 +184,22 @@ fn cut(
             crate::mp4::patch::find_patch_points(&plan.tail).map_err(cut_error(number))?,
             tail_at,
         );
+        if explicit.is_some() {
+            use crate::mp4::patch::find_sample_durations;
+            patch.sample_durations =
+                find_sample_durations(&plan.head[..plan.boxes_len]).map_err(cut_error(number))?;
+            patch.append_at(
+                crate::mp4::patch::PatchPoints {
+                    sample_durations: find_sample_durations(&plan.tail)
+                        .map_err(cut_error(number))?,
+                    ..Default::default()
+                },
+                tail_at,
+            );
+            // Only as many as the longest trim takes: the origin copies the
+            // segment up to the last point it patches.
+            patch.keep_trimmable(trim);
+        }
         let rel = paths.segment(number);
         let path = w.path(&rel);
         {
@@ -193,6 +233,32 @@ fn cut(
         on_demand: paths.on_demand,
         segments,
     })
+}
+
+/// The `trex` default sample duration of track `track_id` (or of the only
+/// `trex`) in an init segment; 0 without one, as ISO/IEC 14496-12 reads it.
+fn trex_default_duration(init: &[u8], track_id: u32) -> Result<u32, crate::mp4::Mp4Error> {
+    use crate::mp4::boxes::{expect, Trex};
+    for b in crate::mp4::boxes(init) {
+        let b = b?;
+        if b.typ() != b"moov" {
+            continue;
+        }
+        let Some(mvex) = b.child(b"mvex")? else {
+            return Ok(0);
+        };
+        let trexes = mvex
+            .children_of(b"trex")?
+            .iter()
+            .map(|t| expect(t, Trex::parse))
+            .collect::<Result<Vec<_>, _>>()?;
+        let found = trexes
+            .iter()
+            .find(|t| t.track_id == track_id)
+            .or(trexes.first());
+        return Ok(found.map_or(0, |t| t.default_sample_duration));
+    }
+    Ok(0)
 }
 
 /// The on-demand file is the source, byte for byte, but never the source's

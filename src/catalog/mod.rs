@@ -122,12 +122,14 @@ impl IndexedStream {
                 let over = map.overrun();
                 // The loop is the reference's length: a track longer than it
                 // (audio a frame or two past the video, as many encoders
-                // leave it) overlaps itself at every loop boundary live.
+                // leave it) would overlap itself at every loop boundary
+                // live; the origin trims it, but what is trimmed is not
+                // played, which the user may want to know.
                 (over > 0).then(|| {
                     format!(
                         "{}: {} runs {:.3} ms ({over} ticks at {} Hz) past the end of the timing \
-                         reference {}: live, the last segment of each loop overlaps the next \
-                         loop's first by that much",
+                         reference {}: live, the last segment of each loop is trimmed by that \
+                         much so as not to overlap the next loop's first",
                         self.stream.directory,
                         r.id,
                         over as f64 * 1000.0 / f64::from(r.timescale.max(1)),

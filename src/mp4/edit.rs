@@ -187,6 +187,86 @@ pub fn tfdt_to_v1(moof: &mut Node) -> Result<bool> {
     Ok(changed)
 }
 
+/// Writes every sample's duration in each `trun` of `moof` that leaves them
+/// to the `tfhd` default (or, without one, `trex_default`, the `trex`'s),
+/// so that a server can change one sample's duration in place: the timing
+/// is the same, only its form changes. Run inside [`rewrite_moof`], which
+/// moves the `trun` data offsets by the moof's growth. Returns whether
+/// anything changed.
+pub fn durations_explicit(moof: &mut Node, trex_default: u32) -> Result<bool> {
+    use super::boxes::trun_flags::{DATA_OFFSET, FIRST_SAMPLE_FLAGS, SAMPLE_CTO, SAMPLE_DURATION};
+    use super::boxes::trun_flags::{SAMPLE_FLAGS, SAMPLE_SIZE};
+    /// A trun that would grow past this is refused rather than allocated:
+    /// 16 M samples is far beyond any real segment.
+    const MAX_SAMPLES: u64 = 1 << 24;
+    let invalid = |what: &str| Mp4Error::new(0, "moof/traf/trun", ErrorKind::Invalid(what.into()));
+    let mut changed = false;
+    for traf in moof.children_mut().into_iter().flatten() {
+        if traf.typ != b"traf" {
+            continue;
+        }
+        let default = match traf.child(b"tfhd").and_then(Node::leaf_payload) {
+            Some(p) => Tfhd::parse(p)
+                .map_err(|e| e.locate(0, "moof/traf/tfhd"))?
+                .default_sample_duration
+                .unwrap_or(trex_default),
+            None => trex_default,
+        };
+        for trun in traf.children_mut().into_iter().flatten() {
+            if trun.typ != b"trun" {
+                continue;
+            }
+            let Content::Leaf(p) = &mut trun.content else {
+                continue;
+            };
+            let header: [u8; 4] = p
+                .get(..4)
+                .and_then(|h| h.try_into().ok())
+                .ok_or_else(|| invalid("trun shorter than its header"))?;
+            let flags = u32::from_be_bytes([0, header[1], header[2], header[3]]);
+            if flags & SAMPLE_DURATION != 0 {
+                continue;
+            }
+            let count = p
+                .get(4..8)
+                .and_then(|c| <[u8; 4]>::try_from(c).ok())
+                .map(u32::from_be_bytes)
+                .ok_or_else(|| invalid("trun shorter than its sample count"))?;
+            if u64::from(count) > MAX_SAMPLES {
+                return Err(invalid("trun sample count too large"));
+            }
+            let optional = [DATA_OFFSET, FIRST_SAMPLE_FLAGS]
+                .iter()
+                .filter(|&&f| flags & f != 0)
+                .count()
+                * 4;
+            let per_sample = [SAMPLE_SIZE, SAMPLE_FLAGS, SAMPLE_CTO]
+                .iter()
+                .filter(|&&f| flags & f != 0)
+                .count()
+                * 4;
+            let start = 8 + optional;
+            let end = start + count as usize * per_sample;
+            if p.len() < end {
+                return Err(invalid("trun shorter than its samples"));
+            }
+            let mut new = Vec::with_capacity(end + count as usize * 4);
+            new.push(header[0]);
+            new.extend_from_slice(&(flags | SAMPLE_DURATION).to_be_bytes()[1..]);
+            new.extend_from_slice(&p[4..start]);
+            // The duration is the first field of each sample's record.
+            for i in 0..count as usize {
+                new.extend_from_slice(&default.to_be_bytes());
+                new.extend_from_slice(&p[start + i * per_sample..start + (i + 1) * per_sample]);
+            }
+            new.extend_from_slice(&p[end..]);
+            *p = new;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
 /// Makes every traf of `moof` that carries an absolute `tfhd`
 /// base_data_offset moof-relative instead (default-base-is-moof, the
 /// offset removed), each `trun` data offset moved by what the base was
@@ -390,4 +470,60 @@ fn fix_offsets(out: &mut [u8], moof_offset: u64, delta: i64) -> Result<()> {
         patch_field(out, pos, &bytes)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mp4::boxes::{Tfdt, Trun};
+    use crate::mp4::mux::{aac_sample_entry, media_segment, Handler, Sample, TrackConfig};
+
+    #[test]
+    fn durations_made_explicit_keep_the_timing_and_the_samples() {
+        let t = TrackConfig {
+            track_id: 1,
+            timescale: 48_000,
+            handler: Handler::Audio,
+            language: "und".into(),
+            sample_entry: aac_sample_entry(2, 48_000, &[0x11, 0x90], 128_000),
+            width: 0,
+            height: 0,
+            duration: 0,
+            default_sample_duration: 1024,
+        };
+        let data: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 7 + usize::from(i)]).collect();
+        let samples: Vec<Sample> = data
+            .iter()
+            .map(|d| Sample {
+                data: d,
+                duration: 1024,
+                sync: true,
+            })
+            .collect();
+        // media_segment: a 24-byte styp, then the moof (defaults in tfhd).
+        let seg = media_segment(&t, 1, 4096, &samples);
+        let moof_len = u32::from_be_bytes(seg[24..28].try_into().unwrap()) as usize;
+        let moof = rewrite_moof(&seg[24..24 + moof_len], 0, |m| {
+            durations_explicit(m, 0).map(|_| ())
+        })
+        .unwrap();
+        assert_eq!(moof.len(), moof_len + 5 * 4);
+        let out = [&seg[..24], &moof[..], &seg[24 + moof_len..]].concat();
+        let moof = boxes(&out).nth(1).unwrap().unwrap();
+        let traf = moof.child(b"traf").unwrap().unwrap();
+        let trun = expect(&traf.child(b"trun").unwrap().unwrap(), Trun::parse).unwrap();
+        let tfdt = expect(&traf.child(b"tfdt").unwrap().unwrap(), Tfdt::parse).unwrap();
+        assert_eq!(tfdt.base_media_decode_time, 4096);
+        assert!(trun.samples.iter().all(|s| s.duration == Some(1024)));
+        // The data offset still points at the first sample's bytes.
+        let at = 24 + trun.data_offset.unwrap() as usize;
+        assert_eq!(&out[at..at + 7], &data[0][..]);
+        // Made explicit once, a second pass changes nothing.
+        let again = rewrite_moof(moof.data, 0, |m| {
+            assert!(!durations_explicit(m, 0)?);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(again, moof.data);
+    }
 }

@@ -15,6 +15,13 @@ pub struct PatchPoints {
     /// Position of each `tfdt.base_media_decode_time`, with the decode time the
     /// segment was cut with (u64; only version 1 tfdts are accepted).
     pub decode_time: Vec<(u64, u64)>,
+    /// Position of each of the last sample durations (u32, in a `trun` that
+    /// carries them per sample), in decode order, with the value the segment
+    /// was cut with: enough of them to take [`PatchPoints::trim`]'s largest
+    /// trim. Empty for every segment but the last of a track that runs past
+    /// its loop.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sample_durations: Vec<(u64, u32)>,
 }
 
 /// Finds the patch points of a segment (styp/sidx/emsg/moof/mdat …): those
@@ -52,6 +59,50 @@ pub fn find_patch_points(segment: &[u8]) -> Result<PatchPoints> {
     Ok(points)
 }
 
+/// The position and value of every sample duration in the `trun`s of every
+/// `moof` of `segment`, in decode order. Every `trun` must carry its
+/// durations per sample (the build writes them so where it needs them):
+/// one that leaves them to defaults is an error, since the durations found
+/// would then not be the segment's last.
+pub fn find_sample_durations(segment: &[u8]) -> Result<Vec<(u64, u32)>> {
+    use super::boxes::trun_flags::{DATA_OFFSET, FIRST_SAMPLE_FLAGS, SAMPLE_CTO, SAMPLE_DURATION};
+    use super::boxes::trun_flags::{SAMPLE_FLAGS, SAMPLE_SIZE};
+    let mut out = Vec::new();
+    for b in boxes(segment) {
+        let b = b?;
+        if b.typ() != b"moof" {
+            continue;
+        }
+        for traf in b.children_of(b"traf")? {
+            for trun in traf.children_of(b"trun")? {
+                let t = super::boxes::expect(&trun, super::boxes::Trun::parse)?;
+                if t.flags & SAMPLE_DURATION == 0 {
+                    return Err(trun.error(ErrorKind::Invalid(
+                        "trun without per-sample durations where they are needed".into(),
+                    )));
+                }
+                let per_sample = [SAMPLE_DURATION, SAMPLE_SIZE, SAMPLE_FLAGS, SAMPLE_CTO]
+                    .iter()
+                    .filter(|&&f| t.flags & f != 0)
+                    .count() as u64
+                    * 4;
+                let mut pos = trun.payload_offset() + 8;
+                for f in [DATA_OFFSET, FIRST_SAMPLE_FLAGS] {
+                    if t.flags & f != 0 {
+                        pos += 4;
+                    }
+                }
+                // Trun::parse checked that every sample's fields are in the box.
+                for s in &t.samples {
+                    out.push((pos, s.duration.unwrap_or(0)));
+                    pos += per_sample;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 impl PatchPoints {
     /// How many bytes from the start of the segment hold every patch point:
     /// what a server copies and patches (the rest it sends as it is). For a
@@ -62,6 +113,11 @@ impl PatchPoints {
             .iter()
             .map(|p| p.saturating_add(4))
             .chain(self.decode_time.iter().map(|(p, _)| p.saturating_add(8)))
+            .chain(
+                self.sample_durations
+                    .iter()
+                    .map(|(p, _)| p.saturating_add(4)),
+            )
             .max()
             .unwrap_or(0);
         usize::try_from(end).unwrap_or(usize::MAX)
@@ -75,6 +131,52 @@ impl PatchPoints {
             .extend(more.sequence_number.iter().map(|p| p + offset));
         self.decode_time
             .extend(more.decode_time.iter().map(|&(p, t)| (p + offset, t)));
+        self.sample_durations
+            .extend(more.sample_durations.iter().map(|&(p, d)| (p + offset, d)));
+    }
+
+    /// The ticks the recorded sample durations add up to: the most
+    /// [`PatchPoints::trim`] can take off.
+    pub fn trimmable(&self) -> u64 {
+        self.sample_durations
+            .iter()
+            .map(|&(_, d)| u64::from(d))
+            .sum()
+    }
+
+    /// Keeps only the last sample durations that add up to at least `ticks`
+    /// (all of them when they add up to less).
+    pub fn keep_trimmable(&mut self, ticks: u64) {
+        let mut sum = 0u64;
+        let mut from = self.sample_durations.len();
+        while from > 0 && sum < ticks {
+            from -= 1;
+            sum = sum.saturating_add(u64::from(self.sample_durations[from].1));
+        }
+        self.sample_durations.drain(..from);
+    }
+
+    /// Shortens the segment by `ticks` from its end: the last sample's
+    /// duration first, then the one before it when the trim is longer, and
+    /// so on, none below 0. Live, this ends a loop's last segment where the
+    /// next loop starts (ISO/IEC 23009-1 lets a segment's media end before
+    /// its nominal end; it must not overlap the next one). What the recorded
+    /// durations cannot take is left: the build records enough for the
+    /// largest trim. `segment` must be the bytes the points were found in.
+    pub fn trim(&self, segment: &mut [u8], ticks: u64) {
+        let mut left = ticks;
+        for &(pos, original) in self.sample_durations.iter().rev() {
+            if left == 0 {
+                break;
+            }
+            let take = left.min(u64::from(original));
+            left -= take;
+            // `take` <= `original`, a u32: the difference is one too.
+            let trimmed = original - take as u32;
+            if let Some(dst) = segment.get_mut(pos as usize..pos as usize + 4) {
+                dst.copy_from_slice(&trimmed.to_be_bytes());
+            }
+        }
     }
 
     /// Sets the sequence number of every `moof` and moves every decode time
@@ -94,5 +196,85 @@ impl PatchPoints {
                 dst.copy_from_slice(&original.wrapping_add(time_shift).to_be_bytes());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mp4::mux::{aac_sample_entry, media_segment, Handler, Sample, TrackConfig};
+
+    fn track() -> TrackConfig {
+        TrackConfig {
+            track_id: 1,
+            timescale: 48_000,
+            handler: Handler::Audio,
+            language: "und".into(),
+            sample_entry: aac_sample_entry(2, 48_000, &[0x11, 0x90], 128_000),
+            width: 0,
+            height: 0,
+            duration: 0,
+            default_sample_duration: 1024,
+        }
+    }
+
+    fn durations(segment: &[u8]) -> Vec<u32> {
+        find_sample_durations(segment)
+            .unwrap()
+            .iter()
+            .map(|&(pos, _)| {
+                let p = pos as usize;
+                u32::from_be_bytes(segment[p..p + 4].try_into().unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_trim_takes_the_last_samples_first_and_none_below_zero() {
+        let data = [1u8; 10];
+        let lengths = [1024, 1024, 1000, 1024];
+        let samples: Vec<Sample> = lengths
+            .iter()
+            .map(|&duration| Sample {
+                data: &data,
+                duration,
+                sync: true,
+            })
+            .collect();
+        let seg = media_segment(&track(), 1, 0, &samples);
+        let mut points = find_patch_points(&seg).unwrap();
+        points.sample_durations = find_sample_durations(&seg).unwrap();
+        assert_eq!(durations(&seg), lengths);
+        points.keep_trimmable(1536);
+        assert_eq!(points.sample_durations.len(), 2, "1000 + 1024 cover 1536");
+        assert_eq!(points.trimmable(), 2024);
+        assert!(points.extent() <= seg.len());
+        let trimmed = |ticks| {
+            let mut s = seg.clone();
+            points.trim(&mut s, ticks);
+            durations(&s)
+        };
+        assert_eq!(trimmed(0), lengths);
+        assert_eq!(trimmed(1024), [1024, 1024, 1000, 0]);
+        assert_eq!(trimmed(1536), [1024, 1024, 488, 0]);
+        assert_eq!(
+            trimmed(99_999),
+            [1024, 1024, 0, 0],
+            "what is recorded, to 0"
+        );
+    }
+
+    #[test]
+    fn durations_left_to_defaults_are_not_trim_points() {
+        let data = [1u8; 10];
+        let samples: Vec<Sample> = (0..3)
+            .map(|_| Sample {
+                data: &data,
+                duration: 1024,
+                sync: true,
+            })
+            .collect();
+        let seg = media_segment(&track(), 1, 0, &samples);
+        assert!(find_sample_durations(&seg).is_err());
     }
 }

@@ -162,6 +162,13 @@ pub struct LiveSegment {
     /// The duration the manifest gives it (the last segment of a loop runs to
     /// the start of the next loop).
     pub duration: u64,
+    /// Ticks to take off the end of the segment's samples so that it ends at
+    /// `start + duration`: the last segment of a loop whose media runs past
+    /// the loop (audio a frame longer than its video) would otherwise
+    /// overlap the next loop's first, and decode times would step back.
+    /// 0 for every other segment, and when the media is shorter than the
+    /// loop (a gap is left, which players bridge; an overlap they cannot).
+    pub trim: u64,
 }
 
 /// How `$Number$` addressing lays a looped representation out: every number
@@ -290,8 +297,9 @@ impl LoopMap {
     }
 
     /// How many ticks this track's media runs past the end of its loop (the
-    /// timing reference's duration), 0 when it fits. Live, its last segment
-    /// of each loop then overlaps the next loop's first by that much.
+    /// timing reference's duration), 0 when it fits: the most any loop's
+    /// last segment is trimmed live ([`LiveSegment::trim`]), which would
+    /// otherwise overlap the next loop's first.
     pub fn overrun(&self) -> u64 {
         let (Some(start), Some(d)) = (self.starts.last(), self.durations.last()) else {
             return 0;
@@ -318,10 +326,16 @@ impl LoopMap {
     fn segment(&self, k: u64, index: usize) -> LiveSegment {
         let origin = self.loop_start(k);
         let start = origin + self.starts[index];
-        let duration = if index + 1 == self.starts.len() {
-            self.loop_start(k + 1).saturating_sub(start).max(1)
+        let (duration, trim) = if index + 1 == self.starts.len() {
+            let end = self.loop_start(k + 1);
+            // Per loop, not `overrun()`: loops alternate between the floor
+            // and the ceiling of `L`, so the trim differs by a tick.
+            let trim = start
+                .saturating_add(self.durations[index])
+                .saturating_sub(end);
+            (end.saturating_sub(start).max(1), trim)
         } else {
-            self.durations[index]
+            (self.durations[index], 0)
         };
         LiveSegment {
             loop_count: k,
@@ -329,6 +343,7 @@ impl LoopMap {
             time_shift: origin,
             start,
             duration,
+            trim,
         }
     }
 
@@ -669,6 +684,39 @@ mod tests {
         let start = map.by_time(map.loop_start(k)).unwrap();
         assert_eq!((start.loop_count, start.index), (k, 0));
         assert_eq!(start.time_shift, k * 1_764_000);
+    }
+
+    #[test]
+    fn a_track_longer_than_its_loop_is_trimmed_to_the_next_loop_every_loop() {
+        // 40 s and a tick of video at 12.8 kHz: the loop is 1,764,003.4
+        // ticks of 44.1 kHz AAC, which runs some 12,800 past it. Loops are
+        // 1,764,003 or 1,764,004 ticks long, and each loop's trim follows
+        // its exact start.
+        let video = rep(12_800, 10, 51_200, 51_201, 0);
+        let audio = rep(44_100, 10, 176_128, 176_128 + 12_800 + 2_720, 0);
+        let map = LoopMap::new(&audio, &video).unwrap();
+        let loop_len = |k: u64| map.loop_start(k + 1) - map.loop_start(k);
+        assert!(
+            (0..10).any(|k| loop_len(k) != loop_len(0)),
+            "lengths alternate"
+        );
+        for k in 0..10 {
+            for index in 0..10 {
+                let seg = map.segment(k, index);
+                let media_end = seg.start + audio.media_segments()[index].duration;
+                if index < 9 {
+                    assert_eq!(seg.trim, 0);
+                } else {
+                    assert_eq!(seg.start + seg.duration, map.loop_start(k + 1));
+                    assert_eq!(media_end - seg.trim, map.loop_start(k + 1), "loop {k}");
+                    assert!(seg.trim <= map.overrun());
+                }
+            }
+        }
+        // Shorter than the loop: nothing to trim (a gap is left).
+        let short = rep(44_100, 10, 176_128, 176_128 - 5_000, 0);
+        let map = LoopMap::new(&short, &video).unwrap();
+        assert_eq!((map.overrun(), map.by_number(10).unwrap().trim), (0, 0));
     }
 
     #[test]

@@ -17,11 +17,15 @@ pub enum Source {
     /// The representation's live init segment (no `mehd`, durations 0).
     LiveInit,
     /// Cut media segment `index` (0-based) of the representation, with its
-    /// `mfhd` sequence number set and every `tfdt` moved by `time_shift`.
+    /// `mfhd` sequence number set, every `tfdt` moved by `time_shift`, and
+    /// `trim` ticks taken off its last samples' durations (a loop's last
+    /// segment of a track longer than the loop, so that it ends where the
+    /// next loop starts; 0 for every other).
     Media {
         index: usize,
         sequence_number: u32,
         time_shift: u64,
+        trim: u64,
     },
 }
 

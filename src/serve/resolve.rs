@@ -292,6 +292,7 @@ impl<T: TreeView> Resolver<'_, T> {
                 // mfhd holds 32 bits: the number as it wraps there.
                 sequence_number: number as u32,
                 time_shift: seg.time_shift,
+                trim: seg.trim,
             },
             cache,
         )
@@ -542,6 +543,39 @@ mod tests {
     fn newest() -> u64 {
         // 2 s segments from the epoch, numbered from 1.
         (NOW / 2000) as u64
+    }
+
+    #[test]
+    fn a_loops_last_segment_of_a_longer_track_is_planned_with_its_trim() {
+        // Audio 100 ticks (ms) longer than the video loop of 8 s.
+        let mut tree = Fake::new(&[]);
+        let a = &mut tree.reps[1];
+        a.segments[4].duration = 2100;
+        a.media_duration = 8100;
+        tree.maps[1] = LoopMap::new(&tree.reps[1], &tree.reps[0]).unwrap();
+        let media = |p: &Plan| match p {
+            Plan::Segment(SegmentPlan {
+                source: Source::Media { index, trim, .. },
+                ..
+            }) => (*index, *trim),
+            other => panic!("{other:?}"),
+        };
+        // newest() is a multiple of 4: the last of its loop.
+        let last = format!("{}.m4a", newest() - 4);
+        assert_eq!(
+            media(&resolve(&tree, seg("a", &last), "start=epoch")),
+            (3, 100)
+        );
+        let before = format!("{}.m4a", newest() - 5);
+        assert_eq!(
+            media(&resolve(&tree, seg("a", &before), "start=epoch")),
+            (2, 0)
+        );
+        let video = format!("{}.m4v", newest() - 4);
+        assert_eq!(
+            media(&resolve(&tree, seg("v", &video), "start=epoch")),
+            (3, 0)
+        );
     }
 
     #[test]
