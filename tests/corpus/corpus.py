@@ -245,8 +245,9 @@ results = []  # (ok, line)
 lock = threading.Lock()
 
 
-def report(ok, client, shape, what, evidence, expected=None):
-    """One check's line. `expected`: the declared reason this check fails."""
+def report(ok, client, shape, what, evidence, expected=None, details=()):
+    """One check's line. `expected`: the declared reason this check fails; `details`: indented
+    lines printed after it."""
     if expected is not None:
         if ok:
             ok, evidence = False, (f"passes, but is declared to fail ({expected}): drop the "
@@ -255,7 +256,7 @@ def report(ok, client, shape, what, evidence, expected=None):
             ok, evidence = True, f"fails as declared: {expected} | {evidence}"
     line = f"{'PASS' if ok else 'FAIL'} {client} corpus/{shape} {what}: {evidence}"
     with lock:
-        print(line, flush=True)
+        print("\n".join([line, *details]), flush=True)
         results.append(ok)
     return ok
 
@@ -583,6 +584,105 @@ def check_loop(base, shape, stream, index_reps, expect):
            expect.get("loop"))
 
 
+PLAYERS_DIR = os.path.join(REPO, "tests", "e2e", "players")
+BROWSER_CODECS = ("avc1", "avc3", "mp4a")
+
+
+def browser_playable(stream):
+    """H.264 (avc1/avc3) and AAC (mp4a) only: what Chromium's MSE plays in every build."""
+    return all(r["representation"]["codecs"].split(".")[0] in BROWSER_CODECS
+               for r in stream["representations"])
+
+
+def players_missing():
+    """Why dash.js and Shaka cannot run here, or None. tests/e2e/run.sh installs all of it
+    (players/run.sh with PLAYERS_INSTALL_ONLY=1) before the groups run."""
+    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    need = [("node", shutil.which("node")), ("chromium", os.path.isfile(chromium) and chromium),
+            ("playwright-core", os.path.isdir(os.path.join(PLAYERS_DIR, "node_modules", "playwright-core")))]
+    for pkg in ("dashjs", "shaka-player"):
+        need.append((f"origin/players/node_modules/{pkg}",
+                     os.path.isdir(os.path.join(REPO, "origin", "players", "node_modules", pkg))))
+    absent = [name for name, ok in need if not ok]
+    return (", ".join(absent) + " not installed (tests/e2e/players/run.sh installs them: "
+            "PLAYERS_INSTALL_ONLY=1 tests/e2e/players/run.sh)") if absent else None
+
+
+PLAYER_LINE = re.compile(r"^(PASS|FAIL) (dashjs|shaka) (vod|live) (\S+): (.*)$")
+
+
+def play_in_browsers(base, built, seconds, jobs):
+    """dash.js and Shaka (tests/e2e/players/run.mjs, headless Chromium, the origin's player
+    pages) play the H.264/AAC shapes' hand_made VOD and live (a planned start LEAD_S before a
+    loop boundary, which must be crossed) for SECONDS each."""
+    chosen = [(s, st) for s, st in built if browser_playable(st)]
+    for s, st in built:
+        if not browser_playable(st):
+            codecs = sorted({r["representation"]["codecs"] for r in st["representations"]})
+            print(f"NOTE corpus/{s['name']}: not played in the browsers ({', '.join(codecs)}: "
+                  f"only H.264/AAC shapes are)", flush=True)
+    if not chosen:
+        return
+    why = players_missing()
+    if why:
+        print(f"NOTE corpus: dash.js and Shaka not run: {why}", flush=True)
+        return
+    by_dir = {st["directory"]: s for s, st in chosen}
+    cmd = ["node", os.path.join(PLAYERS_DIR, "run.mjs"), "--origin", base, "--player", "dashjs,shaka",
+           "--seconds", str(seconds), "--plan", "--jobs", str(jobs)]
+    for _, st in chosen:
+        for mode in ("vod", "live"):
+            cmd += ["--url", f"{base}/dash/{mode}/{st['directory']}/hand_made.mpd"]
+    if os.environ.get("CHROMIUM"):
+        cmd += ["--chromium", os.environ["CHROMIUM"]]
+    want = 2 * 2 * len(chosen)
+    seen = 0
+    pending = None  # (ok, player, shape, mode, evidence, details)
+
+    def flush():
+        nonlocal pending
+        if pending:
+            ok, player, shape, mode, evidence, details = pending
+            report(ok, player, shape["name"], mode, evidence,
+                   shape.get("expect", {}).get(f"{player} {mode}"), details)
+        pending = None
+
+    limit = want * (seconds + 25) / jobs + 120
+    proc = subprocess.Popen(cmd, cwd=PLAYERS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+    timer = threading.Timer(limit, proc.kill)
+    timer.start()
+    try:
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            m = PLAYER_LINE.match(line)
+            if m:
+                flush()
+                shape = next((by_dir[d] for d in by_dir if f"/dash/{m.group(3)}/{d}/" in m.group(4)), None)
+                if shape is None:
+                    flush()
+                    report(False, m.group(2), "?", m.group(3), f"a check of no corpus shape: {line}")
+                    continue
+                seen += 1
+                pending = (m.group(1) == "PASS", m.group(2), shape, m.group(3),
+                           f"{m.group(5)} ({m.group(4)})", [])
+            elif line.startswith("    ") and pending:
+                pending[5].append(line)
+            elif re.match(r"^\d+ passed, \d+ failed$", line):
+                flush()
+            elif line.strip():
+                flush()
+                print(f"NOTE corpus: run.mjs: {line}", flush=True)
+        flush()
+        err = proc.stderr.read()
+        rc = proc.wait()
+    finally:
+        timer.cancel()
+    if seen != want or rc not in (0, 1):
+        report(False, "players", "-", "setup",
+               f"run.mjs exit {rc}, {seen} of {want} checks reported: {tail(err, 5)} ({' '.join(cmd[:9])} ...)")
+
+
 def e2elib_ms(text):
     import datetime
     return int(datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
@@ -648,6 +748,10 @@ def main():
     ap.add_argument("--schema", default=matrixlib.default_schema(),
                     help="DASH-MPD.xsd (default $DASHLIVE_MPD_SCHEMA, else ../shared/reference/schema)")
     ap.add_argument("--live-seconds", type=float, default=DURATION)
+    ap.add_argument("--player-seconds", type=float, default=8,
+                    help="seconds dash.js and Shaka play each H.264/AAC shape, VOD and live (8)")
+    ap.add_argument("--player-jobs", type=int, default=4, help="browser playbacks at once (4)")
+    ap.add_argument("--no-players", action="store_true", help="leave dash.js and Shaka out")
     args = ap.parse_args()
     if args.list:
         for s in SHAPES:
@@ -777,6 +881,11 @@ def corpus(shapes, dashlive, origin_bin, work, args, t0):
                     j.result()
             for j in jobs:
                 j.result()
+        print(f"NOTE corpus: ffmpeg and http checks done at {time.monotonic() - t0:.0f} s", flush=True)
+        if args.no_players:
+            print("NOTE corpus: dash.js and Shaka not run (--no-players)")
+        else:
+            play_in_browsers(base, built, args.player_seconds, args.player_jobs)
     return finish(t0)
 
 

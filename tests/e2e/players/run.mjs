@@ -5,7 +5,7 @@
 //   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,negative,extra]
 //                [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--bbb STREAM] [--chromium /usr/bin/chromium]
 //   node run.mjs --origin http://127.0.0.1:5000 --url 'http://127.0.0.1:5000/dash/live/testcard/manifest_e.mpd?acodec=mp4a&time=xsd' \
-//                [--player shaka] [--seconds 20]
+//                [--url MPD_URL ...] [--player shaka] [--seconds 20] [--plan] [--jobs N]
 //
 // Prints `PASS|FAIL <player> <mode> <url>: <evidence>` per check and `N passed, M failed`;
 // exits 1 on any failure, 2 on a usage or setup error. See README.md for what each check asserts.
@@ -39,13 +39,13 @@ const CHROMIUM_ARGS = [
 
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
-  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,negative,extra] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL [--seconds N]] [--chromium PATH] [--bbb STREAM]');
+  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,negative,extra] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL ... [--seconds N] [--plan]] [--chromium PATH] [--bbb STREAM]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
   // The default modes; 'extra' runs only when asked for.
-  const opts = { players: ['dashjs', 'shaka'], modes: ['pages', 'vod', 'live', 'negative'], only: [], jobs: 2, verbose: false, list: false, url: null, seconds: null, chromium: process.env.CHROMIUM || '/usr/bin/chromium', bbb: 'upload-test' };
+  const opts = { players: ['dashjs', 'shaka'], modes: ['pages', 'vod', 'live', 'negative'], only: [], jobs: 2, verbose: false, list: false, urls: [], plan: false, seconds: null, chromium: process.env.CHROMIUM || '/usr/bin/chromium', bbb: 'upload-test' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -57,7 +57,8 @@ function parseArgs(argv) {
       case '--player': opts.players = value().split(','); break;
       case '--mode': opts.modes = value().split(','); break;
       case '--only': opts.only.push(value()); break;
-      case '--url': opts.url = value(); break;
+      case '--url': opts.urls.push(value()); break;
+      case '--plan': opts.plan = true; break;
       case '--seconds': opts.seconds = Number(value()); break;
       case '--chromium': opts.chromium = value(); break;
       case '--jobs': opts.jobs = Number(value()); break;
@@ -90,10 +91,14 @@ function buildChecks(opts, staticBase, bbb) {
   const live = (player, mode, url) => ({ player, mode, url, seconds: 20, minPlayed: 15, live: true, plan: true });
   const negative = (player, what, url, seconds, stallOrError) => ({ player, mode: 'negative', what, url, seconds, minPlayed: 6, negative: true, noEnd: true, stallOrError });
   for (const player of opts.players) {
-    if (opts.url) {
-      const isLive = /\/dash\/live\//.test(opts.url);
-      const seconds = opts.seconds || (isLive ? 20 : 8);
-      checks.push({ player, mode: isLive ? 'live' : 'vod', url: opts.url, seconds, minPlayed: seconds * 0.75, live: isLive });
+    if (opts.urls.length) {
+      // --plan: a live URL starts LEAD_S before a loop boundary (the origin's own streams: the
+      // player page gives the loop length), which it must cross.
+      for (const url of opts.urls) {
+        const isLive = /\/dash\/live\//.test(url);
+        const seconds = opts.seconds || (isLive ? 20 : 8);
+        checks.push({ player, mode: isLive ? 'live' : 'vod', url, seconds, minPlayed: seconds * 0.75, live: isLive, plan: isLive && opts.plan });
+      }
       continue;
     }
     for (const m of ['hand_made', 'manifest_a']) checks.push(vod(player, 'vod', `${o}/dash/vod/testcard/${m}.mpd?acodec=mp4a`));
@@ -126,7 +131,7 @@ function buildChecks(opts, staticBase, bbb) {
   }
   const order = ['pages', 'vod', 'live', 'negative', 'extra'];
   checks.sort((a, b) => opts.players.indexOf(a.player) - opts.players.indexOf(b.player) || order.indexOf(a.mode) - order.indexOf(b.mode));
-  return checks.filter((c) => (opts.url || opts.modes.includes(c.mode)) && opts.only.every((s) => `${c.player} ${c.mode} ${c.url}`.includes(s)));
+  return checks.filter((c) => (opts.urls.length || opts.modes.includes(c.mode)) && opts.only.every((s) => `${c.player} ${c.mode} ${c.url}`.includes(s)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,8 +473,10 @@ function judge(check, result) {
   const frozenS = s.maxFrozenMs / 1000;
   if (stallS > MAX_STALL_S) reasons.push(`stalled ${f1(stallS)} s (no progress, buffer not growing) > ${MAX_STALL_S} s`);
   if (frozenS > MAX_STALL_S) reasons.push(`currentTime frozen ${f1(frozenS)} s while playing > ${MAX_STALL_S} s`);
+  // An MPD without video (an audio-only stream) decodes no frames.
+  const audioOnly = result.mpd ? !/contentType="video"|mimeType="video\//.test(result.mpd) : false;
   const expectFrames = 0.5 * FPS * s.played;
-  if (s.played > 0 && (!s.frames || s.frames.total < expectFrames)) reasons.push(`${s.frames ? s.frames.total : 0} video frames decoded < ${expectFrames.toFixed(0)} (half of ${FPS} fps)`);
+  if (s.played > 0 && !audioOnly && (!s.frames || s.frames.total < expectFrames)) reasons.push(`${s.frames ? s.frames.total : 0} video frames decoded < ${expectFrames.toFixed(0)} (half of ${FPS} fps)`);
   if (check.live) {
     if (s.isLive === false) reasons.push('the player took the stream as static');
     if (bounds && !(within(s.latencyMin) && within(s.latencyMax))) reasons.push(`live latency ${f1(s.latencyMin)}..${f1(s.latencyMax)} s not within ${bounds.text}`);
@@ -482,7 +489,7 @@ function judge(check, result) {
       reasons.push(`the loop boundary at media time ${p.boundary} s was not crossed in continuous playback (media time ${f1(s.firstTime)} .. ${f1(s.currentTime)}${s.loopCrossings.length ? `; crossed ${s.loopCrossings.join(', ')}` : ''})`);
     }
   }
-  const rep = s.rep ? `${s.rep.height}p@${Math.round(s.rep.bandwidth / 1000)}kbps` : 'none';
+  const rep = s.rep ? `${s.rep.height ? `${s.rep.height}p@` : ''}${Math.round(s.rep.bandwidth / 1000)}kbps` : 'none';
   const parts = [
     `advanced ${f1(s.played)} s in ${f1(s.wallMs / 1000)} s (t ${f1(s.firstTime)}->${f1(s.currentTime)})`,
     `startup ${s.startupMs === null ? 'n/a' : f1(s.startupMs / 1000) + ' s'}`,
@@ -490,7 +497,7 @@ function judge(check, result) {
     `stalls ${s.stallCount + (s.frozenMs >= 1000 ? 1 : 0)} (max no-progress ${f1(stallS)} s, max frozen ${f1(frozenS)} s)`,
     `buffer ahead ${f1(s.bufferAhead)} s`,
     `rep ${rep} (heights seen ${s.heightsSeen.join('/') || 'none'})`,
-    `frames ${s.frames ? `${s.frames.total} (${s.frames.dropped} dropped)` : 'n/a'}`,
+    `frames ${s.frames ? `${s.frames.total} (${s.frames.dropped} dropped)` : 'n/a'}${audioOnly ? ' (audio only: not judged)' : ''}`,
     ...(s.ended ? [`ended at ${f1(s.currentTime)} s`] : []),
   ];
   if (result.panel) parts.push(`page shows: time ${result.panel.time}, latency ${result.panel.latency}, buffer ${result.panel.buffer}, video ${result.panel.rep}, stalls ${result.panel.stalls}`);
@@ -520,8 +527,9 @@ async function main() {
   const started = Date.now();
   try {
     // BBB (imported by the conformance harness) is played when the origin serves it.
-    let bbb = opts.bbb;
-    const probe = await fetch(`${opts.origin}/dash/vod/${bbb}/hand_made.mpd`).then((r) => r.status, (e) => e.message);
+    let bbb = opts.urls.length ? null : opts.bbb;
+    // (Not asked for when playing given URLs.)
+    const probe = bbb === null ? 200 : await fetch(`${opts.origin}/dash/vod/${bbb}/hand_made.mpd`).then((r) => r.status, (e) => e.message);
     if (probe !== 200) {
       const required = process.env.DASHLIVE_REQUIRE_TEST_MEDIA === '1';
       console.log(`${required ? 'FAIL players setup' : 'NOTE'}: no stream ${bbb} on the origin (/dash/vod/${bbb}/hand_made.mpd: ${probe}): its checks are left out${required ? ' and DASHLIVE_REQUIRE_TEST_MEDIA=1' : ''}`);
