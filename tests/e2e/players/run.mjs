@@ -371,8 +371,6 @@ async function runCheck(check, opts) {
   let plan = null;
   let mpd = null;
   try {
-    if (check.plan) plan = await planStart(check, opts);
-    const url = plan ? plan.url : check.url;
     context = await (await getBrowser(opts)).newContext({ viewport: { width: 800, height: 450 } });
     const page = await context.newPage();
     const sentAt = new Map();
@@ -396,6 +394,10 @@ async function runCheck(check, opts) {
     page.on('pageerror', (err) => { if (consoleErrors.length < 20) consoleErrors.push(`pageerror: ${err.message}`.slice(0, 300)); });
     page.on('crash', () => { crashed = 'page crashed'; });
 
+    // Planned once the browser context and page exist (which takes seconds when several checks
+    // start at once), so that only the page's own load lies between the plan and the player.
+    if (check.plan) plan = await planStart(check, opts);
+    const url = plan ? plan.url : check.url;
     let pageUrl = playPage(opts.origin, check.player, url, check.anyMpd);
     const pageProblems = [];
     if (check.fromHome) pageUrl = await composeOnHomePage(page, opts.origin, check, pageProblems);
