@@ -4,7 +4,7 @@ ffmpeg from the synth test card, and judged end to end (issue 11).
 
 Usage: corpus.py [--work DIR] [--keep] [--only SHAPE[,SHAPE...]] [--list]
                  [--bin DASHLIVE] [--origin-bin DASHLIVE_ORIGIN] [--schema XSD]
-                 [--live-seconds S]
+                 [--live-seconds S] [--player-seconds S] [--player-jobs N] [--no-players]
 
 Needs ffmpeg (Debian's 5.1 is what CI has: no network, no libfdk), xmllint and the
 release binaries (`cargo build --release --bin dashlive -p dashlive-origin`; found
@@ -38,13 +38,19 @@ What it does:
             side (now= pinned) are fetched and parsed: every moof's tfdt equals the previous
             moof's tfdt plus its sample durations, across the loop boundary too, and every
             mfhd is its segment's number.
+   dashjs, shaka  the H.264/AAC shapes only (avc1/avc3, mp4a; audio-only too): dash.js and
+            Shaka in headless Chromium (tests/e2e/players/run.mjs --url ... --plan, through
+            this origin's player pages) play hand_made VOD and live for --player-seconds (8)
+            each, --player-jobs (6) at a time, by the players group's criteria; live starts
+            5 s before a loop boundary, which it must cross. Left out with a NOTE when Chromium,
+            node or the npm packages are missing (tests/e2e/run.sh installs them first).
    A shape ffmpeg 5.1 cannot write, or that dashlive refuses or gets wrong for a known
    reason, declares that outcome with the reason (EXPECT below): it prints PASS while the
    outcome is as declared, and FAIL asking to drop the declaration when it is not.
 
 Prints one `PASS|FAIL <client> corpus/<shape> <what>: <evidence>` line per check (client:
 ffmpeg for making and decoding, dashlive for indexing and building, xmllint, http for the
-origin's own answers), NOTE lines for what is not checked and why, and `N passed, M
+origin's own answers, dashjs and shaka for the browsers), NOTE lines for what is not checked and why, and `N passed, M
 failed` last. Exit 0 when everything passed, 1 when a check failed, 2 on a setup error.
 """
 
@@ -750,7 +756,7 @@ def main():
     ap.add_argument("--live-seconds", type=float, default=DURATION)
     ap.add_argument("--player-seconds", type=float, default=8,
                     help="seconds dash.js and Shaka play each H.264/AAC shape, VOD and live (8)")
-    ap.add_argument("--player-jobs", type=int, default=4, help="browser playbacks at once (4)")
+    ap.add_argument("--player-jobs", type=int, default=6, help="browser playbacks at once (6)")
     ap.add_argument("--no-players", action="store_true", help="leave dash.js and Shaka out")
     args = ap.parse_args()
     if args.list:

@@ -20,7 +20,8 @@
 #   players       dash.js and Shaka in Chromium, through the origin's player pages
 #   corpus        content in the shapes other packagers write (ffmpeg's dash and mp4 muxers,
 #                 x264/x265/SVT-AV1, AAC/AC-3/E-AC-3), made from the synth test card and
-#                 judged by index, build, schema, VOD/live decode and loop continuity
+#                 judged by index, build, schema, VOD/live decode and loop continuity, and
+#                 dash.js and Shaka play the H.264/AAC ones, VOD and live
 #                 (tests/corpus/corpus.py, its own catalog and origin; docs/packagers.md)
 set -uo pipefail
 
