@@ -26,7 +26,7 @@ use crate::live;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
 use crate::play;
-use crate::respond::{bad_request, ok, text};
+use crate::respond::{bad_request, ok, shown_path, text};
 use crate::routes::{Route, Routes};
 use crate::trees::{Snapshot, Trees};
 
@@ -225,7 +225,7 @@ impl App {
         if !path.starts_with('/') {
             return bad_request(format!(
                 "the request target must be a path (/…) or an absolute URL, not {}",
-                shown(uri.to_string().as_str())
+                shown_path(uri.to_string().as_str())
             ));
         }
         let matched = self.routes.find(path);
@@ -245,7 +245,7 @@ impl App {
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!(
                     "{method} {}: this URL answers {}",
-                    shown(path),
+                    shown_path(path),
                     accepts.methods.list()
                 ),
             );
@@ -294,15 +294,6 @@ impl App {
         }
         response
     }
-}
-
-/// At most this much of a request path in an error body.
-fn shown(path: &str) -> &str {
-    let mut end = path.len().min(256);
-    while !path.is_char_boundary(end) {
-        end -= 1;
-    }
-    &path[..end]
 }
 
 /// 413 before reading a body whose declared length is over the route's

@@ -5,6 +5,19 @@ use hyper::{Response, StatusCode};
 
 use crate::body::Body;
 
+/// How much of a request path an error repeats: enough to recognise it, not
+/// a 64 KB URL echoed back.
+const MAX_SHOWN_PATH: usize = 256;
+
+/// `path` cut to [`MAX_SHOWN_PATH`] bytes at a character boundary.
+pub fn shown_path(path: &str) -> &str {
+    let mut end = path.len().min(MAX_SHOWN_PATH);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
+}
+
 /// A plain-text answer: `404 Not Found: <what>`.
 pub fn text(status: StatusCode, message: impl Into<String>) -> Response<Body> {
     let message = message.into();

@@ -32,9 +32,6 @@ use crate::body::Body;
 /// panics past it, and before the epoch, so modification times are clamped.
 const MAX_HTTP_DATE_SECS: u64 = 253_402_300_799;
 
-/// How much of a request path an error body repeats.
-const MAX_SHOWN_PATH: usize = 256;
-
 /// Bytes of files a tree's cache holds at most (its entries' weights). The
 /// least used are dropped past it, so serving all of a large tree (BBB's is
 /// several hundred MB) keeps only what is asked for often.
@@ -597,15 +594,11 @@ fn insert(headers: &mut HeaderMap, name: HeaderName, value: String) {
 
 /// A one-line plain-text error naming the status and what was asked for.
 fn error(status: StatusCode, what: &str, head: bool) -> Response<Body> {
-    let mut end = what.len().min(MAX_SHOWN_PATH);
-    while !what.is_char_boundary(end) {
-        end -= 1;
-    }
     let text = format!(
         "{} {}: {}\n",
         status.as_str(),
         status.canonical_reason().unwrap_or(""),
-        &what[..end]
+        crate::respond::shown_path(what)
     );
     let length = text.len() as u64;
     let mut response = Response::new(if head {

@@ -170,7 +170,7 @@ fn zero_durations(node: &mut crate::mp4::edit::Node) -> Result<(), Mp4Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mp4::mux::{aac_sample_entry, init_segment, Handler, TrackConfig};
+    use crate::mp4::mux::{init_segment, TrackConfig};
 
     #[test]
     fn cut_segments_drop_sidx_and_the_msix_brand() {
@@ -192,15 +192,8 @@ mod tests {
     /// A stereo AAC track at 48 kHz.
     fn audio_track() -> TrackConfig {
         TrackConfig {
-            track_id: 1,
-            timescale: 48_000,
-            handler: Handler::Audio,
-            language: "und".into(),
-            sample_entry: aac_sample_entry(2, 48_000, &[0x11, 0x90], 128_000),
-            width: 0,
-            height: 0,
             duration: 480_000,
-            default_sample_duration: 1024,
+            ..crate::mp4::mux::test_aac_track()
         }
     }
 

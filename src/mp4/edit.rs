@@ -476,21 +476,11 @@ fn fix_offsets(out: &mut [u8], moof_offset: u64, delta: i64) -> Result<()> {
 mod tests {
     use super::*;
     use crate::mp4::boxes::{Tfdt, Trun};
-    use crate::mp4::mux::{aac_sample_entry, media_segment, Handler, Sample, TrackConfig};
+    use crate::mp4::mux::{media_segment, test_aac_track, Sample};
 
     #[test]
     fn durations_made_explicit_keep_the_timing_and_the_samples() {
-        let t = TrackConfig {
-            track_id: 1,
-            timescale: 48_000,
-            handler: Handler::Audio,
-            language: "und".into(),
-            sample_entry: aac_sample_entry(2, 48_000, &[0x11, 0x90], 128_000),
-            width: 0,
-            height: 0,
-            duration: 0,
-            default_sample_duration: 1024,
-        };
+        let t = test_aac_track();
         let data: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 7 + usize::from(i)]).collect();
         let samples: Vec<Sample> = data
             .iter()

@@ -360,6 +360,22 @@ pub fn media_segment(
     out
 }
 
+/// A stereo AAC-LC track at 48 kHz (1024-sample frames), for tests.
+#[cfg(test)]
+pub(crate) fn test_aac_track() -> TrackConfig {
+    TrackConfig {
+        track_id: 1,
+        timescale: 48_000,
+        handler: Handler::Audio,
+        language: "und".into(),
+        sample_entry: aac_sample_entry(2, 48_000, &[0x11, 0x90], 128_000),
+        width: 0,
+        height: 0,
+        duration: 0,
+        default_sample_duration: 1024,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,17 +383,10 @@ mod tests {
 
     #[test]
     fn muxed_aac_track_indexes_back() {
-        let asc = [0x11, 0x90]; // AAC-LC, 48 kHz, stereo
         let t = TrackConfig {
-            track_id: 1,
-            timescale: 48_000,
-            handler: Handler::Audio,
             language: "eng".into(),
-            sample_entry: aac_sample_entry(2, 48_000, &asc, 128_000),
-            width: 0,
-            height: 0,
             duration: 3 * 10 * 1024,
-            default_sample_duration: 1024,
+            ..test_aac_track()
         };
         let mut file = init_segment(&t);
         let payload = [0x21u8; 300];

@@ -202,20 +202,10 @@ impl PatchPoints {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mp4::mux::{aac_sample_entry, media_segment, Handler, Sample, TrackConfig};
+    use crate::mp4::mux::{media_segment, Sample, TrackConfig};
 
     fn track() -> TrackConfig {
-        TrackConfig {
-            track_id: 1,
-            timescale: 48_000,
-            handler: Handler::Audio,
-            language: "und".into(),
-            sample_entry: aac_sample_entry(2, 48_000, &[0x11, 0x90], 128_000),
-            width: 0,
-            height: 0,
-            duration: 0,
-            default_sample_duration: 1024,
-        }
+        crate::mp4::mux::test_aac_track()
     }
 
     fn durations(segment: &[u8]) -> Vec<u32> {

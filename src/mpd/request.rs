@@ -29,13 +29,24 @@ pub fn resolve_media(
     stream_defaults: &Defaults,
     query: &str,
 ) -> Result<(Options, Vec<String>), OptionError> {
-    let mut o = Options::new(mode);
-    o.apply_defaults(site_defaults)?;
-    o.apply_defaults(stream_defaults)?;
+    let mut o = with_defaults(mode, site_defaults, stream_defaults)?;
     let warnings = o.apply_query(query)?;
     refuse_not_supported(&o)?;
     o.reset_unused_for_mode();
     Ok((o, warnings))
+}
+
+/// The table's defaults in `mode`, then the site's, then the stream's: the
+/// layers every URL's query is applied over.
+fn with_defaults(
+    mode: Mode,
+    site_defaults: &Defaults,
+    stream_defaults: &Defaults,
+) -> Result<Options, OptionError> {
+    let mut o = Options::new(mode);
+    o.apply_defaults(site_defaults)?;
+    o.apply_defaults(stream_defaults)?;
+    Ok(o)
 }
 
 /// Options for `def` in `mode`, and the warnings the query raised (unknown
@@ -47,9 +58,7 @@ pub fn resolve(
     stream_defaults: &Defaults,
     query: &str,
 ) -> Result<(Options, Options, Vec<String>), OptionError> {
-    let mut o = Options::new(mode);
-    o.apply_defaults(site_defaults)?;
-    o.apply_defaults(stream_defaults)?;
+    let mut o = with_defaults(mode, site_defaults, stream_defaults)?;
     // Segment URLs carry what differs from these, not from the table's defaults.
     let base = o.clone();
     let warnings = o.apply_query(query)?;

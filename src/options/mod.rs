@@ -329,7 +329,7 @@ fn join_pairs<'p>(pairs: impl Iterator<Item = &'p (&'static OptionDef, String)> 
 /// a whole hostile query.
 /// Control characters are escaped (`\u{1}`), so an echo cannot forge a
 /// log line.
-fn shown(s: &str) -> String {
+pub(crate) fn shown(s: &str) -> String {
     const MAX: usize = 80;
     let (head, more) = match s.char_indices().nth(MAX) {
         Some((at, _)) => (&s[..at], "..."),

@@ -7,6 +7,7 @@ use chrono::DateTime;
 
 use crate::mpd::live::parse_datetime_ms;
 use crate::mpd::time::iso_datetime_ms;
+use crate::options::shown;
 
 /// The earliest instant a request may name: the Unix epoch.
 pub const MIN_MS: i64 = 0;
@@ -50,10 +51,7 @@ pub fn split_now(query: &str) -> Result<(String, Option<i64>), String> {
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
             Some(("now", v)) => {
-                let ms = parse_now(v).map_err(|e| {
-                    let shown: String = v.chars().take(80).flat_map(char::escape_default).collect();
-                    format!("now={shown}: {e}")
-                })?;
+                let ms = parse_now(v).map_err(|e| format!("now={}: {e}", shown(v)))?;
                 now.get_or_insert(ms);
             }
             _ => rest.push(pair),

@@ -351,7 +351,7 @@ impl<T: TreeView> Resolver<'_, T> {
                     None => {
                         return Plan::bad_request(format!(
                             "mode={}: allowed values are vod, live, odvod",
-                            m.chars().take(40).collect::<String>()
+                            crate::options::shown(m)
                         ))
                     }
                 },
