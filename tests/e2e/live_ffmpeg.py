@@ -36,7 +36,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib  # noqa: E402
 
-STREAMS = e2elib.live_paths("testcard") + ["dash/live/testcard/manifest_e.mpd?time=xsd"]
+# And dash-live's v2 manifest URL, which answers 302 to today's: players must follow it.
+STREAMS = e2elib.live_paths("testcard") + [
+    "dash/live/testcard/manifest_e.mpd?time=xsd",
+    "dash/testcard/hand_made.mpd?mode=live",
+]
 FPS = 25
 STALL_MAX = 2.5  # seconds of wall time without the output time moving (progress comes every 0.5 s)
 
