@@ -12,6 +12,10 @@ pub const LIVE_MANIFEST: &str = "/dash/live/{stream}/{file}";
 pub const LIVE_SEGMENT: &str = "/dash/live/{stream}/{rep}/{file}";
 pub const LIVE_SEGMENT_BY_TIME: &str = "/dash/live/{stream}/{rep}/time/{file}";
 pub const MODE_MANIFEST: &str = "/dash/{mode}/{stream}/{file}";
+/// A vod segment: the built file, or (when the query asks for a transform:
+/// DRM, events, faults) the built file transformed by the origin.
+pub const MODE_SEGMENT: &str = "/dash/{mode}/{stream}/{rep}/{file}";
+pub const MODE_SEGMENT_BY_TIME: &str = "/dash/{mode}/{stream}/{rep}/time/{file}";
 /// dash-live's older manifest URLs: v1 `/dash/<manifest>.mpd`, v2
 /// `/dash/<stream>/<manifest>.mpd`.
 pub const LEGACY_MANIFEST: &str = "/dash/{file}";

@@ -261,7 +261,10 @@ impl App {
                 players: &self.players,
                 trees: &self.trees,
             };
-            if route == Route::Static {
+            // A vod segment without a query is its built file: no resolving.
+            let plain_segment = matches!(route, Route::ModeSegment | Route::ModeSegmentByTime)
+                && uri.query().is_none_or(str::is_empty);
+            if route == Route::Static || plain_segment {
                 view.files.serve(method, path, headers)
             } else {
                 match dashlive::serve::clock::split_now(uri.query().unwrap_or("")) {
@@ -341,6 +344,8 @@ impl View<'_> {
             | Route::LiveSegment
             | Route::LiveSegmentByTime
             | Route::StaticModeManifest
+            | Route::ModeSegment
+            | Route::ModeSegmentByTime
             | Route::LegacyManifest => {
                 let p = |name| m.param(name);
                 let target = match route {
@@ -356,6 +361,13 @@ impl View<'_> {
                         rep: p("rep"),
                         file: p("file"),
                         by_time: route == Route::LiveSegmentByTime,
+                    },
+                    Route::ModeSegment | Route::ModeSegmentByTime => Target::ModeSegment {
+                        mode: p("mode"),
+                        stream: p("stream"),
+                        rep: p("rep"),
+                        file: p("file"),
+                        by_time: route == Route::ModeSegmentByTime,
                     },
                     Route::StaticModeManifest => Target::ModeFile {
                         mode: p("mode"),

@@ -104,6 +104,14 @@ fn segment(app: &View, ctx: &Ctx, plan: &SegmentPlan, headers: &HeaderMap) -> Re
             Ok(bytes) => (Vec::new(), bytes),
             Err(e) => return server_error(ctx, e),
         },
+        Source::Init => match rep.vod_init(&app.tree.root) {
+            Ok(bytes) => (Vec::new(), bytes),
+            Err(e) => return server_error(ctx, e),
+        },
+        Source::Stored { index } => match rep.segment(&app.tree.root, index) {
+            Ok((_, bytes)) => (Vec::new(), bytes),
+            Err(e) => return server_error(ctx, e),
+        },
         Source::Media {
             index,
             sequence_number,
@@ -120,6 +128,16 @@ fn segment(app: &View, ctx: &Ctx, plan: &SegmentPlan, headers: &HeaderMap) -> Re
             patch.apply(&mut head, sequence_number, time_shift);
             patch.trim(&mut head, trim);
             (head, bytes.slice(head_len..))
+        }
+    };
+    let (head, tail) = if plan.transforms.is_empty() {
+        (head, tail)
+    } else {
+        let mut whole = head;
+        whole.extend_from_slice(&tail);
+        match dashlive::serve::transform::apply(&plan.transforms, whole) {
+            Ok(bytes) => (Vec::new(), Bytes::from(bytes)),
+            Err(e) => return server_error(ctx, e),
         }
     };
     let size = (head.len() + tail.len()) as u64;

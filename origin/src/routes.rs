@@ -24,6 +24,10 @@ pub enum Route {
     /// `/dash/{mode}/{stream}/{file}`: a vod or odvod manifest; rendered when
     /// the query asks for other options, else the pre-rendered file.
     StaticModeManifest,
+    /// `/dash/{mode}/{stream}/{rep}/{file}` and `…/time/{file}`: a vod
+    /// segment, the built file unless the query asks for a transform.
+    ModeSegment,
+    ModeSegmentByTime,
     /// `/dash/{file}`, `/dash/{stream}/{file}`: dash-live's v1 and v2
     /// manifest URLs, redirected to today's.
     LegacyManifest,
@@ -132,6 +136,7 @@ impl Route {
             Route::LiveSegment => "live_segment",
             Route::LiveSegmentByTime => "live_segment_by_time",
             Route::StaticModeManifest => "manifest",
+            Route::ModeSegment | Route::ModeSegmentByTime => "segment",
             Route::LegacyManifest => "legacy_manifest",
             Route::PlayPage | Route::PlayUrl => "play",
             Route::PlayerScript => "player_script",
@@ -168,6 +173,8 @@ pub const TABLE: &[(&str, Route)] = &[
     (layout::LIVE_SEGMENT, Route::LiveSegment),
     (layout::LIVE_SEGMENT_BY_TIME, Route::LiveSegmentByTime),
     (layout::MODE_MANIFEST, Route::StaticModeManifest),
+    (layout::MODE_SEGMENT, Route::ModeSegment),
+    (layout::MODE_SEGMENT_BY_TIME, Route::ModeSegmentByTime),
     (layout::LEGACY_MANIFEST, Route::LegacyManifest),
     (layout::LEGACY_STREAM_MANIFEST, Route::LegacyManifest),
     ("/play", Route::PlayUrl),
@@ -256,8 +263,11 @@ mod tests {
             ),
             ("/dash/vod/bbb/hand_made.mpd", Route::StaticModeManifest),
             ("/dash/odvod/bbb/bbb_v6.mp4", Route::StaticModeManifest),
-            ("/dash/vod/bbb/bbb_v6/12.m4v", Route::Static),
-            ("/dash/vod/bbb/bbb_v6/time/960.m4v", Route::Static),
+            ("/dash/vod/bbb/bbb_v6/12.m4v", Route::ModeSegment),
+            (
+                "/dash/vod/bbb/bbb_v6/time/960.m4v",
+                Route::ModeSegmentByTime,
+            ),
             ("/play", Route::PlayUrl),
             ("/play/player.js", Route::PlayerScript),
             ("/play/live/bbb/hand_made.mpd", Route::PlayPage),

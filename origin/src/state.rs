@@ -54,6 +54,7 @@ pub struct LiveRep {
     /// Bytes of each media segment, filled on first use.
     segments: Vec<OnceLock<Bytes>>,
     init: OnceLock<Bytes>,
+    vod_init: OnceLock<Bytes>,
 }
 
 pub struct LiveStream {
@@ -223,6 +224,15 @@ impl LiveRep {
         let bytes = map_file(root, path)?;
         Ok(self.init.get_or_init(|| bytes).clone())
     }
+
+    /// The vod init segment, as built.
+    pub fn vod_init(&self, root: &TreeRoot) -> Result<Bytes, SegmentError> {
+        if let Some(b) = self.vod_init.get() {
+            return Ok(b.clone());
+        }
+        let bytes = map_file(root, &self.index.init)?;
+        Ok(self.vod_init.get_or_init(|| bytes).clone())
+    }
 }
 
 impl Tree {
@@ -274,6 +284,7 @@ impl Tree {
                         map,
                         segments: (0..r.segments.len()).map(|_| OnceLock::new()).collect(),
                         init: OnceLock::new(),
+                        vod_init: OnceLock::new(),
                     };
                     (r.representation.id.clone(), live)
                 })

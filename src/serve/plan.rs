@@ -5,9 +5,13 @@
 use crate::policy::Cache;
 
 /// A change to a segment's bytes on the way out, beyond the live rewrite of
-/// its sequence number and decode time. The list is empty today: encryption
+/// its sequence number and decode time: each variant carries everything it
+/// needs (keys, payloads, positions), so running it
+/// ([`crate::serve::transform::apply`]) is a pure function of the bytes.
+/// The resolver lists them in the order they run
+/// ([`crate::serve::transform::plan`]). The list is empty today: encryption
 /// (DRM), `emsg` insertion (events) and corruption (faults) are added here
-/// by the issues that bring them, each as a variant the origin runs in order.
+/// by the issues that bring them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transform {}
 
@@ -16,6 +20,10 @@ pub enum Transform {}
 pub enum Source {
     /// The representation's live init segment (no `mehd`, durations 0).
     LiveInit,
+    /// The representation's vod init segment, as built.
+    Init,
+    /// Cut media segment `index` (0-based) as built (vod).
+    Stored { index: usize },
     /// Cut media segment `index` (0-based) of the representation, with its
     /// `mfhd` sequence number set, every `tfdt` moved by `time_shift`, and
     /// `trim` ticks taken off its last samples' durations (a loop's last

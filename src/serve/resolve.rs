@@ -20,6 +20,7 @@ use crate::options::{AvailabilityStart, Options};
 use crate::policy::{self, Cache};
 use crate::serve::clock::{self, TimeMethod};
 use crate::serve::plan::{Plan, Refusal, SegmentPlan, Source};
+use crate::serve::transform::{self, SegmentAt};
 
 /// What the resolver needs of the tree being served.
 pub trait TreeView {
@@ -52,6 +53,15 @@ pub enum Target<'a> {
         mode: &'a str,
         stream: &'a str,
         file: &'a str,
+    },
+    /// `/dash/{mode}/{stream}/{rep}/{file}` (or `…/time/{file}` when
+    /// `by_time`): a vod segment, transformed when the query asks.
+    ModeSegment {
+        mode: &'a str,
+        stream: &'a str,
+        rep: &'a str,
+        file: &'a str,
+        by_time: bool,
     },
     /// `/dash/{file}` (dash-live's v1 manifest URL) or, with a stream,
     /// `/dash/{stream}/{file}` (v2).
@@ -113,6 +123,13 @@ impl<T: TreeView> Resolver<'_, T> {
                 },
                 None => Plan::Static,
             },
+            Target::ModeSegment {
+                mode,
+                stream,
+                rep,
+                file,
+                by_time,
+            } => self.stored_segment(mode, stream, rep, file, by_time, req),
             Target::LegacyManifest { stream, file } if file.ends_with(".mpd") => {
                 self.legacy(stream, file, req)
             }
@@ -229,18 +246,19 @@ impl<T: TreeView> Resolver<'_, T> {
         if let Some(p) = encrypted_without_drm(rep, &opts) {
             return p;
         }
-        let plan = |source, cache| {
-            Plan::Segment(SegmentPlan {
+        let plan = |source, cache, at| match transform::plan(&opts, rep, at) {
+            Ok(transforms) => Plan::Segment(SegmentPlan {
                 stream: stream.to_string(),
                 rep: rep_id.to_string(),
                 source,
                 content_type: policy::content_type(file),
                 cache,
-                transforms: Vec::new(),
-            })
+                transforms,
+            }),
+            Err(refusal) => Plan::Refuse(refusal),
         };
         let value = match name {
-            SegmentName::Init => return plan(Source::LiveInit, Cache::Immutable),
+            SegmentName::Init => return plan(Source::LiveInit, Cache::Immutable, SegmentAt::Init),
             SegmentName::Media(v) => v,
         };
         let timing = match LiveTiming::new(&opts, req.now_ms, false, reference_segment_ms(&view)) {
@@ -295,7 +313,89 @@ impl<T: TreeView> Resolver<'_, T> {
                 trim: seg.trim,
             },
             cache,
+            SegmentAt::Media {
+                number,
+                decode_time: seg.start,
+                duration: seg.duration,
+            },
         )
+    }
+
+    /// A vod segment: the built file, unless the query asks for transforms
+    /// of its bytes; then the same file, transformed by the origin.
+    fn stored_segment(
+        &self,
+        mode: &str,
+        stream: &str,
+        rep_id: &str,
+        file: &str,
+        by_time: bool,
+        req: &Request,
+    ) -> Plan {
+        if req.query.is_empty() || Mode::from_name(mode) != Some(Mode::Vod) {
+            return Plan::Static;
+        }
+        let Some(view) = self.tree.stream(stream) else {
+            return Plan::not_found(format!("no stream {stream}"));
+        };
+        let Some(rep) = view.representations.iter().find(|r| r.id == rep_id) else {
+            return Plan::not_found(format!("stream {stream} has no representation {rep_id}"));
+        };
+        let name = match layout::parse_segment_name(file, rep.content_type, by_time) {
+            Ok(n) => n,
+            Err(e) => return Plan::not_found(e.to_string()),
+        };
+        let (opts, _) = match resolve_media(
+            Mode::Vod,
+            self.tree.site_defaults(),
+            view.defaults,
+            req.query,
+        ) {
+            Ok(o) => o,
+            Err(e) => return Plan::bad_request(e.to_string()),
+        };
+        if let Some(p) = encrypted_without_drm(rep, &opts) {
+            return p;
+        }
+        // segments[0] is the init segment; media segment i is segments[i + 1].
+        let media = rep.segments.get(1..).unwrap_or_default();
+        let (source, at) = match name {
+            SegmentName::Init => (Source::Init, SegmentAt::Init),
+            SegmentName::Media(value) => {
+                let found = if by_time {
+                    media.iter().position(|s| s.decode_time == value)
+                } else {
+                    value
+                        .checked_sub(u64::from(rep.start_number))
+                        .and_then(|i| usize::try_from(i).ok())
+                        .filter(|&i| i < media.len())
+                };
+                let Some(index) = found else {
+                    return Plan::not_found(format!("{rep_id} has no segment at {file}"));
+                };
+                let s = &media[index];
+                (
+                    Source::Stored { index },
+                    SegmentAt::Media {
+                        number: u64::from(rep.start_number).saturating_add(index as u64),
+                        decode_time: s.decode_time,
+                        duration: s.duration,
+                    },
+                )
+            }
+        };
+        match transform::plan(&opts, rep, at) {
+            Ok(transforms) if transforms.is_empty() => Plan::Static,
+            Ok(transforms) => Plan::Segment(SegmentPlan {
+                stream: stream.to_string(),
+                rep: rep_id.to_string(),
+                source,
+                content_type: policy::content_type(file),
+                cache: Cache::Immutable,
+                transforms,
+            }),
+            Err(refusal) => Plan::Refuse(refusal),
+        }
     }
 
     /// `/time/{method}`, behind by `drift` seconds when asked.
@@ -543,6 +643,34 @@ mod tests {
     fn newest() -> u64 {
         // 2 s segments from the epoch, numbered from 1.
         (NOW / 2000) as u64
+    }
+
+    #[test]
+    fn vod_segments_are_the_built_files_unless_the_query_transforms_them() {
+        let tree = Fake::new(&[]);
+        let vod = |rep, file, query| {
+            resolve(
+                &tree,
+                Target::ModeSegment {
+                    mode: "vod",
+                    stream: "s",
+                    rep,
+                    file,
+                    by_time: false,
+                },
+                query,
+            )
+        };
+        // No query, or one that changes nothing of the bytes: the built file.
+        assert_eq!(vod("v", "2.m4v", ""), Plan::Static);
+        assert_eq!(vod("v", "2.m4v", "unknown=1"), Plan::Static);
+        assert_eq!(vod("v", "init.m4v", "abr=0"), Plan::Static);
+        // With a query, the name and the options are checked as for live.
+        assert_eq!(status(&vod("v", "9.m4v", "abr=0")), 404);
+        assert_eq!(status(&vod("v", "2.m4a", "abr=0")), 404);
+        assert_eq!(status(&vod("v", "2.m4v", "depth=-5")), 400);
+        assert_eq!(status(&vod("v_enc", "2.m4v", "abr=0")), 404);
+        assert!(message(&vod("nope", "2.m4v", "abr=0")).contains("no representation nope"));
     }
 
     #[test]
