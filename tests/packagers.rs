@@ -770,3 +770,84 @@ fn audio_longer_than_its_video_is_trimmed_at_each_loop_boundary_live() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// On-demand files of sources with absolute tfhd base data offsets
+// ---------------------------------------------------------------------------
+
+/// `file` as ffmpeg's `-movflags frag_keyframe+empty_moov` lays it out:
+/// every tfhd with an absolute base data offset (the moof's place in the
+/// file), not default-base-is-moof.
+fn with_absolute_base_offsets(file: &[u8]) -> Vec<u8> {
+    use dashlive::mp4::boxes::tfhd_flags::{BASE_DATA_OFFSET, DEFAULT_BASE_IS_MOOF};
+    use dashlive::mp4::edit::{rewrite_moof, Content};
+    let mut out = Vec::new();
+    for b in dashlive::mp4::boxes(file) {
+        let b = b.unwrap();
+        if b.typ() != b"moof" {
+            out.extend_from_slice(b.data);
+            continue;
+        }
+        let base = out.len() as u64;
+        out.extend(
+            rewrite_moof(b.data, 0, |m| {
+                let tfhd = m.child_mut(b"traf").unwrap().child_mut(b"tfhd").unwrap();
+                let mut p = tfhd.leaf_payload().unwrap().to_vec();
+                let flags = u32::from_be_bytes([0, p[1], p[2], p[3]]);
+                let flags = (flags | BASE_DATA_OFFSET) & !DEFAULT_BASE_IS_MOOF;
+                p[1..4].copy_from_slice(&flags.to_be_bytes()[1..]);
+                p.splice(8..8, base.to_be_bytes());
+                tfhd.content = Content::Leaf(p);
+                Ok(())
+            })
+            .unwrap(),
+        );
+    }
+    out
+}
+
+#[test]
+fn on_demand_ranges_of_a_file_with_absolute_offsets_are_playable_segments() {
+    use dashlive::mp4::boxes::{expect, Tfhd};
+    let file = with_absolute_base_offsets(&aac_file(48_000, &[94, 94, 93, 94]));
+    let (dir, index) = build_stream(&[("a.mp4", file)]);
+    let out = dir.path().join("out");
+    let rep = &index.streams[0].representations[0];
+    let od = std::fs::read(out.join(&rep.on_demand)).unwrap();
+    let ranges = &rep.representation.segments;
+    let init = &ranges[0];
+    assert_eq!(init.offset, 0);
+    assert_eq!(
+        od[..init.size as usize],
+        std::fs::read(out.join(&rep.init)).unwrap()[..],
+        "the initialization range is the init segment"
+    );
+    for (range, cut) in ranges[1..].iter().zip(&rep.segments) {
+        let bytes = &od[range.offset as usize..(range.offset + range.size) as usize];
+        // What a player fetching the range gets is the vod segment, whose
+        // offsets are relative to its moof.
+        assert_eq!(bytes, std::fs::read(out.join(&cut.path)).unwrap());
+        let moof = dashlive::mp4::boxes(bytes)
+            .map(|b| b.unwrap())
+            .find(|b| b.typ() == b"moof")
+            .unwrap();
+        let tfhd = moof
+            .child(b"traf")
+            .unwrap()
+            .unwrap()
+            .child(b"tfhd")
+            .unwrap()
+            .unwrap();
+        assert_eq!(expect(&tfhd, Tfhd::parse).unwrap().base_data_offset, None);
+    }
+    // The on-demand manifest the build wrote names those ranges.
+    let mpd = std::fs::read_to_string(out.join("dash/odvod/s/hand_made.mpd")).unwrap();
+    for range in &ranges[1..] {
+        let want = format!(
+            "mediaRange=\"{}-{}\"",
+            range.offset,
+            range.offset + range.size - 1
+        );
+        assert!(mpd.contains(&want), "{want} not in {mpd}");
+    }
+}

@@ -15,7 +15,9 @@ use crate::mp4::{boxes, ErrorKind, Mp4Error};
 /// `tfhd` base data offsets are made moof-relative.
 /// 5: the last segment of a track longer than its loop carries per-sample
 /// durations, and the index their positions, for live to trim.
-pub const CUT_REVISION: u32 = 5;
+/// 6: a file with absolute base data offsets gets an on-demand file made of
+/// its cut segments (the source's offsets hold only in the source).
+pub const CUT_REVISION: u32 = 6;
 
 pub fn cut_segment(data: &[u8]) -> Result<Vec<u8>, Mp4Error> {
     cut_boxes(data, None)
@@ -37,6 +39,17 @@ pub fn cut_boxes_with(
     source_offset: Option<u64>,
     explicit_durations: Option<u32>,
 ) -> Result<Vec<u8>, Mp4Error> {
+    cut_and_report(data, source_offset, explicit_durations).map(|(out, _)| out)
+}
+
+/// [`cut_boxes_with`], and whether a `tfhd` base data offset was made
+/// moof-relative (the source's layout then holds only in the source).
+fn cut_and_report(
+    data: &[u8],
+    source_offset: Option<u64>,
+    explicit_durations: Option<u32>,
+) -> Result<(Vec<u8>, bool), Mp4Error> {
+    let mut relocated = false;
     let mut out = Vec::with_capacity(data.len() + 16);
     for b in boxes(data) {
         let b = b?;
@@ -62,7 +75,7 @@ pub fn cut_boxes_with(
                 let at = source_offset.map(|s| s + b.offset);
                 out.extend(rewrite_moof(b.data, b.offset, |m| {
                     if let Some(at) = at {
-                        base_data_offset_to_moof(m, at)?;
+                        relocated |= base_data_offset_to_moof(m, at)?;
                     }
                     if let Some(d) = explicit_durations {
                         durations_explicit(m, d)?;
@@ -73,7 +86,7 @@ pub fn cut_boxes_with(
             _ => out.extend_from_slice(b.data),
         }
     }
-    Ok(out)
+    Ok((out, relocated))
 }
 
 /// A `styp` (or `ftyp`) with `brand` taken out of its compatible brands
@@ -381,6 +394,9 @@ pub struct CutPlan {
     /// (absolute offset in the source, length) of the first `mdat`'s payload.
     pub payload: Option<(u64, u64)>,
     pub tail: Vec<u8>,
+    /// An absolute `tfhd` base data offset was made moof-relative: the
+    /// source's bytes are right only at their place in the source file.
+    pub relocated: bool,
 }
 
 impl CutPlan {
@@ -415,6 +431,7 @@ pub fn plan_segment(
         boxes_len: 0,
         payload: None,
         tail: Vec::new(),
+        relocated: false,
     };
     let mut pos = 0u64;
     while pos < size {
@@ -426,12 +443,13 @@ pub fn plan_segment(
             plan.head.extend_from_slice(&head[..h.header_len as usize]);
             plan.payload = Some((offset + pos + h.header_len, h.size - h.header_len));
         } else {
-            let piece = cut_boxes_with(
+            let (piece, relocated) = cut_and_report(
                 window.get(pos, h.size)?,
                 Some(offset + pos),
                 explicit_durations,
             )
             .map_err(CutError::Mp4)?;
+            plan.relocated |= relocated;
             if plan.payload.is_none() {
                 plan.head.extend(piece);
             } else {

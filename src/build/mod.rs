@@ -17,7 +17,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogErrors, IndexedStream};
-use crate::index::{self, StreamIndex, TreeIndex, INDEX_VERSION};
+use crate::index::{self, RepresentationIndex, StreamIndex, TreeIndex, INDEX_VERSION};
 use crate::mpd::live::LoopMap;
 use crate::mpd::manifest::StreamView;
 use crate::mpd::registry::{self, Mode};
@@ -102,6 +102,9 @@ struct Manifests {
 struct CatalogView<'a> {
     catalog: &'a Catalog,
     stream: &'a IndexedStream,
+    /// As built: an on-demand file made of cut segments has byte ranges of
+    /// its own (see `representation::on_demand_from_cuts`).
+    representations: &'a [crate::media::Representation],
 }
 
 impl TreeView for CatalogView<'_> {
@@ -115,7 +118,7 @@ impl TreeView for CatalogView<'_> {
             directory: &s.stream.directory,
             title: &s.stream.title,
             timing_ref: &s.stream.timing_ref,
-            representations: &s.representations,
+            representations: self.representations,
             defaults: &s.stream.defaults,
         })
     }
@@ -136,11 +139,17 @@ fn render_manifests(
     w: &Writer,
     catalog: &Catalog,
     s: &IndexedStream,
+    built: &[RepresentationIndex],
     renderer: &Renderer,
 ) -> Result<Manifests, BuildError> {
     let now_ms = fingerprint::newest_input(&s.stream, &catalog.site);
+    let representations: Vec<_> = built.iter().map(|r| r.representation.clone()).collect();
     let resolver = Resolver {
-        tree: &CatalogView { catalog, stream: s },
+        tree: &CatalogView {
+            catalog,
+            stream: s,
+            representations: &representations,
+        },
         renderer,
         cache: None,
     };
@@ -324,36 +333,32 @@ fn build_locked(
             for area in crate::layout::STREAM_AREAS {
                 w.dir(&format!("{area}/{dir}"))?;
             }
-            // Manifests need the representations' index, not their files:
-            // they render while the files are cut.
-            let (reps, rendered) = rayon::join(
-                || {
-                    s.stream
-                        .media
-                        .par_iter()
-                        .zip(s.representations.par_iter())
-                        .zip(fps.par_iter().zip(old.par_iter()))
-                        .map(|((src, rep), (fp, old))| {
-                            // How far this track runs past its loop: live
-                            // trims that off each loop's last segment.
-                            let trim = s
-                                .representations
-                                .iter()
-                                .find(|r| r.id == s.stream.timing_ref)
-                                .and_then(|reference| LoopMap::new(rep, reference))
-                                .map_or(0, |m| m.overrun());
-                            representation::build(&w, dir, src, rep, fp, trim, *old, progress)
-                        })
-                        .collect::<Result<Vec<_>, _>>()
-                },
-                || render_manifests(&w, catalog, s, &renderer),
-            );
+            let reps = s
+                .stream
+                .media
+                .par_iter()
+                .zip(s.representations.par_iter())
+                .zip(fps.par_iter().zip(old.par_iter()))
+                .map(|((src, rep), (fp, old))| {
+                    // How far this track runs past its loop: live
+                    // trims that off each loop's last segment.
+                    let trim = s
+                        .representations
+                        .iter()
+                        .find(|r| r.id == s.stream.timing_ref)
+                        .and_then(|reference| LoopMap::new(rep, reference))
+                        .map_or(0, |m| m.overrun());
+                    representation::build(&w, dir, src, rep, fp, trim, *old, progress)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            // After the cut: on-demand byte ranges are the built file's.
+            let rendered = render_manifests(&w, catalog, s, &reps, &renderer);
             let manifests = rendered?;
             Ok(StreamIndex {
                 directory: dir.clone(),
                 title: s.stream.title.clone(),
                 timing_ref: s.stream.timing_ref.clone(),
-                representations: reps?,
+                representations: reps,
                 manifests: manifests.written,
                 origin_manifests: manifests.origin_only,
                 defaults: s.stream.defaults.clone(),

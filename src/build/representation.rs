@@ -168,6 +168,7 @@ fn cut(
     };
 
     let mut segments = Vec::with_capacity(rep.media_segments().len());
+    let mut relocated = false;
     for (i, s) in rep.media_segments().iter().enumerate() {
         let number = u64::from(rep.start_number) + i as u64;
         let explicit = explicit.filter(|_| i == last);
@@ -175,6 +176,7 @@ fn cut(
             cut::CutError::Mp4(e) => cut_error(number)(e),
             cut::CutError::Io(e) => io(source)(e),
         })?;
+        relocated |= plan.relocated;
         // The boxes before the first mdat, then those after its payload:
         // a chunked segment has a moof per chunk, and each needs patching.
         let mut patch = crate::mp4::patch::find_patch_points(&plan.head[..plan.boxes_len])
@@ -224,10 +226,16 @@ fn cut(
         });
     }
 
-    copy_on_demand(w, &file, &paths.on_demand)?;
+    let mut rep = rep.clone();
+    if relocated {
+        let init = without_sidx(&init).map_err(cut_error(0))?;
+        on_demand_from_cuts(w, &mut rep, &init, &segments, &paths.on_demand)?;
+    } else {
+        copy_on_demand(w, &file, &paths.on_demand)?;
+    }
     Ok(RepresentationIndex {
         media_fingerprint: fingerprint.to_string(),
-        representation: rep.clone(),
+        representation: rep,
         init: paths.init(),
         live_init: paths.live_init(),
         on_demand: paths.on_demand,
@@ -259,6 +267,50 @@ fn trex_default_duration(init: &[u8], track_id: u32) -> Result<u32, crate::mp4::
         return Ok(found.map_or(0, |t| t.default_sample_duration));
     }
     Ok(0)
+}
+
+/// The on-demand file of a source whose `tfhd` base data offsets are
+/// absolute: those point into the source and mean nothing in a byte range a
+/// player fetches on its own (MSE refuses them), so the file is the init
+/// segment (without a `sidx`, which described the source) and the cut
+/// segments after it, and `rep`'s byte ranges (the on-demand manifest's
+/// SegmentList) are made theirs.
+fn on_demand_from_cuts(
+    w: &Writer,
+    rep: &mut Representation,
+    init: &[u8],
+    cuts: &[SegmentFile],
+    rel: &str,
+) -> Result<(), BuildError> {
+    let mut out = init.to_vec();
+    let mut ranges = Vec::with_capacity(cuts.len());
+    for c in cuts {
+        let path = w.path(&c.path);
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        ranges.push((out.len() as u64, bytes.len() as u64));
+        out.extend_from_slice(&bytes);
+    }
+    if let Some(first) = rep.segments.first_mut() {
+        first.offset = 0;
+        first.size = init.len() as u64;
+    }
+    for (s, (offset, size)) in rep.segments.iter_mut().skip(1).zip(ranges) {
+        s.offset = offset;
+        s.size = size;
+    }
+    w.write(rel, &out)
+}
+
+/// `init` without its top-level `sidx` boxes.
+fn without_sidx(init: &[u8]) -> Result<Vec<u8>, crate::mp4::Mp4Error> {
+    let mut out = Vec::with_capacity(init.len());
+    for b in crate::mp4::boxes(init) {
+        let b = b?;
+        if b.typ() != b"sidx" {
+            out.extend_from_slice(b.data);
+        }
+    }
+    Ok(out)
 }
 
 /// The on-demand file is the source, byte for byte, but never the source's
