@@ -701,11 +701,21 @@ fn audio_longer_than_its_video_is_trimmed_at_each_loop_boundary_live() {
     // 4 s of video at 12.8 kHz; AAC at 48 kHz in 4 segments of 47, 47, 47
     // and 48 frames: 193,536 ticks, 1,536 (1.5 frames) more than the loop,
     // so the trim takes the last frame to 0 and the one before it by 512.
+    trimmed_at_each_loop_boundary(aac_file(48_000, &[47, 47, 47, 48]));
+}
+
+#[test]
+fn audio_with_an_edit_list_is_trimmed_at_each_loop_boundary_live() {
+    // The edit list moves where the presentation starts, not the loop: the
+    // media still runs 1,536 ticks past the video.
+    trimmed_at_each_loop_boundary(with_edit_list(&aac_file(48_000, &[47, 47, 47, 48]), 1024));
+}
+
+fn trimmed_at_each_loop_boundary(audio_src: Vec<u8>) {
     let video = video_file(
         avc_entry(320, 180, &avcc(&sps(320, 180, None)), None),
         (320, 180),
     );
-    let audio_src = aac_file(48_000, &[47, 47, 47, 48]);
     let (dir, index) = build_stream(&[("v.mp4", video), ("a.mp4", audio_src.clone())]);
     let out = dir.path().join("out");
     let reps = &index.streams[0].representations;
@@ -850,4 +860,64 @@ fn on_demand_ranges_of_a_file_with_absolute_offsets_are_playable_segments() {
         );
         assert!(mpd.contains(&want), "{want} not in {mpd}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Edit lists: the presentation starts where the elst says
+// ---------------------------------------------------------------------------
+
+/// `file` with an edit list on its track: one edit from `media_time`.
+fn with_edit_list(file: &[u8], media_time: i32) -> Vec<u8> {
+    use dashlive::mp4::edit::{Content, Node};
+    let mut out = Vec::new();
+    for b in dashlive::mp4::boxes(file) {
+        let b = b.unwrap();
+        if b.typ() != b"moov" {
+            out.extend_from_slice(b.data);
+            continue;
+        }
+        let mut moov = Node::from_box(&b).unwrap();
+        let mut elst = vec![0u8; 4]; // version 0, flags 0
+        elst.extend(1u32.to_be_bytes());
+        elst.extend(0u32.to_be_bytes()); // segment_duration: the rest
+        elst.extend(media_time.to_be_bytes());
+        elst.extend(0x0001_0000u32.to_be_bytes()); // media_rate 1.0
+        let leaf = |typ: &[u8; 4], content| Node {
+            typ: dashlive::mp4::FourCC(*typ),
+            uuid: None,
+            content,
+            large: false,
+        };
+        let edts = leaf(
+            b"edts",
+            Content::Container {
+                prefix: Vec::new(),
+                children: vec![leaf(b"elst", Content::Leaf(elst))],
+            },
+        );
+        let trak = moov.child_mut(b"trak").unwrap();
+        // After tkhd, where ISO/IEC 14496-12 puts it.
+        trak.children_mut().unwrap().insert(1, edts);
+        out.extend(moov.to_bytes());
+    }
+    out
+}
+
+#[test]
+fn an_edit_list_moves_the_presentation_time_offset() {
+    // ffmpeg's aac: 1024 priming samples, skipped by the dash muxer's elst
+    // (as libx264's B-frame delay is on video).
+    let plain = aac_file(48_000, &[94, 94, 93, 94]);
+    assert_eq!(index(plain.clone(), "a.mp4").edit_offset, 0);
+    let edited = index(with_edit_list(&plain, 1024), "a.mp4");
+    assert_eq!(edited.edit_offset, 1024);
+    // An empty edit first (a delay) is skipped; its media_time is -1.
+    assert_eq!(index(with_edit_list(&plain, -1), "a.mp4").edit_offset, 0);
+
+    let (dir, _) = build_stream(&[("a.mp4", with_edit_list(&plain, 1024))]);
+    let mpd = std::fs::read_to_string(dir.path().join("out/dash/vod/s/hand_made.mpd")).unwrap();
+    assert!(
+        mpd.contains("presentationTimeOffset=\"1024\""),
+        "the first presented sample is at period time 0: {mpd}"
+    );
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::codec;
 use crate::media::representation::{ContentType, Encryption, FrameRate, Representation, Segment};
 use crate::mp4::boxes::{
-    expect, hex, AudioSampleEntry, Colr, Frma, Hdlr, Mdhd, Mfhd, Pasp, Pssh, Schm, Sidx, Tenc,
-    Tfdt, Tfhd, Tkhd, Trex, Trun, VisualSampleEntry,
+    expect, hex, AudioSampleEntry, Colr, Elst, Frma, Hdlr, Mdhd, Mfhd, Pasp, Pssh, Schm, Sidx,
+    Tenc, Tfdt, Tfhd, Tkhd, Trex, Trun, VisualSampleEntry,
 };
 use crate::mp4::scan::{Scanner, TopBox};
 use crate::mp4::{BoxRef, ErrorKind, Mp4Error};
@@ -388,6 +388,9 @@ struct TrackInfo {
     mime_box: Option<String>,
     protection: Option<(String, Tenc)>,
     psshs: Vec<Pssh>,
+    /// The media time the track's edit list starts the presentation at
+    /// (its first edit that is not empty), if it has one.
+    edit_media_time: Option<u64>,
 }
 
 impl TrackInfo {
@@ -467,6 +470,15 @@ impl TrackInfo {
                 }
                 None => (0, 0, 0),
             };
+        let edit_media_time = match trak.find("edts/elst").map_err(mp4)? {
+            Some(b) => expect(&b, Elst::parse)
+                .map_err(mp4)?
+                .entries
+                .iter()
+                // An empty edit (-1) delays the presentation; ignored.
+                .find_map(|e| u64::try_from(e.media_time).ok()),
+            None => None,
+        };
         let psshs = moov
             .children_of(b"pssh")
             .map_err(mp4)?
@@ -497,6 +509,7 @@ impl TrackInfo {
             mime_box: None,
             protection,
             psshs,
+            edit_media_time,
         };
         info.read_codec(&entry, file)?;
         Ok(info)
@@ -670,6 +683,9 @@ fn build_representation(
     let max_bitrate = (8 * ts * u128::from(max_size) / u128::from(segment_duration)) as u64;
     let start_number = media.first().and_then(|(_, n)| *n).unwrap_or(1);
     let start_time = media.first().map(|(s, _)| s.decode_time).unwrap_or(0);
+    let edit_offset = track
+        .edit_media_time
+        .map_or(0, |t| t.saturating_sub(start_time));
 
     let mut segments = Vec::with_capacity(media.len() + 1);
     segments.push(Segment {
@@ -779,6 +795,7 @@ fn build_representation(
         track_id: track.track_id,
         start_number,
         start_time,
+        edit_offset,
         segments,
         media_duration,
         segment_duration,

@@ -109,6 +109,12 @@ pub struct Representation {
     pub start_number: u32,
     /// `tfdt` of the first fragment.
     pub start_time: u64,
+    /// How far past `start_time` the presentation starts, as the track's
+    /// edit list says (`elst` media_time: B-frame delay, AAC priming); the
+    /// manifest adds it to `presentationTimeOffset`, so the first frame
+    /// presented is at period time 0 and tracks line up. 0 without an edit.
+    #[serde(default)]
+    pub edit_offset: u64,
     /// Segment 0 is the init segment.
     pub segments: Vec<Segment>,
     /// Sum of the media segment durations.

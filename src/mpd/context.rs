@@ -411,7 +411,11 @@ fn segment_template(
         .flatten();
     let (timescale, duration, presentation_time_offset) = match number {
         Some(n) => (n.timescale, n.duration, n.presentation_time_offset),
-        None => (r.timescale, r.segment_duration, r.start_time),
+        None => (
+            r.timescale,
+            r.segment_duration,
+            r.start_time.saturating_add(r.edit_offset),
+        ),
     };
     SegmentTemplateContext {
         timescale,
@@ -921,6 +925,7 @@ mod tests {
             track_id: 1,
             start_number: 1,
             start_time: 0,
+            edit_offset: 0,
             segments,
             media_duration: n as u64 * d,
             segment_duration: d,
