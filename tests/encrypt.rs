@@ -170,3 +170,105 @@ fn ffmpeg_decrypts_cbcs_audio_frame_for_frame() {
         check(Scheme::Cbcs, 0, true);
     }
 }
+
+/// The trun data offset, saio offset, senc position and payload, and PIFF
+/// payload of the first moof of a segment, and the sidx's first size.
+struct Layout {
+    moof: u64,
+    data_offset: i32,
+    saio: u64,
+    senc_entries: u64,
+    senc: Vec<u8>,
+    piff: Option<Vec<u8>>,
+    sidx_size: u32,
+}
+
+fn layout(seg: &[u8]) -> Layout {
+    use dashlive::mp4::boxes::{expect, Saio, Sidx, Trun, PIFF_SAMPLE_ENCRYPTION};
+    let top: Vec<_> = boxes(seg).map(Result::unwrap).collect();
+    let sidx = top.iter().find(|b| b.typ() == b"sidx").unwrap();
+    let moof = top.iter().find(|b| b.typ() == b"moof").unwrap();
+    let traf = moof.child(b"traf").unwrap().unwrap();
+    let senc = traf.child(b"senc").unwrap().unwrap();
+    let piff = traf
+        .children()
+        .map(Result::unwrap)
+        .find(|c| c.header.uuid == Some(PIFF_SAMPLE_ENCRYPTION));
+    Layout {
+        moof: moof.offset,
+        data_offset: expect(&traf.child(b"trun").unwrap().unwrap(), Trun::parse)
+            .unwrap()
+            .data_offset
+            .unwrap(),
+        saio: expect(&traf.child(b"saio").unwrap().unwrap(), Saio::parse)
+            .unwrap()
+            .offsets[0],
+        senc_entries: senc.offset + 16,
+        senc: senc.payload().to_vec(),
+        piff: piff.map(|p| p.payload().to_vec()),
+        sidx_size: expect(sidx, Sidx::parse).unwrap().references[0].referenced_size,
+    }
+}
+
+#[test]
+fn pre_encrypted_bbb_takes_the_piff_box_and_the_stale_saio() {
+    use dashlive::mp4::encrypt::adjust_encrypted_media;
+    let Some(dir) = common::bbb_dir("pre_encrypted_bbb_takes_the_piff_box") else {
+        return;
+    };
+    let file = dir.join("bbb_v6_enc.mp4");
+    let rep = index_file(&file).unwrap();
+    let data = std::fs::read(&file).unwrap();
+    let s = rep.media_segments()[1];
+    let seg = &data[s.offset as usize..(s.offset + s.size) as usize];
+    let before = layout(seg);
+    assert_eq!(
+        before.moof + before.saio,
+        before.senc_entries,
+        "BBB's saio is right"
+    );
+    let sample = |seg: &[u8], l: &Layout| {
+        let at = (l.moof as i64 + i64::from(l.data_offset)) as usize;
+        seg[at..at + 64].to_vec()
+    };
+    let piff = MediaOptions {
+        piff: true,
+        stale_saio: false,
+    };
+    let out = adjust_encrypted_media(seg, piff).unwrap();
+    let after = layout(&out);
+    let grown = (out.len() - seg.len()) as u32;
+    assert_eq!(grown as usize, 8 + 16 + before.senc.len(), "one PIFF box");
+    assert_eq!(
+        after.piff.as_deref(),
+        Some(&before.senc[..]),
+        "a copy of senc"
+    );
+    assert_eq!(
+        after.moof + after.saio,
+        after.senc_entries,
+        "saio recomputed"
+    );
+    assert_eq!(
+        sample(&out, &after),
+        sample(seg, &before),
+        "trun still finds the samples"
+    );
+    assert_eq!(
+        after.sidx_size,
+        before.sidx_size + grown,
+        "sidx covers the larger moof"
+    );
+    // bugs=saio: the offset BBB had, now short of senc by the PIFF box.
+    let stale = MediaOptions {
+        piff: true,
+        stale_saio: true,
+    };
+    let bad = layout(&adjust_encrypted_media(seg, stale).unwrap());
+    assert_eq!(bad.saio, before.saio);
+    assert_eq!(bad.moof + bad.saio + u64::from(grown), bad.senc_entries);
+    assert_eq!(
+        adjust_encrypted_media(seg, MediaOptions::default()).unwrap(),
+        seg
+    );
+}

@@ -76,6 +76,10 @@ pub struct MediaOptions {
     /// add a PIFF sample-encryption uuid box beside senc (dash-live's playready__piff)
     pub piff: bool,
     /// leave saio pointing at the wrong offset on purpose (dash-live's bugs=saio)
+    ///
+    /// As in dash-live, `saio` keeps the offset it had before the PIFF box
+    /// went in ahead of `senc`: it is wrong by the PIFF box's size, and only
+    /// together with `piff` (without one nothing moves).
     pub stale_saio: bool,
 }
 
