@@ -2,7 +2,7 @@
 
 use super::cipher::{cbcs_constant_iv, check, pattern};
 use super::{EncryptError, Protection, Scheme, TrackKind};
-use crate::mp4::edit::{Content, Node};
+use crate::mp4::edit::{rewrite_moov, Content, Node};
 use crate::mp4::fourcc::FourCC;
 use crate::mp4::header::write_header;
 use crate::mp4::mux::{bx, full_box};
@@ -23,15 +23,8 @@ const NAL_ENTRIES: &[&[u8; 4]] = &[
 /// entries stay clear. An init with none, or one already protected, is refused.
 pub fn protect_init(init: &[u8], p: &Protection) -> Result<Vec<u8>, EncryptError> {
     check(p)?;
-    let mut out = Vec::with_capacity(init.len() + 128);
     let mut protected = 0usize;
-    for b in boxes(init) {
-        let b = b?;
-        if b.typ() != b"moov" {
-            out.extend_from_slice(b.data);
-            continue;
-        }
-        let mut moov = Node::from_box(&b)?;
+    let out = rewrite_moov(init, |moov, offset| {
         for (t, trak) in moov.children_mut().into_iter().flatten().enumerate() {
             if trak.typ != b"trak" {
                 continue;
@@ -42,12 +35,12 @@ pub fn protect_init(init: &[u8], p: &Protection) -> Result<Vec<u8>, EncryptError
                 .try_fold(&mut *trak, |node, typ| node.child_mut(typ));
             for entry in stsd.and_then(Node::children_mut).into_iter().flatten() {
                 protected += protect_entry(entry, p).map_err(|message| {
-                    EncryptError::unsupported(b.offset, format!("{path}/{}", entry.typ), message)
+                    EncryptError::unsupported(offset, format!("{path}/{}", entry.typ), message)
                 })?;
             }
         }
-        moov.write(&mut out);
-    }
+        Ok::<(), EncryptError>(())
+    })?;
     if protected == 0 {
         return Err(EncryptError::unsupported(
             0,
