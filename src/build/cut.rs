@@ -116,24 +116,14 @@ fn without_brand(b: &crate::mp4::BoxRef, brand: &[u8; 4]) -> Result<Vec<u8>, Mp4
 /// `mdhd`, so players do not take the loop's length as the stream's end.
 /// Every box keeps its size and version; everything else, byte for byte.
 pub fn live_init(init: &[u8]) -> Result<Vec<u8>, Mp4Error> {
-    use crate::mp4::edit::Node;
-    let mut out = Vec::with_capacity(init.len());
-    for b in boxes(init) {
-        let b = b?;
-        if b.typ() != b"moov" {
-            out.extend_from_slice(b.data);
-            continue;
-        }
-        let mut moov = Node::from_box(&b)?;
+    crate::mp4::edit::rewrite_moov(init, |moov, _| {
         if let Some(mvex) = moov.child_mut(b"mvex") {
             if let Some(children) = mvex.children_mut() {
                 children.retain(|c| c.typ != b"mehd");
             }
         }
-        zero_durations(&mut moov)?;
-        moov.write(&mut out);
-    }
-    Ok(out)
+        zero_durations(moov)
+    })
 }
 
 /// Where each header box keeps its duration: the offset in its payload (from

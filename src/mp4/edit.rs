@@ -167,6 +167,31 @@ impl Node {
     }
 }
 
+/// An init segment with its `moov` edited by `edit` (sizes recomputed) and
+/// every other box copied as it is.
+pub fn rewrite_moov<E: From<Mp4Error>>(
+    init: &[u8],
+    edit: impl FnOnce(&mut Node, u64) -> std::result::Result<(), E>,
+) -> std::result::Result<Vec<u8>, E> {
+    let mut out = Vec::with_capacity(init.len() + 256);
+    let mut edit = Some(edit);
+    for b in boxes(init) {
+        let b = b?;
+        match (b.typ() == b"moov", edit.take()) {
+            (true, Some(f)) => {
+                let mut moov = Node::from_box(&b)?;
+                f(&mut moov, b.offset)?;
+                moov.write(&mut out);
+            }
+            (_, f) => {
+                edit = f;
+                out.extend_from_slice(b.data);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Rewrites every `tfdt` of a `moof` as version 1, so that later rewrites of
 /// the decode time never change a box size. Returns whether anything changed.
 pub fn tfdt_to_v1(moof: &mut Node) -> Result<bool> {
