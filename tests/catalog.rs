@@ -341,7 +341,10 @@ fn defaults_the_server_cannot_serve_yet_are_refused_at_their_line() {
         "  abr: 0",
         "  abr: 0\n  drm: all\n  evs: ping\n  verr: 404=1",
     );
-    let dir = config(&[("demo.yaml", &text)], Some("defaults:\n  thumbnails: 1\n"));
+    let dir = config(
+        &[("demo.yaml", &text)],
+        Some("defaults:\n  thumbnails: 1\n"),
+    );
     let msgs: Vec<String> = errors(&dir).iter().map(|e| e.to_string()).collect();
     for want in [
         "site.yaml:2:15: defaults: thumbnails: not supported yet by this server",

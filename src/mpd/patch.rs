@@ -167,7 +167,9 @@ pub fn check_original(
             current: current.clone(),
         });
     }
-    let window_start = now.publish_ms.saturating_sub(now.depth_s.saturating_mul(1000));
+    let window_start = now
+        .publish_ms
+        .saturating_sub(now.depth_s.saturating_mul(1000));
     if original_ms < window_start {
         return Err(too_old("is older than the time-shift window"));
     }
@@ -189,11 +191,20 @@ fn escaped(out: &mut String, s: &str) {
     let _ = Xml.write_escaped_str(&mut *out, s);
 }
 
-/// `<replace sel="…">` with its selector escaped.
+/// `<replace sel="…">`. A selector's quotes are `'`, left as they are (an
+/// attribute in `"` needs only `&`, `<` and `"` escaped): `&apos;` is valid
+/// but makes the selectors hard to read.
 fn open_replace(out: &mut String, sel: &[&str]) {
     out.push_str("\n  <replace sel=\"");
     for part in sel {
-        escaped(out, part);
+        for c in part.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '"' => out.push_str("&quot;"),
+                c => out.push(c),
+            }
+        }
     }
     out.push_str("\">");
 }
@@ -310,14 +321,18 @@ mod tests {
 
     #[test]
     fn the_patch_url_drops_patch_and_timeline_and_pins_the_start_only() {
-        let (o, _) = Options::parse_query("patch=1&timeline=1&start=now&mup=4", Mode::Live).unwrap();
+        let (o, _) =
+            Options::parse_query("patch=1&timeline=1&start=now&mup=4", Mode::Live).unwrap();
         let base = Options::new(Mode::Live);
         let t = LiveTiming::new(&o, NOW, true, 4000).unwrap();
         let q = patch_query(&o, &base, &t).unwrap();
         assert!(!q.contains("patch") && !q.contains("timeline"), "{q}");
         assert!(q.contains("start=2022-09-06T15:09:00Z"), "{q}");
         assert!(q.contains("mup=4"), "{q}");
-        assert!(!q.contains("depth"), "the effective depth is not pinned: {q}");
+        assert!(
+            !q.contains("depth"),
+            "the effective depth is not pinned: {q}"
+        );
         let (off, _) = Options::parse_query("timeline=1", Mode::Live).unwrap();
         assert_eq!(patch_query(&off, &base, &t), None);
     }

@@ -69,7 +69,10 @@ pub enum Plan {
         warnings: Vec<String>,
     },
     /// An MPD patch rendered for this request (`/patch/…`).
-    Patch { xml: String, cache: Cache },
+    Patch {
+        xml: String,
+        cache: Cache,
+    },
     Segment(SegmentPlan),
     /// `/time/…`: the body, and the instant the `Date` header must carry.
     Time {
