@@ -424,58 +424,8 @@ fn apply(target: &Element, patch: &Element) -> Element {
 
 const PATCH_OPS_URL: &str = "https://www.iana.org/assignments/xml-registry/schema/patch-ops.xsd";
 
-/// A stand-in for IANA's `patch-ops.xsd`, which the DASH patch schema
-/// includes by URL and xmllint cannot fetch with `--nonet`: the operation
-/// types of RFC 5261 §8 (`add`, `replace`, `remove` with their `sel`,
-/// `pos`, `type` and `ws`), written here, with a `sel` pattern limited to
-/// the absolute paths DASH patches use (stricter than the RFC's XPath
-/// subset). `DASHLIVE_PATCH_OPS_XSD` names the real file to use instead.
-const PATCH_OPS_STAND_IN: &str = r###"<?xml version="1.0" encoding="UTF-8"?>
-<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" elementFormDefault="qualified">
-  <xs:simpleType name="xpath">
-    <xs:restriction base="xs:string">
-      <xs:pattern value="(/[A-Za-z_][\w.\-]*(\[([0-9]+|@[A-Za-z_][\w.\-]*='[^']*')\])*)+(/@[A-Za-z_][\w.\-]*)?"/>
-    </xs:restriction>
-  </xs:simpleType>
-  <xs:simpleType name="pos">
-    <xs:restriction base="xs:string">
-      <xs:enumeration value="before"/>
-      <xs:enumeration value="after"/>
-      <xs:enumeration value="prepend"/>
-    </xs:restriction>
-  </xs:simpleType>
-  <xs:simpleType name="type">
-    <xs:restriction base="xs:string">
-      <xs:pattern value="@[A-Za-z_][\w.\-]*"/>
-    </xs:restriction>
-  </xs:simpleType>
-  <xs:simpleType name="ws">
-    <xs:restriction base="xs:string">
-      <xs:enumeration value="before"/>
-      <xs:enumeration value="after"/>
-      <xs:enumeration value="both"/>
-    </xs:restriction>
-  </xs:simpleType>
-  <xs:complexType name="add" mixed="true">
-    <xs:sequence>
-      <xs:any processContents="lax" namespace="##any" minOccurs="0" maxOccurs="unbounded"/>
-    </xs:sequence>
-    <xs:attribute name="sel" type="xpath" use="required"/>
-    <xs:attribute name="pos" type="pos"/>
-    <xs:attribute name="type" type="type"/>
-  </xs:complexType>
-  <xs:complexType name="replace" mixed="true">
-    <xs:sequence>
-      <xs:any processContents="lax" namespace="##any" minOccurs="0" maxOccurs="1"/>
-    </xs:sequence>
-    <xs:attribute name="sel" type="xpath" use="required"/>
-  </xs:complexType>
-  <xs:complexType name="remove">
-    <xs:attribute name="sel" type="xpath" use="required"/>
-    <xs:attribute name="ws" type="ws"/>
-  </xs:complexType>
-</xs:schema>
-"###;
+/// Our stand-in for IANA's `patch-ops.xsd` (the file says why and what).
+const PATCH_OPS_STAND_IN: &str = include_str!("common/patch-ops-stand-in.xsd");
 
 /// Validates documents against the DASH MPD and patch schemas.
 struct Schemas {
