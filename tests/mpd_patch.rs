@@ -660,3 +660,20 @@ fn only_live_hand_made_with_patch_has_a_patch_location() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_publish_time_with_milliseconds_is_named_exactly() {
+    // An availability start with milliseconds (players' planned starts)
+    // puts every publishTime on them; the patch must name it exactly.
+    let Some(tree) = bbb() else { return };
+    let query = "patch=1&start=2022-09-06T14:00:00.791Z";
+    let old = mpd(&tree, query, LOOP_BOUNDARY);
+    assert!(
+        old.contains("publishTime=\"2022-09-06T15:09:52.791Z\""),
+        "{old}"
+    );
+    let patch = patch_at(&tree, &old, LOOP_BOUNDARY + 8_000);
+    let patched = apply(&parse(&old), &parse(&patch));
+    let new = mpd(&tree, query, LOOP_BOUNDARY + 8_000);
+    assert!(canonical(&patched) == canonical(&parse(&new)), "{patch}");
+}

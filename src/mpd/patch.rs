@@ -80,16 +80,39 @@ impl PatchError {
     }
 }
 
-/// The publishTime path part of a patch URL (Unix seconds) as Unix ms.
+/// The publishTime path part of a patch URL as Unix ms: whole seconds
+/// (dash-live's form), or with up to three decimals when the publishTime
+/// has milliseconds (an availability start with milliseconds puts every
+/// publishTime on them), so that the patch's originalPublishTime is the
+/// MPD's publishTime exactly: players compare the two.
 pub fn parse_publish_time(s: &str) -> Result<i64, PatchError> {
     let bad = || PatchError::BadPublishTime(crate::options::shown(s));
-    if s.is_empty() || s.len() > 15 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 15 || !digits(whole) || !digits(frac) || frac.len() > 3 {
         return Err(bad());
     }
-    s.parse::<i64>()
+    if s.contains('.') && frac.is_empty() {
+        return Err(bad());
+    }
+    let ms = format!("{frac:0<3}").parse::<i64>().map_err(|_| bad())?;
+    whole
+        .parse::<i64>()
         .ok()
         .and_then(|v| v.checked_mul(1000))
+        .and_then(|v| v.checked_add(ms))
         .ok_or_else(bad)
+}
+
+/// The publishTime path part of a patch URL for `ms`: see
+/// [`parse_publish_time`].
+pub fn publish_time_part(ms: i64) -> String {
+    let (s, frac) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    if frac == 0 {
+        s.to_string()
+    } else {
+        format!("{s}.{frac:03}")
+    }
 }
 
 /// The query of a PatchLocation URL: the manifest's options minus the
@@ -134,7 +157,7 @@ pub fn patch_location(
             site_url.unwrap_or("/"),
             directory,
             def.name,
-            timing.publish_ms.div_euclid(1000),
+            &publish_time_part(timing.publish_ms),
             query,
         ),
         ttl: timing
@@ -284,7 +307,22 @@ mod tests {
     #[test]
     fn publish_times_in_urls_are_whole_seconds() {
         assert_eq!(parse_publish_time("1662477000"), Ok(NOW));
-        for bad in ["", "-1", "1.5", "12a", "9999999999999999", "+1"] {
+        assert_eq!(parse_publish_time("1662477000.5"), Ok(NOW + 500));
+        assert_eq!(parse_publish_time("1662477000.791"), Ok(NOW + 791));
+        assert_eq!(publish_time_part(NOW + 791), "1662477000.791");
+        assert_eq!(publish_time_part(NOW + 50), "1662477000.050");
+        assert_eq!(publish_time_part(NOW), "1662477000");
+        for bad in [
+            "",
+            "-1",
+            "1.",
+            ".5",
+            "1.2345",
+            "1.5.5",
+            "12a",
+            "9999999999999999",
+            "+1",
+        ] {
             let e = parse_publish_time(bad).unwrap_err();
             assert_eq!(e.status(), 400, "{bad}");
         }
