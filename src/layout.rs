@@ -20,6 +20,20 @@ pub const MODE_SEGMENT_BY_TIME: &str = "/dash/{mode}/{stream}/{rep}/time/{file}"
 /// `/dash/<stream>/<manifest>.mpd`.
 pub const LEGACY_MANIFEST: &str = "/dash/{file}";
 pub const LEGACY_STREAM_MANIFEST: &str = "/dash/{stream}/{file}";
+/// An MPD patch: the changes to `{manifest}` (a template name, no `.mpd`)
+/// since the MPD whose publishTime is `{publish}` (Unix seconds, with
+/// milliseconds as decimals when it has them).
+pub const PATCH: &str = "/patch/{stream}/{manifest}/{publish}";
+
+/// The URL of [`PATCH`] on a site (`site` ends with `/`), with its query.
+pub fn patch_url(site: &str, stream: &str, manifest: &str, publish: &str, query: &str) -> String {
+    let mut url = format!("{site}patch/{stream}/{manifest}/{publish}");
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
 
 /// The file suffix of a content type's segments.
 pub fn suffix(ct: ContentType) -> &'static str {

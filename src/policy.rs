@@ -32,6 +32,8 @@ pub const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 pub const OCTET_STREAM: &str = "application/octet-stream";
 pub const MPD: &str = "application/dash+xml";
+/// An MPD patch document (ISO 23009-1 Annex C.5).
+pub const MPD_PATCH: &str = "application/dash-patch+xml";
 
 /// Extensions of media files (segments, on-demand files).
 pub const MEDIA_EXTENSIONS: &[&str] = &["m4v", "m4a", "m4s", "mp4"];

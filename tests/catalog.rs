@@ -322,7 +322,6 @@ fn the_options_not_supported_yet_are_one_list() {
         [
             "drm",
             "events",
-            "patch",
             "merr",
             "verr",
             "aerr",
@@ -342,10 +341,13 @@ fn defaults_the_server_cannot_serve_yet_are_refused_at_their_line() {
         "  abr: 0",
         "  abr: 0\n  drm: all\n  evs: ping\n  verr: 404=1",
     );
-    let dir = config(&[("demo.yaml", &text)], Some("defaults:\n  patch: 1\n"));
+    let dir = config(
+        &[("demo.yaml", &text)],
+        Some("defaults:\n  thumbnails: 1\n"),
+    );
     let msgs: Vec<String> = errors(&dir).iter().map(|e| e.to_string()).collect();
     for want in [
-        "site.yaml:2:10: defaults: patch: not supported yet by this server",
+        "site.yaml:2:15: defaults: thumbnails: not supported yet by this server",
         "demo.yaml:14:8: defaults: drm: not supported yet by this server",
         "demo.yaml:15:8: defaults: evs (events): not supported yet by this server",
         "demo.yaml:16:9: defaults: verr: not supported yet by this server",
@@ -357,7 +359,6 @@ fn defaults_the_server_cannot_serve_yet_are_refused_at_their_line() {
     for (name, value) in [
         ("drm", "all"),
         ("events", "ping"),
-        ("patch", "1"),
         ("merr", "404=1"),
         ("verr", "404=1"),
         ("aerr", "404=1"),

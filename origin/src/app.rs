@@ -346,6 +346,7 @@ impl View<'_> {
             | Route::StaticModeManifest
             | Route::ModeSegment
             | Route::ModeSegmentByTime
+            | Route::Patch
             | Route::LegacyManifest => {
                 let p = |name| m.param(name);
                 let target = match route {
@@ -373,6 +374,11 @@ impl View<'_> {
                         mode: p("mode"),
                         stream: p("stream"),
                         file: p("file"),
+                    },
+                    Route::Patch => Target::Patch {
+                        stream: p("stream"),
+                        manifest: p("manifest"),
+                        publish: p("publish"),
                     },
                     _ => Target::LegacyManifest {
                         stream: Some(p("stream")).filter(|s| !s.is_empty()),

@@ -885,3 +885,35 @@ async fn an_http11_request_needs_one_host() {
         .unwrap();
     assert_eq!(f.app.handle(req, NOW).await.1.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_patch_from_the_patch_location_of_a_live_manifest() {
+    let a = get("/dash/live/card/hand_made.mpd?patch=1").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let xml = a.text();
+    let start = xml.find("<PatchLocation").expect("a PatchLocation");
+    let url = xml[start..]
+        .split_once('>')
+        .and_then(|(_, rest)| rest.split_once('<'))
+        .map(|(url, _)| url.replace("&amp;", "&"))
+        .unwrap();
+    let path = url.strip_prefix("http://origin.test").expect("on the site");
+    assert!(path.starts_with("/patch/card/hand_made/"), "{path}");
+    // Fetched one update period later: the changes, as a live manifest is cached.
+    let later = request(Method::GET, path, &[], NOW + 8_000).await;
+    assert_eq!(later.status, StatusCode::OK, "{}", later.text());
+    assert_eq!(later.header(CONTENT_TYPE), "application/dash-patch+xml");
+    assert_eq!(
+        later.header(hyper::header::CACHE_CONTROL),
+        a.header(hyper::header::CACHE_CONTROL)
+    );
+    assert!(later
+        .text()
+        .contains("<Patch xmlns=\"urn:mpeg:dash:schema:mpd-patch:2020\""));
+    // From an MPD the origin never published (the future): 400; the route
+    // of a template without patches: 404.
+    let future = request(Method::GET, path, &[], NOW - 60_000).await;
+    assert_eq!(future.status, StatusCode::BAD_REQUEST, "{}", future.text());
+    let a = get("/patch/card/manifest_a/1700000000").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text());
+}

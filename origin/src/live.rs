@@ -41,6 +41,11 @@ pub fn execute(
             }
             ok(Body::from(xml), dashlive::policy::MPD, &cache.header())
         }
+        Plan::Patch { xml, cache } => ok(
+            Body::from(xml),
+            dashlive::policy::MPD_PATCH,
+            &cache.header(),
+        ),
         Plan::Segment(s) => segment(app, ctx, &s, headers),
         Plan::Time {
             body,

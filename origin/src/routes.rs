@@ -28,6 +28,8 @@ pub enum Route {
     /// segment, the built file unless the query asks for a transform.
     ModeSegment,
     ModeSegmentByTime,
+    /// `/patch/{stream}/{manifest}/{publish}`: an MPD patch.
+    Patch,
     /// `/dash/{file}`, `/dash/{stream}/{file}`: dash-live's v1 and v2
     /// manifest URLs, redirected to today's.
     LegacyManifest,
@@ -138,6 +140,7 @@ impl Route {
             Route::StaticModeManifest => "manifest",
             Route::ModeSegment | Route::ModeSegmentByTime => "segment",
             Route::LegacyManifest => "legacy_manifest",
+            Route::Patch => "patch",
             Route::PlayPage | Route::PlayUrl => "play",
             Route::PlayerScript => "player_script",
             Route::PlayerLibrary => "player_library",
@@ -177,6 +180,7 @@ pub const TABLE: &[(&str, Route)] = &[
     (layout::MODE_SEGMENT_BY_TIME, Route::ModeSegmentByTime),
     (layout::LEGACY_MANIFEST, Route::LegacyManifest),
     (layout::LEGACY_STREAM_MANIFEST, Route::LegacyManifest),
+    (layout::PATCH, Route::Patch),
     ("/play", Route::PlayUrl),
     ("/play/player.js", Route::PlayerScript),
     ("/play/{mode}/{stream}/{file}", Route::PlayPage),
@@ -268,6 +272,7 @@ mod tests {
                 "/dash/vod/bbb/bbb_v6/time/960.m4v",
                 Route::ModeSegmentByTime,
             ),
+            ("/patch/bbb/hand_made/1662477000", Route::Patch),
             ("/play", Route::PlayUrl),
             ("/play/player.js", Route::PlayerScript),
             ("/play/live/bbb/hand_made.mpd", Route::PlayPage),

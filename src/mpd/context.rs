@@ -38,6 +38,9 @@ pub struct ManifestOptions {
     pub time_query: String,
     /// `update=`: the manifest update counter (`merr` positions count it).
     pub update_count: Option<i64>,
+    /// Live `patch=1`: the query of the MPD's PatchLocation URL
+    /// ([`crate::mpd::patch::patch_query`]); `None` without patches.
+    pub patch_query: Option<String>,
 }
 
 impl Default for ManifestOptions {
@@ -56,6 +59,7 @@ impl Default for ManifestOptions {
             ntp_sources: Vec::new(),
             time_query: String::new(),
             update_count: None,
+            patch_query: None,
         }
     }
 }
@@ -134,6 +138,8 @@ pub struct MpdContext<'a> {
     pub now: String,
     /// Period-level `<BaseURL>`, absolute when the site URL is known.
     pub base_url: Option<String>,
+    /// Live `patch=1`: `<PatchLocation>`.
+    pub patch_location: Option<crate::mpd::patch::PatchLocation>,
     pub periods: Vec<PeriodContext<'a>>,
 }
 
@@ -860,6 +866,9 @@ pub fn periods_context<'a>(
             .filter(|_| live_timing.is_some())
             .map(|url| next_update_url(url, opts.update_count.unwrap_or(0))),
         now: iso_datetime_ms(live_timing.map_or(req.now_ms, |t| t.now_ms)),
+        patch_location: live_timing.and_then(|t| {
+            crate::mpd::patch::patch_location(def, directory, req.site_url.as_deref(), opts, t)
+        }),
         base_url: layout.stream_base,
         periods,
     })

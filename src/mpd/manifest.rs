@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::media::Representation;
-use crate::mpd::context::{manifest_context, ContextError, ManifestOptions, Request};
+use crate::mpd::context::{manifest_context, ContextError, ManifestOptions, MpdContext, Request};
 use crate::mpd::live::{LiveError, LiveTiming};
+use crate::mpd::patch::{check_original, render_patch, PatchError};
 use crate::mpd::registry::{ManifestDef, Mode};
 use crate::mpd::render::{RenderError, Renderer};
 use crate::mpd::request::{pin_live_clock, resolve, Defaults};
@@ -56,6 +57,9 @@ pub enum ManifestError {
     Context(#[from] ContextError),
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// An MPD patch that cannot be made (400, 410).
+    #[error(transparent)]
+    Patch(#[from] PatchError),
 }
 
 impl ManifestError {
@@ -129,7 +133,9 @@ impl Resolved {
             Some(t) => {
                 let mut o = self.o.clone();
                 pin_live_clock(&mut o, t);
-                ManifestOptions::from_options(&o, &self.base)
+                let mut m = ManifestOptions::from_options(&o, &self.base);
+                m.patch_query = crate::mpd::patch::patch_query(&self.o, &self.base, t);
+                m
             }
             None => ManifestOptions::from_options(&self.o, &self.base),
         });
@@ -189,6 +195,54 @@ pub fn render_manifest_with(
     q: &ManifestQuery,
     cache: Option<&OptionsCache>,
 ) -> Result<Manifest, ManifestError> {
+    with_context(stream, q, cache, |ctx, resolved, timing| {
+        Ok(Manifest {
+            xml: renderer.render(q.def, ctx)?,
+            warnings: resolved.warnings.clone(),
+            timing: timing.cloned(),
+        })
+    })
+}
+
+/// The MPD patch from the live manifest of `q` published at `original_ms`
+/// (Unix ms) to the one of `q.now_ms`, made from the same context as that
+/// manifest. `q` must ask for `patch=1`.
+pub fn render_patch_with(
+    stream: &StreamView,
+    q: &ManifestQuery,
+    original_ms: i64,
+    cache: Option<&OptionsCache>,
+) -> Result<String, ManifestError> {
+    with_context(stream, q, cache, |ctx, resolved, timing| {
+        let Some(now) = timing.filter(|_| ctx.patch_location.is_some()) else {
+            return Err(ContextError::Mode {
+                manifest: q.def.name,
+                mode: q.mode.as_str(),
+            }
+            .into());
+        };
+        // The clock of the MPD then: undrifted, `original_ms` is its clock.
+        let then = LiveTiming::new(
+            &resolved.o,
+            original_ms,
+            false,
+            reference_segment_ms(stream),
+        )
+        .ok();
+        check_original(now, then.as_ref(), original_ms)?;
+        Ok(render_patch(ctx, original_ms))
+    })
+}
+
+/// Resolves the options and the live clock of `q` and computes its
+/// manifest context, for `f` to lay out: a manifest and its patches come
+/// from the one context.
+fn with_context<R>(
+    stream: &StreamView,
+    q: &ManifestQuery,
+    cache: Option<&OptionsCache>,
+    f: impl FnOnce(&MpdContext, &Resolved, Option<&LiveTiming>) -> Result<R, ManifestError>,
+) -> Result<R, ManifestError> {
     let resolved = match cache {
         Some(c) => c.resolve(stream, q)?,
         None => Arc::new(Resolved::new(stream, q)?),
@@ -230,9 +284,5 @@ pub fn render_manifest_with(
         &req,
         &opts,
     )?;
-    Ok(Manifest {
-        xml: renderer.render(q.def, &ctx)?,
-        warnings: resolved.warnings.clone(),
-        timing,
-    })
+    f(&ctx, &resolved, timing.as_ref())
 }

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod live;
 pub mod manifest;
+pub mod patch;
 pub mod registry;
 pub mod render;
 pub mod request;

@@ -54,7 +54,7 @@ pub enum RenderError {
 }
 
 /// What the templates call on the context's optional values.
-mod filters {
+pub(crate) mod filters {
     use std::fmt;
 
     /// Writes the value, or nothing for `None`.

@@ -75,6 +75,11 @@ pub fn resolve(
         Timeline::Optional => {}
     }
     o.reset_unused_for_mode();
+    // Patches replace SegmentTimelines: `patch=1` (live, on a template with
+    // the feature, which all have a timeline) forces one (§1.3 step 6).
+    if o.patch() {
+        o.set("segmentTimeline", "1")?;
+    }
     Ok((o, base, warnings))
 }
 
@@ -98,6 +103,8 @@ impl ManifestOptions {
             ntp_sources: o.ntp_sources().to_vec(),
             time_query,
             update_count: o.update_count(),
+            // Live only, from the unpinned options: see `Resolved::options`.
+            patch_query: None,
         }
     }
 }

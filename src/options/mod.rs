@@ -773,7 +773,7 @@ impl Options {
 
 impl Options {
     /// The options these values turn on that this server cannot serve yet
-    /// (DRM, events, MPD patches, injected faults, thumbnails: later
+    /// (DRM, events, injected faults, thumbnails: later
     /// issues), by query name. Refused wherever they are
     /// given, a URL's query or a catalog default, rather than silently
     /// ignored; the one list the origin and `catalog check` both read.
@@ -781,7 +781,6 @@ impl Options {
         [
             ("drm", !self.drm_selection().is_empty()),
             ("events", !self.event_types().is_empty()),
-            ("patch", self.patch()),
             ("merr", !self.http_errors("manifestErrors").is_empty()),
             ("verr", !self.http_errors("videoErrors").is_empty()),
             ("aerr", !self.http_errors("audioErrors").is_empty()),

@@ -68,6 +68,11 @@ pub enum Plan {
         /// What the query asked that was ignored (unknown names …), for logs.
         warnings: Vec<String>,
     },
+    /// An MPD patch rendered for this request (`/patch/…`).
+    Patch {
+        xml: String,
+        cache: Cache,
+    },
     Segment(SegmentPlan),
     /// `/time/…`: the body, and the instant the `Date` header must carry.
     Time {

@@ -9,9 +9,10 @@ use crate::layout::{self, SegmentName};
 use crate::media::Representation;
 use crate::mpd::live::{LiveTiming, LoopMap};
 use crate::mpd::manifest::{
-    reference_segment_ms, render_manifest_with, ManifestError, ManifestQuery, OptionsCache,
-    StreamView,
+    reference_segment_ms, render_manifest_with, render_patch_with, ManifestError, ManifestQuery,
+    OptionsCache, StreamView,
 };
+use crate::mpd::patch;
 use crate::mpd::registry::{self, Mode};
 use crate::mpd::render::Renderer;
 use crate::mpd::request::{resolve_media, Defaults};
@@ -62,6 +63,12 @@ pub enum Target<'a> {
         rep: &'a str,
         file: &'a str,
         by_time: bool,
+    },
+    /// `/patch/{stream}/{manifest}/{publish}`: an MPD patch.
+    Patch {
+        stream: &'a str,
+        manifest: &'a str,
+        publish: &'a str,
     },
     /// `/dash/{file}` (dash-live's v1 manifest URL) or, with a stream,
     /// `/dash/{stream}/{file}` (v2).
@@ -130,6 +137,11 @@ impl<T: TreeView> Resolver<'_, T> {
                 file,
                 by_time,
             } => self.stored_segment(mode, stream, rep, file, by_time, req),
+            Target::Patch {
+                stream,
+                manifest,
+                publish,
+            } => self.patch(stream, manifest, publish, req),
             Target::LegacyManifest { stream, file } if file.ends_with(".mpd") => {
                 self.legacy(stream, file, req)
             }
@@ -210,6 +222,62 @@ impl<T: TreeView> Resolver<'_, T> {
                 },
                 warnings: m.warnings,
             },
+            Err(e) if e.is_bad_request() => Plan::bad_request(e.to_string()),
+            Err(e @ ManifestError::Context(_)) => Plan::not_found(e.to_string()),
+            Err(e) => Plan::refuse(500, e.to_string()),
+        }
+    }
+
+    /// The MPD patch from the live `manifest` published at `publish` (Unix
+    /// seconds) to the one of now; its query is the PatchLocation's (the
+    /// manifest's options without `patch`, which is implied).
+    fn patch(&self, stream: &str, manifest: &str, publish: &str, req: &Request) -> Plan {
+        let Some(def) = registry::find(manifest) else {
+            return Plan::not_found(format!(
+                "no manifest template {}",
+                crate::options::shown(manifest)
+            ));
+        };
+        if !def.features.contains(&patch::FEATURE) || !def.supports(Mode::Live) {
+            return Plan::not_found(format!(
+                "{} has no MPD patches: only live manifests of the templates with the \
+                 patch feature ({}) do",
+                def.name,
+                registry::MANIFESTS
+                    .iter()
+                    .filter(|d| d.features.contains(&patch::FEATURE))
+                    .map(|d| d.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let original_ms = match patch::parse_publish_time(publish) {
+            Ok(ms) => ms,
+            Err(e) => return Plan::refuse(e.status(), e.to_string()),
+        };
+        let Some(view) = self.tree.stream(stream) else {
+            return Plan::not_found(format!("no stream {stream}"));
+        };
+        // The first value of a parameter counts: `patch=1` before the query.
+        let query = format!("patch=1&{}", req.query);
+        let q = ManifestQuery {
+            def,
+            mode: Mode::Live,
+            site_defaults: self.tree.site_defaults(),
+            query: &query,
+            now_ms: req.now_ms,
+            now_override: req.now_override,
+            site_url: req.site_url.map(String::from),
+            manifest_url: None,
+        };
+        match render_patch_with(&view, &q, original_ms, self.cache) {
+            Ok(xml) => Plan::Patch {
+                xml,
+                cache: Cache::LiveManifest {
+                    segment_ms: reference_segment_ms(&view),
+                },
+            },
+            Err(ManifestError::Patch(e)) => Plan::refuse(e.status(), e.to_string()),
             Err(e) if e.is_bad_request() => Plan::bad_request(e.to_string()),
             Err(e @ ManifestError::Context(_)) => Plan::not_found(e.to_string()),
             Err(e) => Plan::refuse(500, e.to_string()),

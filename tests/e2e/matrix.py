@@ -147,12 +147,12 @@ LIVE_REST = [
     ("leeway", [None, "60", "0"]),
     ("drift", [None, "10"]),
 ]
-UNSUPPORTED = ["drm=all", "drm=clearkey", "events=ping", "patch=1", "failures=1", "merr=404=1",
+UNSUPPORTED = ["drm=all", "drm=clearkey", "events=ping", "failures=1", "merr=404=1",
                "aerr=404=1", "verr=404=1", "terr=404=1", "vcorrupt=1", "thumbnails=1"]
 BAD_VALUES = ["abr=2", "acodec=flac", "time=sundial", "depth=x", "mup=soon", "start=yesterday",
               "tcodec=stpp", "timeline=maybe", "base=-", "leeway=1.5"]
 # Option order in URLs: the table's order (src/options/table.rs).
-ORDER = ["abr", "start", "leeway", "mup", "timeline", "depth", "base", "acodec", "ad_audio",
+ORDER = ["abr", "start", "leeway", "mup", "timeline", "depth", "base", "patch", "acodec", "ad_audio",
          "main_audio", "tcodec", "tlang", "main_text", "drift", "time", "ntp_servers"]
 
 
@@ -239,6 +239,8 @@ def template_dims(template, mode, info, bbb_like):
                  ("main_text", [None] + text), ("ad_audio", [None] + audio)]
     if template in ("hand_made", "manifest_e", "manifest_ef"):
         rest.append(("main_audio", [None] + audio))
+    if template == "hand_made" and mode == "live":
+        rest.append(("patch", [None, "1"]))
     return core, rest
 
 
@@ -332,6 +334,43 @@ def decodability(combo):
                 "60 s before the live edge, so at the window's oldest segment, and as the "
                 "window slides it re-anchors and skips a segment")
     return None
+
+
+def patch_checks(base, streams, schema):
+    """Every stream's live hand_made with patch=1 (at the pinned clock, with
+    and without every audio codec) names a PatchLocation whose patch, one
+    update period later, is application/dash-patch+xml and valid against
+    the DASH patch schema; the same URL from before that MPD was published
+    is a 400. Returns (ok, label, detail) tuples."""
+    import re
+    import tempfile
+    results, docs, labels = [], {}, {}
+    for stream in sorted(streams):
+        for query in ("patch=1", "patch=1&acodec=any"):
+            label = f"patch live/{stream}/hand_made.mpd?{query}"
+            status, body, _ = ml.fetch(
+                f"{base}dash/live/{stream}/hand_made.mpd?{query}&now={PINNED_NOW}")
+            m = re.search(rb"<PatchLocation ttl=\"\d+\">([^<]+)</PatchLocation>", body)
+            if status != 200 or not m:
+                results.append((False, label, f"HTTP {status}, PatchLocation {bool(m)}"))
+                continue
+            url = m.group(1).decode().replace("&amp;", "&")
+            sep = "&" if "?" in url else "?"
+            status, patch, ctype = ml.fetch(f"{url}{sep}now={PINNED_NOW + 8000}")
+            if status != 200 or ctype != "application/dash-patch+xml":
+                results.append((False, label, f"patch HTTP {status} {ctype!r}"))
+                continue
+            docs[label], labels[label] = patch, url
+            early, body, _ = ml.fetch(f"{url}{sep}now={PINNED_NOW - 60000}")
+            results.append((early == 400, f"{label}: a patch from the future is 400",
+                            f"HTTP {early}: {body[:120]!r}"))
+    with tempfile.TemporaryDirectory(prefix="dashlive-patch-") as tmp:
+        patch_xsd, env = ml.patch_schema_env(schema, tmp)
+        verdicts = ml.validate(docs, patch_xsd, env=env)
+    for label, errors in sorted(verdicts.items()):
+        results.append((not errors, f"{label}: the patch validates",
+                        "; ".join(errors[:3]) or f"valid ({labels[label]})"))
+    return results
 
 
 def numbering_checks(base, streams):
@@ -603,6 +642,8 @@ def main():
                     check_results.append((False, f"unsupported {q}",
                                           f"HTTP {status}: {text[:160]!r}"))
 
+    if not args.only:
+        check_results += patch_checks(base, streams, args.schema)
     if args.out and not args.only:
         check_results += numbering_checks(base, streams)
     elif not args.only:

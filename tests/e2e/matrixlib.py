@@ -295,7 +295,28 @@ def discover_streams(base, out_dir=None):
 
 # ----------------------------------------------------------------- xmllint
 
-def validate(docs, schema, timeout=300, chunk=2000):
+PATCH_OPS_URL = "https://www.iana.org/assignments/xml-registry/schema/patch-ops.xsd"
+
+
+def patch_schema_env(mpd_schema, tmp):
+    """(DASH-MPD-PATCH.xsd beside the MPD schema, an environment whose XML
+    catalog, written in tmp, maps the patch-ops.xsd it includes by https URL
+    to a local file: $DASHLIVE_PATCH_OPS_XSD, else the tests' stand-in)."""
+    patch = os.path.join(os.path.dirname(mpd_schema), "DASH-MPD-PATCH.xsd")
+    if not os.path.isfile(patch):
+        raise SetupError(f"no DASH patch schema at {patch}")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ops = os.environ.get("DASHLIVE_PATCH_OPS_XSD") or os.path.join(
+        repo, "common", "patch-ops-stand-in.xsd")
+    catalog = os.path.join(tmp, "catalog.xml")
+    with open(catalog, "w") as f:
+        f.write('<?xml version="1.0"?>\n<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">'
+                f'<uri name="{PATCH_OPS_URL}" uri="file://{ops}"/>'
+                f'<system systemId="{PATCH_OPS_URL}" uri="file://{ops}"/></catalog>\n')
+    return patch, dict(os.environ, XML_CATALOG_FILES=catalog)
+
+
+def validate(docs, schema, timeout=300, chunk=2000, env=None):
     """Schema-validate many documents with as few xmllint runs as possible.
     docs: {key: xml bytes}. Returns {key: [error lines]} (empty = valid); a
     document xmllint gave no verdict for gets an error saying so."""
@@ -314,7 +335,7 @@ def validate(docs, schema, timeout=300, chunk=2000):
             try:
                 run = subprocess.run(
                     ["xmllint", "--noout", "--nonet", "--schema", schema] + batch,
-                    capture_output=True, text=True, timeout=timeout, check=False)
+                    capture_output=True, text=True, timeout=timeout, check=False, env=env)
             except subprocess.TimeoutExpired:
                 for p in batch:
                     result[names[p]] = [f"xmllint timed out after {timeout} s"]

@@ -168,7 +168,7 @@ run_group negative python3 "$here/negative_tree.py" "$out" --config "$config" \
     --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
 run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
 # Three at a time: Chromium takes about a fifth of a core for two playbacks.
-run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,negative,extra --jobs 3
+run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,patch,negative,extra --jobs 3
 # Its own catalog, tree and origin (on another free port), made in $work.
 run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
     --bin "$bin" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
