@@ -202,11 +202,15 @@ SHAPES = [
          outputs=[("v", ["-i", "V", "-map", "0:v"] + COPY + ["-movflags", FRAG]),
                   ("a", ["-i", "A", "-map", "0:a", "-c:a", "aac", "-b:a", "96k"] + AFRAG)]),
     # --- what ffmpeg 5.1 cannot write, or writes in a shape dashlive refuses ---------------------
-    dict(name="he-aac", how="refused",
-         what="HE-AAC (SBR): needs libfdk_aac, which Debian's ffmpeg is built without (licence); "
-              "ffmpeg's own aac encoder has no SBR",
-         outputs=[("a", ["-i", "A", "-map", "0:a", "-c:a", "libfdk_aac", "-profile:a", "aac_he"] + AFRAG)],
-         expect={"make": "no libfdk_aac encoder in Debian's ffmpeg"}),
+    dict(name="he-aac", how="he-aac",
+         what="HE-AAC v1 signalling (AOT 5, explicit hierarchical: AAC-LC core at 24 kHz, SBR "
+              "output 48 kHz) beside the card's video. Debian's ffmpeg has no SBR encoder "
+              "(libfdk_aac is left out for its licence), so ffmpeg's aac writes the LC core and "
+              "the esds's AudioSpecificConfig is rewritten as an HE-AAC packager writes it; "
+              "decoders then run SBR without SBR data (a plain upsampling)",
+         outputs=[("v", ["-i", "V", "-map", "0:v"] + COPY + ["-movflags", FRAG]),
+                  ("a", ["-i", "A", "-map", "0:a", "-c:a", "aac", "-b:a", "48k", "-ar", "24000"]
+                   + AFRAG)]),
     dict(name="webvtt", how="refused",
          what="WebVTT in fragmented MP4 (wvtt)",
          outputs=[("t", ["-i", "S", "-c:s", "webvtt"] + AFRAG)],
@@ -217,6 +221,16 @@ SHAPES = [
          outputs=[("t", ["-i", "S", "-c:s", "ttml"] + AFRAG)],
          expect={"make": "ffmpeg 5.1 writes TTML only into an unfragmented MP4 (`Fragmentation is "
                          "not currently supported for TTML in MP4/ISMV`)"}),
+    dict(name="synth-wvtt", how="mp4",
+         what="WebVTT in fragmented MP4 (wvtt, a cue a second) as dashlive synth writes it (the "
+              "shape of MP4Box and Shaka Packager output), beside the card's video",
+         outputs=[("v", ["-i", "V", "-map", "0:v"] + COPY + ["-movflags", FRAG]),
+                  ("t", {"copy": "vtt_mp4"})]),
+    dict(name="synth-stpp", how="mp4",
+         what="TTML in fragmented MP4 (stpp, a document a segment) as dashlive synth writes it, "
+              "beside the card's video",
+         outputs=[("v", ["-i", "V", "-map", "0:v"] + COPY + ["-movflags", FRAG]),
+                  ("t", {"copy": "ttml_mp4"})]),
     dict(name="ttml-unfragmented", how="mp4",
          what="TTML in an unfragmented MP4 (stpp), what ffmpeg 5.1 can write",
          outputs=[("t", ["-i", "S", "-c:s", "ttml"])],
@@ -300,6 +314,11 @@ def make_shape(shape, src, media):
         return files, None if files else "ffmpeg wrote no stream files"
     files = {}
     for suffix, args in shape["outputs"]:
+        if isinstance(args, dict):  # a file dashlive synth made, as it is
+            path = os.path.join(dest, f"{name}_{suffix}.mp4")
+            shutil.copyfile(src[args["copy"]], path)
+            files[f"{name}_{suffix}"] = path
+            continue
         args = [inputs.get(a, a) if i > 0 and args[i - 1] == "-i" else a for i, a in enumerate(args)]
         ext = ".mov" if "mov" in args else ".mp4"
         path = os.path.join(dest, f"{name}_{suffix}{ext}")
@@ -307,7 +326,75 @@ def make_shape(shape, src, media):
         if r.returncode != 0:
             return files, tail(r.stderr)
         files[f"{name}_{suffix}"] = path
+    if shape["how"] == "he-aac":
+        for path in files.values():
+            with open(path, "rb") as f:
+                data = f.read()
+            if b"mp4a" in data:
+                with open(path, "wb") as f:
+                    f.write(with_he_aac_signalling(data))
     return files, None
+
+
+# Sample rates of the AAC samplingFrequencyIndex (ISO/IEC 14496-3 1.6.3.4).
+AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000]
+
+
+def descriptor(tag, body):
+    """An MPEG-4 descriptor (ISO/IEC 14496-1 8.3.3) with a one-byte size (bodies here are small)."""
+    assert len(body) < 128
+    return bytes([tag, len(body)]) + body
+
+
+def with_he_aac_signalling(data):
+    """An AAC-LC file's esds rewritten to explicit hierarchical HE-AAC signalling: AOT 5, the
+    core's rate, channels, the SBR rate (twice the core's), then the core's AOT 2 and an empty
+    GASpecificConfig. Every box around the esds gets its new size."""
+    path = [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"mp4a", b"esds"]
+    # Bytes before the children: stsd's full-box header and entry count; mp4a's sample entry.
+    before = {b"stsd": 8, b"mp4a": 28}
+
+    def rewrite(buf, depth):
+        out = b""
+        i = 0
+        while i + 8 <= len(buf):
+            size = int.from_bytes(buf[i:i + 4], "big")
+            typ = buf[i + 4:i + 8]
+            body = buf[i + 8:i + size]
+            if typ == path[depth] and typ == b"esds":
+                body = new_esds(body)
+            elif typ == path[depth]:
+                skip = before.get(typ, 0)
+                body = body[:skip] + rewrite(body[skip:], depth + 1)
+            out += (8 + len(body)).to_bytes(4, "big") + typ + body
+            i += size
+        return out
+
+    def new_esds(body):
+        # full-box header, ES_Descriptor(ES_ID 2, flags 1, DecoderConfigDescriptor(...), SLConfig)
+        es = body[4:]
+        assert es[0] == 3
+        i = 2 if es[1] < 128 else 5
+        es_id = es[i:i + 2]
+        dcd = es[i + 3:]
+        assert dcd[0] == 4
+        j = 2 if dcd[1] < 128 else 5
+        fixed = dcd[j:j + 13]  # objectType, streamType, bufferSize, maxBitrate, avgBitrate
+        dsi = dcd[j + 13:]
+        assert dsi[0] == 5
+        k = 2 if dsi[1] < 128 else 5
+        asc = dsi[k:]
+        bits = int.from_bytes(asc[:2], "big")
+        assert bits >> 11 == 2, "the core is AAC-LC"
+        rate_index, channels = (bits >> 7) & 0xF, (bits >> 3) & 0xF
+        sbr_index = AAC_RATES.index(AAC_RATES[rate_index] * 2)
+        # 5 + 4 + 4 + 4 + 5 + 3 bits = 25: AOT 5, core rate, channels, SBR rate, AOT 2, GA config.
+        v = (5 << 20) | (rate_index << 16) | (channels << 12) | (sbr_index << 8) | (2 << 3)
+        new_asc = (v << 7).to_bytes(4, "big")
+        dcd_new = descriptor(4, fixed + descriptor(5, new_asc))
+        return body[:4] + descriptor(3, es_id + b"\x00" + dcd_new + descriptor(6, b"\x02"))
+
+    return rewrite(data, 0)
 
 
 def make_inputs(dashlive, work):
@@ -321,7 +408,8 @@ def make_inputs(dashlive, work):
         for i in range(int(DURATION)):
             f.write(f"00:00:{i:02d}.000 --> 00:00:{i:02d}.900\ncue {i}\n\n")
     return {"video": os.path.join(synth, "card_180p.mp4"), "audio": os.path.join(synth, "card_aac.mp4"),
-            "vtt": vtt}
+            "vtt": vtt, "vtt_mp4": os.path.join(synth, "card_vtt.mp4"),
+            "ttml_mp4": os.path.join(synth, "card_ttml.mp4")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,6 +516,8 @@ def expected_ranges(stream):
             out[rep["id"]] = ("video", [round(secs * fr["num"] / fr["den"])])
         elif rep["content_type"] == "audio":
             per = 1024 if rep["codecs"].startswith("mp4a") else 1536
+            if rep["codecs"] in ("mp4a.40.5", "mp4a.40.29"):
+                per = 2048  # an SBR frame: 1024 core samples, twice the rate out
             n = [round(secs * rep["sample_rate"] / per)]
             if limit is not None and secs > limit:
                 n.append(round(limit * rep["sample_rate"] / per))
@@ -454,8 +544,11 @@ def decode_vod(base, shape, stream, mode, expect):
     url = f"{base}/dash/{mode}/{stream['directory']}/hand_made.mpd"
     want = expected_ranges(stream)
     try:
-        r = run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-f", "dash", "-i", url, "-map", "0",
-             "-f", "framecrc", "-"], timeout=VOD_TIMEOUT)
+        # Video and audio only, as the e2e harness's VOD check: ffmpeg's dash demuxer with a
+        # subtitle stream mapped stops its video early (252 of 256 frames beside wvtt, 194
+        # beside stpp); text segments are judged by the schema and loop checks.
+        r = run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-f", "dash", "-i", url,
+                 "-map", "0:v?", "-map", "0:a?", "-f", "framecrc", "-"], timeout=VOD_TIMEOUT)
     except subprocess.TimeoutExpired:
         report(False, "ffmpeg", shape["name"], mode, f"ffmpeg still running after {VOD_TIMEOUT} s ({url})",
                expect.get(mode))
