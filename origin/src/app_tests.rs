@@ -184,9 +184,9 @@ async fn bad_requests_name_what_was_wrong() {
             "now=yesterday",
         ),
         (
-            "/dash/live/card/hand_made.mpd?drm=all",
+            "/dash/live/card/hand_made.mpd?drm=fairplay",
             400,
-            "drm: not supported yet",
+            "\"fairplay\" is not a DRM",
         ),
         (
             "/dash/live/card/hand_made.mpd?events=ping",
@@ -478,7 +478,7 @@ async fn player_pages_name_what_is_wrong() {
         ),
         ("/play/vod/card/hand_made.mpd?abr=2", 400, "abr=2"),
         (
-            "/play/live/card/hand_made.mpd?drm=all",
+            "/play/live/card/hand_made.mpd?events=ping",
             400,
             "not supported yet",
         ),

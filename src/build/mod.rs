@@ -117,6 +117,7 @@ impl TreeView for CatalogView<'_> {
             timing_ref: &s.stream.timing_ref,
             representations: &s.representations,
             defaults: &s.stream.defaults,
+            drm: &s.drm,
         })
     }
 
@@ -126,6 +127,10 @@ impl TreeView for CatalogView<'_> {
 
     fn stream_names(&self) -> Vec<&str> {
         vec![&self.stream.stream.directory]
+    }
+
+    fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey> {
+        self.stream.drm.keys.get(kid).map(|k| k.key)
     }
 }
 
@@ -357,6 +362,7 @@ fn build_locked(
                 manifests: manifests.written,
                 origin_manifests: manifests.origin_only,
                 defaults: s.stream.defaults.clone(),
+                drm: s.drm.clone(),
             })
         })
         .collect::<Result<Vec<_>, BuildError>>()?;

@@ -38,6 +38,9 @@ pub struct ManifestOptions {
     pub time_query: String,
     /// `update=`: the manifest update counter (`merr` positions count it).
     pub update_count: Option<i64>,
+    /// `drm=` and the DRM sub-options: with a DRM, encrypted
+    /// representations are shown instead of clear ones.
+    pub drm: crate::drm::signal::DrmOptions,
 }
 
 impl Default for ManifestOptions {
@@ -56,6 +59,7 @@ impl Default for ManifestOptions {
             ntp_sources: Vec::new(),
             time_query: String::new(),
             update_count: None,
+            drm: Default::default(),
         }
     }
 }
@@ -135,6 +139,9 @@ pub struct MpdContext<'a> {
     /// Period-level `<BaseURL>`, absolute when the site URL is known.
     pub base_url: Option<String>,
     pub periods: Vec<PeriodContext<'a>>,
+    /// Some adaptation set carries `ContentProtection` (templates that do
+    /// not declare the `cenc` namespace always then declare it).
+    pub encrypted: bool,
 }
 
 /// `<UTCTiming>`: how a live player learns the server's time.
@@ -195,6 +202,11 @@ pub struct AdaptationSetContext<'a> {
     pub max_bandwidth: u64,
     pub segment_template: SegmentTemplateContext,
     pub representations: Vec<RepresentationContext<'a>>,
+    /// The set's encryption (its first representation's), when encrypted.
+    pub encryption: Option<&'a crate::media::Encryption>,
+    /// `ContentProtection` elements, one per line (filled in by the DRM
+    /// signalling, [`crate::drm::signal`]).
+    pub content_protection: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -488,8 +500,19 @@ pub fn select_groups<'r>(
     def: &ManifestDef,
     opts: &ManifestOptions,
 ) -> Vec<Vec<&'r Representation>> {
-    // Clear reps only until DRM lands: encrypted copies are for DRM requests.
-    let clear = || reps.iter().filter(|r| !r.encrypted());
+    // Encrypted copies are for DRM requests, and then replace the clear
+    // ones of their type (dash-live); a type with no encrypted copy stays clear.
+    let wanted = |ct: ContentType| {
+        let encrypted =
+            !opts.drm.is_empty() && reps.iter().any(|r| r.encrypted() && r.content_type == ct);
+        move |r: &&Representation| r.content_type != ct || r.encrypted() == encrypted
+    };
+    let clear = || {
+        reps.iter()
+            .filter(wanted(ContentType::Video))
+            .filter(wanted(ContentType::Audio))
+            .filter(wanted(ContentType::Text))
+    };
     let by_bitrate =
         |a: &&Representation, b: &&Representation| (a.bitrate, &a.id).cmp(&(b.bitrate, &b.id));
     let mut video: Vec<&Representation> = clear()
@@ -688,6 +711,8 @@ impl<'r> Layout<'_, 'r> {
             max_bandwidth: group.iter().map(|r| r.bitrate).max().unwrap_or(0),
             segment_template: self.template(first),
             representations,
+            encryption: first.encryption.as_ref(),
+            content_protection: None,
         };
         (set, longest)
     }
@@ -858,6 +883,7 @@ pub fn periods_context<'a>(
         now: iso_datetime_ms(live_timing.map_or(req.now_ms, |t| t.now_ms)),
         base_url: layout.stream_base,
         periods,
+        encrypted: false,
     })
 }
 

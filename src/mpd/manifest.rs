@@ -22,6 +22,7 @@ pub struct StreamView<'a> {
     pub timing_ref: &'a str,
     pub representations: &'a [Representation],
     pub defaults: &'a Defaults,
+    pub drm: &'a crate::drm::signal::StreamDrm,
 }
 
 /// What the request asks for, with the clock already read.
@@ -221,7 +222,7 @@ pub fn render_manifest_with(
         now_ms: q.now_ms,
         timing: timing.clone(),
     };
-    let ctx = manifest_context(
+    let mut ctx = manifest_context(
         stream.directory,
         stream.title,
         stream.timing_ref,
@@ -230,6 +231,7 @@ pub fn render_manifest_with(
         &req,
         &opts,
     )?;
+    crate::mpd::protection::protect(&mut ctx, stream.drm, &opts.drm, q.site_url.as_deref());
     Ok(Manifest {
         xml: renderer.render(q.def, &ctx)?,
         warnings: resolved.warnings.clone(),

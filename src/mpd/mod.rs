@@ -4,6 +4,7 @@
 pub mod context;
 pub mod live;
 pub mod manifest;
+pub mod protection;
 pub mod registry;
 pub mod render;
 pub mod request;

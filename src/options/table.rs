@@ -153,7 +153,7 @@ impl Kind {
             }
             Kind::DrmSelection => {
                 "none, all, all-<loc>[-<loc>..], or a comma separated list of \
-                 <drm>[-<loc>[-<loc>..]] with drm clearkey, marlin or playready and \
+                 <drm>[-<loc>[-<loc>..]] with drm clearkey, marlin, playready or widevine and \
                  loc pro, cenc or moov (no loc = all three)"
             }
         }

@@ -60,7 +60,7 @@ fn bad_sample(def: &OptionDef) -> Option<&'static str> {
         Kind::PositionList => Some("5,noon"),
         Kind::HttpErrors => Some("503"),
         Kind::AvailabilityStart => Some("yesterday"),
-        Kind::DrmSelection => Some("widevine"),
+        Kind::DrmSelection => Some("fairplay"),
     }
 }
 
@@ -251,11 +251,12 @@ fn drm_grammar() {
         ),
         ("Playready-PRO", vec![choice(Drm::Playready, pro)]),
         ("playready-pro-cenc-moov", vec![choice(Drm::Playready, all)]),
+        ("widevine-cenc", vec![choice(Drm::Widevine, cenc)]),
     ] {
         assert_eq!(parse_drm(raw), Ok(want), "{raw}");
     }
     for raw in [
-        "widevine",
+        "fairplay",
         "playready-",
         "playready-pssh",
         "none,playready",
@@ -274,6 +275,11 @@ fn drm_grammar() {
         ("clearkey,marlin,playready", "all"),
         ("all-pro-moov", "all-moov-pro"),
         ("playready,clearkey,marlin", "playready,clearkey,marlin"),
+        // Widevine is not part of dash-live's `all`.
+        (
+            "clearkey,marlin,playready,widevine",
+            "clearkey,marlin,playready,widevine",
+        ),
     ] {
         assert_eq!(parse::format_drm(&parse_drm(raw).unwrap()), text);
     }

@@ -30,6 +30,9 @@ pub trait TreeView {
     fn loop_map(&self, stream: &str, rep: &str) -> Option<&LoopMap>;
     /// Stream directories, sorted: dash-live's v1 URLs pick `bbb` or the first.
     fn stream_names(&self) -> Vec<&str>;
+    /// A content key of any stream (keys are site-wide, as in dash-live):
+    /// for the ClearKey licence only.
+    fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey>;
 }
 
 /// Which resource the path names (the route table matched it).
@@ -551,6 +554,7 @@ mod tests {
         maps: Vec<LoopMap>,
         defaults: Defaults,
         site: Defaults,
+        drm: crate::drm::signal::StreamDrm,
     }
 
     impl Fake {
@@ -572,6 +576,7 @@ mod tests {
                     .map(|(k, v)| (k.to_string(), serde_yaml::Value::from(*v)))
                     .collect(),
                 site: Defaults::new(),
+                drm: Default::default(),
             }
         }
     }
@@ -587,6 +592,7 @@ mod tests {
                 timing_ref: "v",
                 representations: &self.reps,
                 defaults: &self.defaults,
+                drm: &self.drm,
             })
         }
         fn loop_map(&self, stream: &str, rep: &str) -> Option<&LoopMap> {
@@ -595,6 +601,9 @@ mod tests {
         }
         fn stream_names(&self) -> Vec<&str> {
             vec!["s"]
+        }
+        fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey> {
+            self.drm.keys.get(kid).map(|k| k.key)
         }
     }
 

@@ -81,8 +81,34 @@ pub fn bbb_view<'a>(
         timing_ref: "bbb_v6",
         representations: reps,
         defaults,
+        drm: &BBB_DRM,
     }
 }
+
+/// BBB's keys as `upload_v2.json` gives them: one explicit, one computed
+/// from the PlayReady test seed.
+pub static BBB_DRM: std::sync::LazyLock<dashlive::drm::signal::StreamDrm> =
+    std::sync::LazyLock::new(|| {
+        let entry = |kid: &str, key: Option<&str>| dashlive::catalog::keys::KeyEntry {
+            kid: kid.into(),
+            key: key.map(String::from),
+            computed: key.is_none(),
+        };
+        dashlive::drm::signal::StreamDrm {
+            keys: dashlive::drm::KeyRing(vec![
+                entry(
+                    "c001de8e567b5fcfbc22c565ed5bda24",
+                    Some("533a583a843436a536fbe2a5821c4b6c"),
+                )
+                .resolve()
+                .unwrap(),
+                entry("1ab45440532c439994dc5c5ad9584bac", None)
+                    .resolve()
+                    .unwrap(),
+            ]),
+            playready_la_url: None,
+        }
+    });
 
 /// Panics, naming `name` and the position, unless `xml` is well-formed.
 pub fn well_formed(xml: &str, name: &str) {
