@@ -42,7 +42,7 @@ fn fixture() -> &'static Fixture {
         std::fs::create_dir_all(config.join("streams")).unwrap();
         std::fs::write(
             config.join("streams/card.yaml"),
-            "directory: card\ntitle: Test card\nmedia:\n  - ../../media/card_180p.mp4\n  - ../../media/card_aac.mp4\ntiming_ref: card_180p\n",
+            "directory: card\ntitle: Test card\nmedia:\n  - ../../media/card_180p.mp4\n  - ../../media/card_aac.mp4\ntiming_ref: card_180p\nkeys:\n  - kid: 0123456789abcdef0123456789abcdef\n    key: 00112233445566778899aabbccddeeff\n",
         )
         .unwrap();
         // The same media with a short window in the stream's defaults.
@@ -884,4 +884,49 @@ async fn an_http11_request_needs_one_host() {
         .body(http_body_util::Empty::<Bytes>::new())
         .unwrap();
     assert_eq!(f.app.handle(req, NOW).await.1.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_clearkey_licence_gives_the_keys_it_has_and_refuses_bad_requests() {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let kid = [
+        0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd,
+        0xef,
+    ];
+    let body = format!(
+        r#"{{"kids":["{}","{}"],"type":"temporary"}}"#,
+        b64(&kid),
+        b64(&[9; 16])
+    );
+    let origin = [("origin", "https://reference.dashif.org")];
+    let a = request_with_body(Method::POST, "/clearkey", &origin, Bytes::from(body), NOW).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert_eq!(a.header("content-type"), "application/json");
+    assert_eq!(
+        a.header("access-control-allow-origin"),
+        "https://reference.dashif.org"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&a.body).unwrap();
+    let keys = json["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "the unknown KID is left out: {json}");
+    assert_eq!(
+        keys[0]["k"],
+        b64(&[
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff
+        ])
+    );
+    for (body, why) in [("{}", "kids property missing"), ("{kids", "not JSON")] {
+        let a = request_with_body(Method::POST, "/clearkey", &[], Bytes::from(body), NOW).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(a.text().contains(why), "{body}: {}", a.text());
+    }
+    let big = Bytes::from(vec![b' '; 5000]);
+    let a = request_with_body(Method::POST, "/clearkey", &[], big, NOW).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        get("/clearkey").await.status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
 }
