@@ -4,6 +4,7 @@
 
 pub mod boxes;
 pub mod edit;
+pub mod encrypt;
 pub mod error;
 pub mod fourcc;
 pub mod header;
