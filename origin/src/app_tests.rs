@@ -930,3 +930,45 @@ async fn the_clearkey_licence_gives_the_keys_it_has_and_refuses_bad_requests() {
         StatusCode::METHOD_NOT_ALLOWED
     );
 }
+
+#[tokio::test]
+async fn clear_content_is_encrypted_on_the_fly_with_the_streams_key() {
+    let has = |a: &Answer, what: &[u8]| a.body.windows(what.len()).any(|w| w == what);
+    let kid = [
+        0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd,
+        0xef,
+    ];
+    for scheme in ["cenc", "cbcs"] {
+        let q = format!("drm=clearkey-cenc&enc={scheme}");
+        let mpd = get(&format!("/dash/vod/card/hand_made.mpd?{q}")).await;
+        assert_eq!(mpd.status, StatusCode::OK, "{}", mpd.text());
+        let xml = mpd.text();
+        assert!(
+            xml.contains(&format!(
+                "value=\"{scheme}\" cenc:default_KID=\"01234567-89AB-CDEF-0123-456789ABCDEF\""
+            )),
+            "{xml}"
+        );
+        let in_xml = q.replace('&', "&amp;");
+        assert!(
+            xml.contains(&format!("init.m4v?{in_xml}")),
+            "segment URLs carry the options: {xml}"
+        );
+        let init = get(&format!("/dash/vod/card/card_180p/init.m4v?{q}")).await;
+        assert_eq!(init.status, StatusCode::OK, "{}", init.text());
+        assert!(has(&init, b"encv") && has(&init, b"tenc") && has(&init, &kid));
+        assert!(!has(&init, b"pssh"), "no moov location asked");
+        let media = get(&format!("/dash/vod/card/card_180p/1.m4v?{q}")).await;
+        assert_eq!(media.status, StatusCode::OK, "{}", media.text());
+        assert!(has(&media, b"senc"));
+        let audio = get(&format!("/dash/live/card/card_aac/init.m4a?{q}")).await;
+        assert!(has(&audio, b"enca"), "live audio too");
+    }
+    // The moov location appends the W3C pssh; without drm, clear bytes.
+    let init = get("/dash/vod/card/card_180p/init.m4v?drm=clearkey-moov&enc=cenc").await;
+    assert!(has(&init, b"pssh") && has(&init, b"encv"));
+    let clear = get("/dash/vod/card/card_180p/init.m4v?enc=cenc").await;
+    assert!(!has(&clear, b"encv"));
+    let bad = get("/dash/vod/card/hand_made.mpd?drm=clearkey&enc=aes").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text());
+}

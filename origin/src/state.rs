@@ -330,6 +330,6 @@ impl dashlive::serve::resolve::TreeView for Tree {
     fn content_key(&self, kid: &dashlive::drm::Kid) -> Option<dashlive::drm::ContentKey> {
         self.streams
             .values()
-            .find_map(|s| s.index.drm.keys.get(kid).map(|k| k.key))
+            .find_map(|s| s.index.drm.key(kid).map(|k| k.key))
     }
 }

@@ -130,7 +130,7 @@ impl TreeView for CatalogView<'_> {
     }
 
     fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey> {
-        self.stream.drm.keys.get(kid).map(|k| k.key)
+        self.stream.drm.key(kid).map(|k| k.key)
     }
 }
 

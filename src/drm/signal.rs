@@ -26,6 +26,37 @@ pub struct StreamDrm {
     pub playready_la_url: Option<String>,
 }
 
+/// The KID of the site's test key, which encrypts on the fly the streams
+/// that list no key of their own; its key is PlayReady's test-seed key, so
+/// PlayReady's test server can serve it too.
+pub const TEST_KID: Kid = Kid([
+    0xd5, 0xa1, 0x1c, 0xe5, 0x7e, 0x57, 0x4b, 0xe7, 0x8a, 0x5e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+]);
+
+fn test_pair() -> KeyPair {
+    KeyPair {
+        kid: TEST_KID,
+        key: super::keys::ContentKey::playready_test(&TEST_KID),
+        computed: true,
+    }
+}
+
+impl StreamDrm {
+    /// The key that encrypts this stream on the fly (`enc=`): its first
+    /// listed key, else the site's test key.
+    pub fn encryption_key(&self) -> KeyPair {
+        self.keys.0.first().copied().unwrap_or_else(test_pair)
+    }
+
+    /// A key by KID: the stream's, or the site's test key.
+    pub fn key(&self, kid: &Kid) -> Option<KeyPair> {
+        self.keys
+            .get(kid)
+            .copied()
+            .or_else(|| (*kid == TEST_KID).then(test_pair))
+    }
+}
+
 /// The DRM part of a request's options.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DrmOptions {
@@ -33,6 +64,11 @@ pub struct DrmOptions {
     /// `playready__version` as given (`1.0` … `4.0`).
     pub playready_version: Option<String>,
     pub playready_la_url: Option<String>,
+    /// `enc=`: `cenc` or `cbcs` to encrypt clear representations on the fly.
+    pub encryption: Option<String>,
+    /// `playready__piff` (only with PlayReady selected) and `bugs=saio`.
+    pub piff: bool,
+    pub stale_saio: bool,
 }
 
 impl DrmOptions {
@@ -41,6 +77,11 @@ impl DrmOptions {
             choices: o.drm_selection().to_vec(),
             playready_version: o.text("playready.version").map(String::from),
             playready_la_url: o.license_url(Drm::Playready).map(String::from),
+            encryption: o.text("encryption").map(String::from),
+            // PIFF boxes are PlayReady's: asked of, or forced by 1.0.
+            piff: o.drm_selection().iter().any(|c| c.drm == Drm::Playready)
+                && (o.flag("playready.piff") || o.text("playready.version") == Some("1.0")),
+            stale_saio: o.has_bug("saio"),
         }
     }
 
@@ -131,10 +172,7 @@ impl Signal<'_> {
 
     /// The set's keys the catalog has (`catalog check` makes that all).
     fn pairs(&self) -> Vec<KeyPair> {
-        self.kids
-            .iter()
-            .filter_map(|k| self.keys.keys.get(k).copied())
-            .collect()
+        self.kids.iter().filter_map(|k| self.keys.key(k)).collect()
     }
 
     fn build(&self) -> Protection {

@@ -503,8 +503,10 @@ pub fn select_groups<'r>(
     // Encrypted copies are for DRM requests, and then replace the clear
     // ones of their type (dash-live); a type with no encrypted copy stays clear.
     let wanted = |ct: ContentType| {
-        let encrypted =
-            !opts.drm.is_empty() && reps.iter().any(|r| r.encrypted() && r.content_type == ct);
+        // `enc=` encrypts the clear ones on the fly instead.
+        let encrypted = !opts.drm.is_empty()
+            && opts.drm.encryption.is_none()
+            && reps.iter().any(|r| r.encrypted() && r.content_type == ct);
         move |r: &&Representation| r.content_type != ct || r.encrypted() == encrypted
     };
     let clear = || {

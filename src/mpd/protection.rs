@@ -22,21 +22,30 @@ pub fn protect(ctx: &mut MpdContext, drm: &StreamDrm, opts: &DrmOptions, site_ur
         return;
     }
     let clearkey = clearkey_url(site_url);
+    let mode = ctx.mode;
     for set in ctx
         .periods
         .iter_mut()
         .flat_map(|p| p.adaptation_sets.iter_mut())
     {
-        let Some(enc) = set.encryption else {
-            continue;
+        let (kids, cbc): (Vec<Kid>, bool) = match (set.encryption, &opts.encryption) {
+            (Some(enc), _) => (
+                enc.kids.iter().filter_map(|k| Kid::parse(k).ok()).collect(),
+                enc.scheme == "cbcs",
+            ),
+            // Encrypted per request (text stays clear); not on demand,
+            // whose byte ranges of one file no transform can encrypt.
+            (None, Some(scheme)) if set.content_type != "text" && mode != "odvod" => {
+                (vec![drm.encryption_key().kid], scheme == "cbcs")
+            }
+            (None, _) => continue,
         };
-        let kids: Vec<Kid> = enc.kids.iter().filter_map(|k| Kid::parse(k).ok()).collect();
         let p = Signal {
             kids: &kids,
             keys: drm,
             opts,
             clearkey_url: &clearkey,
-            cbc: enc.scheme == "cbcs",
+            cbc,
         }
         .protection();
         set.content_protection = Some(p.xml.clone());

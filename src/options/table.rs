@@ -398,6 +398,11 @@ pub static OPTIONS: &[OptionDef] = &[
         "clearkey__la_url", "clu", "clearkey.licenseUrl", K::Url, D::Str(None), MVA,
         "Override the ClearKey license URL given to players.",
     ),
+    OptionDef::new(
+        "enc", "enc", "encryption", K::StrOrNone, D::Str(None), MVA,
+        "With drm: encrypt clear Representations per request (cenc: AES-CTR, cbcs: AES-CBC 1:9) with the stream's first key, or the site test key. Not in dash-live.",
+    )
+    .choices(&["cenc", "cbcs"]),
     // Events.
     OptionDef::new(
         "events", "evs", "eventTypes", K::StrList, NO_LIST, MVA,

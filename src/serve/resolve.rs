@@ -249,7 +249,7 @@ impl<T: TreeView> Resolver<'_, T> {
         if let Some(p) = encrypted_without_drm(rep, &opts) {
             return p;
         }
-        let plan = |source, cache, at| match transform::plan(&opts, rep, at) {
+        let plan = |source, cache, at| match transform::plan(&opts, rep, at, view.drm) {
             Ok(transforms) => Plan::Segment(SegmentPlan {
                 stream: stream.to_string(),
                 rep: rep_id.to_string(),
@@ -387,7 +387,7 @@ impl<T: TreeView> Resolver<'_, T> {
                 )
             }
         };
-        match transform::plan(&opts, rep, at) {
+        match transform::plan(&opts, rep, at, view.drm) {
             Ok(transforms) if transforms.is_empty() => Plan::Static,
             Ok(transforms) => Plan::Segment(SegmentPlan {
                 stream: stream.to_string(),
@@ -603,7 +603,7 @@ mod tests {
             vec!["s"]
         }
         fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey> {
-            self.drm.keys.get(kid).map(|k| k.key)
+            self.drm.key(kid).map(|k| k.key)
         }
     }
 
