@@ -171,7 +171,7 @@ run_group negative python3 "$here/negative_tree.py" "$out" --config "$config" \
 run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
 # Three at a time: Chromium takes about a fifth of a core for two playbacks.
 run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,negative,extra --jobs 3
-drm_cases=("testcard:drm=clearkey&enc=cenc" "testcard:drm=playready&enc=cenc")
+drm_cases=("testcard:drm=clearkey&enc=cenc" "testcard:drm=clearkey&enc=cbcs" "testcard:drm=playready&enc=cenc")
 [ -d "$out/dash/vod/upload-test" ] && drm_cases+=("upload-test:drm=clearkey:_enc" "upload-test:drm=all-moov:_enc")
 run_group drm python3 "$here/drm_ffmpeg.py" "$base" "${drm_cases[@]}"
 # Its own catalog, tree and origin (on another free port), made in $work.
