@@ -5,10 +5,7 @@
 
 mod common;
 
-use dashlive::mpd::manifest::{render_manifest, ManifestQuery};
 use dashlive::mpd::registry::{Mode, MANIFESTS};
-use dashlive::mpd::render::Renderer;
-use dashlive::mpd::request::Defaults;
 
 fn render(
     reps: &[dashlive::media::Representation],
@@ -16,27 +13,7 @@ fn render(
     mode: Mode,
     query: &str,
 ) -> String {
-    let def = dashlive::mpd::registry::find(manifest).unwrap();
-    let defaults = Defaults::new();
-    let stream = common::bbb_view(reps, &defaults);
-    let q = ManifestQuery {
-        def,
-        mode,
-        site_defaults: &defaults,
-        query,
-        now_ms: common::GOLDEN_NOW_MS,
-        now_override: false,
-        site_url: Some("http://unit.test/".into()),
-        manifest_url: Some(format!(
-            "http://unit.test/dash/{}/bbb/{manifest}.mpd",
-            mode.as_str()
-        )),
-    };
-    static RENDERER: std::sync::OnceLock<Renderer> = std::sync::OnceLock::new();
-    let renderer = RENDERER.get_or_init(|| Renderer::new().unwrap());
-    render_manifest(renderer, &stream, &q)
-        .unwrap_or_else(|e| panic!("{manifest} {} ?{query}: {e}", mode.as_str()))
-        .xml
+    common::render_bbb_query(reps, manifest, mode, query, common::GOLDEN_NOW_MS).xml
 }
 
 /// The `ContentProtection` lines of the first adaptation set, trimmed.

@@ -28,7 +28,12 @@ impl Kid {
 
     /// `1AB45440-532C-4399-94DC-5C5AD9584BAC`, as `cenc:default_KID` writes it.
     pub fn uuid_upper(&self) -> String {
-        let h = self.hex().to_uppercase();
+        self.uuid().to_uppercase()
+    }
+
+    /// `1ab45440-532c-4399-94dc-5c5ad9584bac`
+    pub fn uuid(&self) -> String {
+        let h = self.hex();
         format!(
             "{}-{}-{}-{}-{}",
             &h[0..8],

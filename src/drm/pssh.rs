@@ -20,15 +20,7 @@ pub mod system {
 
     /// `9a04f079-9840-4286-ab92-e65be0885f95`
     pub fn text(id: &[u8; 16]) -> String {
-        let h = super::super::keys::hex(id);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        super::Kid(*id).uuid()
     }
 }
 

@@ -110,6 +110,40 @@ pub static BBB_DRM: std::sync::LazyLock<dashlive::drm::signal::StreamDrm> =
         }
     });
 
+/// Renders `manifest` for BBB through the request pipeline the origin uses
+/// (options, restrictions, DRM signalling) with the goldens' host.
+#[allow(dead_code)] // not every test crate renders manifests
+pub fn render_bbb_query(
+    reps: &[dashlive::media::Representation],
+    manifest: &str,
+    mode: dashlive::mpd::registry::Mode,
+    query: &str,
+    now_ms: i64,
+) -> dashlive::mpd::manifest::Manifest {
+    use dashlive::mpd::manifest::{render_manifest, ManifestQuery};
+    let def = dashlive::mpd::registry::find(manifest).unwrap();
+    let defaults = dashlive::mpd::request::Defaults::new();
+    let stream = bbb_view(reps, &defaults);
+    let q = ManifestQuery {
+        def,
+        mode,
+        site_defaults: &defaults,
+        query,
+        now_ms,
+        now_override: false,
+        site_url: Some("http://unit.test/".into()),
+        manifest_url: Some(format!(
+            "http://unit.test/dash/{}/bbb/{manifest}.mpd",
+            mode.as_str()
+        )),
+    };
+    static RENDERER: std::sync::OnceLock<dashlive::mpd::render::Renderer> =
+        std::sync::OnceLock::new();
+    let renderer = RENDERER.get_or_init(|| dashlive::mpd::render::Renderer::new().unwrap());
+    render_manifest(renderer, &stream, &q)
+        .unwrap_or_else(|e| panic!("{manifest} {} ?{query}: {e}", mode.as_str()))
+}
+
 /// Panics, naming `name` and the position, unless `xml` is well-formed.
 pub fn well_formed(xml: &str, name: &str) {
     let mut r = quick_xml::Reader::from_str(xml);
