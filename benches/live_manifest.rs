@@ -145,12 +145,14 @@ fn bench_live(c: &mut Criterion) {
         return;
     };
     let defaults = Defaults::new();
+    let drm = dashlive::drm::signal::StreamDrm::default();
     let stream = StreamView {
         directory: "bbb",
         title: "Big Buck Bunny",
         timing_ref: TIMING_REF,
         representations: &reps,
         defaults: &defaults,
+        drm: &drm,
     };
     let renderer = Renderer::new().expect("templates compile");
 

@@ -4,12 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::drm::signal::StreamDrm;
 use crate::media::Representation;
 use crate::mp4::patch::PatchPoints;
 use crate::options::Defaults;
 
 /// 4: a segment's patch points may list sample durations to trim live.
-pub const INDEX_VERSION: u32 = 4;
+/// 5: a stream's keys and PlayReady licence URL (`drm`).
+pub const INDEX_VERSION: u32 = 5;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TreeIndex {
@@ -37,6 +39,10 @@ pub struct StreamIndex {
     /// The stream's option defaults, applied before a request's query.
     #[serde(default)]
     pub defaults: Defaults,
+    /// Keys (with their values: the origin signs PlayReady headers and
+    /// answers ClearKey licences) and licence URL. `.dashlive/` is never served.
+    #[serde(default)]
+    pub drm: StreamDrm,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,6 +9,7 @@
 pub mod build;
 pub mod catalog;
 pub mod codec;
+pub mod drm;
 pub mod error;
 pub mod fsutil;
 pub mod index;

@@ -140,6 +140,9 @@ fn static_rules() -> impl Iterator<Item = (&'static str, &'static str, &'static 
 pub fn headers_file() -> String {
     let mut out = String::from(
         "# Written by dashlive build: MIME types, caching and CORS for static hosts.\n\
+         # A segment URL with a query (drm=, playready__piff=, ... from a manifest with\n\
+         # options) has bytes the origin makes per query: such URLs need dashlive-origin,\n\
+         # which these hosts cannot proxy to; they serve the query-less files only.\n\
          /*\n  Access-Control-Allow-Origin: *\n  \
          Access-Control-Expose-Headers: Content-Length, Content-Range, Date\n",
     );
@@ -158,11 +161,22 @@ pub fn nginx_conf() -> String {
     let mut out = String::from(
         "# Written by dashlive build. Inside a server {} block whose root is this tree:\n\
          #   include /path/to/out/nginx.conf;\n\
+         # with an `upstream dashlive_origin { server 127.0.0.1:5000; }` in the http block:\n\
+         # a media segment URL with a query (drm=, playready__piff=, ...) has bytes that\n\
+         # depend on it, made by the origin; a cache in front must key on the query.\n\
          location /.dashlive/ { deny all; }\n",
     );
     for (_, regex, ty, cache) in static_rules() {
+        let media = MEDIA_EXTENSIONS
+            .iter()
+            .any(|m| regex.contains(&format!(".{m}$")));
+        let to_origin = if media {
+            "    if ($args) { proxy_pass http://dashlive_origin; }\n"
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "location ~ {regex} {{\n    types {{ }} default_type {};\n    \
+            "location ~ {regex} {{\n{to_origin}    types {{ }} default_type {};\n    \
              add_header Cache-Control \"{cache}\";\n    \
              add_header Access-Control-Allow-Origin *;\n}}\n",
             ty.split(';').next().unwrap_or(ty)
@@ -181,7 +195,15 @@ mod tests {
         assert!(h.contains("/dash/*.mpd\n  Content-Type: application/dash+xml\n  Cache-Control: public, max-age=60\n"), "{h}");
         assert!(h.contains("/dash/*.m4a\n  Content-Type: audio/mp4\n  Cache-Control: public, max-age=31536000, immutable\n"), "{h}");
         let n = nginx_conf();
-        assert!(n.contains("location ~ \\.m4v$ {\n    types { } default_type video/mp4;\n    add_header Cache-Control \"public, max-age=31536000, immutable\";"), "{n}");
+        assert!(n.contains("location ~ \\.m4v$ {\n    if ($args) { proxy_pass http://dashlive_origin; }\n    types { } default_type video/mp4;\n    add_header Cache-Control \"public, max-age=31536000, immutable\";"), "{n}");
+        // Media with a query (DRM, ...) is sent to the origin; the rules of
+        // other files are unchanged.
+        assert!(n.contains("location ~ \\.mpd$ {\n    types"), "{n}");
+        assert!(
+            n.contains("location ~ ^/dash/odvod/.*\\.mp4$ {\n    if ($args)"),
+            "{n}"
+        );
+        assert!(h.contains("need dashlive-origin"), "{h}");
         assert!(n.contains("location /.dashlive/ { deny all; }"));
     }
 

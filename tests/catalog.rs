@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::fmp4::{file, Spec};
-use dashlive::catalog::{Catalog, CatalogError, KeyMaterial};
+use dashlive::catalog::{Catalog, CatalogError};
 
 /// A config folder with two media files and the given stream files.
 fn config(streams: &[(&str, &str)], site: Option<&str>) -> tempfile::TempDir {
@@ -62,8 +62,8 @@ fn a_good_catalog_loads_and_indexes() {
         ("demo", "v1")
     );
     assert!(s.media[0].ends_with("media/v1.mp4"));
-    assert_eq!(s.keys[1].material, KeyMaterial::Computed);
-    assert!(matches!(s.keys[0].material, KeyMaterial::Explicit(k) if k[0] == 0x53));
+    assert!(s.keys[1].computed);
+    assert!(!s.keys[0].computed && s.keys[0].key.expose()[0] == 0x53);
     assert_eq!(
         c.site.manifests.len(),
         9,
@@ -320,7 +320,6 @@ fn the_options_not_supported_yet_are_one_list() {
     assert_eq!(
         o.not_supported_yet(),
         [
-            "drm",
             "events",
             "merr",
             "verr",
@@ -348,16 +347,15 @@ fn defaults_the_server_cannot_serve_yet_are_refused_at_their_line() {
     let msgs: Vec<String> = errors(&dir).iter().map(|e| e.to_string()).collect();
     for want in [
         "site.yaml:2:15: defaults: thumbnails: not supported yet by this server",
-        "demo.yaml:14:8: defaults: drm: not supported yet by this server",
         "demo.yaml:15:8: defaults: evs (events): not supported yet by this server",
         "demo.yaml:16:9: defaults: verr: not supported yet by this server",
     ] {
         assert!(msgs.iter().any(|m| m.contains(want)), "{want} in {msgs:?}");
     }
-    assert_eq!(msgs.len(), 4, "{msgs:?}");
+    // `drm` has landed: a stream may default to it.
+    assert_eq!(msgs.len(), 3, "{msgs:?}");
     // Every option of the list, each alone, by its query name.
     for (name, value) in [
-        ("drm", "all"),
         ("events", "ping"),
         ("merr", "404=1"),
         ("verr", "404=1"),
@@ -395,7 +393,8 @@ fn a_stream_of_encrypted_files_only_is_refused_naming_them() {
             .map(|f| format!("  - {}\n", bbb.join(format!("{f}.mp4")).display()))
             .collect();
         format!(
-            "directory: enc\ntitle: Encrypted\nmedia:\n{media}timing_ref: {}\n",
+            "directory: enc\ntitle: Encrypted\nmedia:\n{media}timing_ref: {}\n\
+             keys:\n  - kid: 1ab45440532c439994dc5c5ad9584bac\n    computed: true\n",
             files[0]
         )
     };
@@ -427,4 +426,33 @@ fn a_stream_of_encrypted_files_only_is_refused_naming_them() {
     // One clear file beside them is a stream that can be served.
     let dir = config(&[("enc.yaml", &stream(&["bbb_v6_enc", "bbb_a1"]))], None);
     Catalog::load(dir.path()).unwrap().index().unwrap();
+}
+
+#[test]
+fn every_kid_of_an_encrypted_file_needs_a_key() {
+    let Some(bbb) = common::bbb_dir("every_kid_of_an_encrypted_file_needs_a_key") else {
+        return;
+    };
+    let text = format!(
+        "directory: enc\ntitle: Encrypted\nmedia:\n  - {}\n  - {}\ntiming_ref: bbb_v6\n\
+         keys:\n  - kid: c001de8e567b5fcfbc22c565ed5bda24\n    key: 533a583a843436a536fbe2a5821c4b6c\n",
+        bbb.join("bbb_v6.mp4").display(),
+        bbb.join("bbb_v6_enc.mp4").display()
+    );
+    let dir = config(&[("enc.yaml", &text)], None);
+    let e = Catalog::load(dir.path()).unwrap().index().unwrap_err();
+    assert_eq!(e.0.len(), 1, "{e}");
+    let msg = e.0[0].to_string();
+    assert!(
+        msg.contains("enc.yaml:7:1: keys: no key for kid 1ab45440532c439994dc5c5ad9584bac (used by bbb_v6_enc)"),
+        "{msg}"
+    );
+    // With the computed key the stream indexes, its keys ready for the origin.
+    let fixed = text.replace(
+        "keys:\n",
+        "keys:\n  - kid: 1ab45440532c439994dc5c5ad9584bac\n    computed: true\n",
+    );
+    let dir = config(&[("enc.yaml", &fixed)], None);
+    let streams = Catalog::load(dir.path()).unwrap().index().unwrap();
+    assert_eq!(streams[0].drm.keys.0.len(), 2);
 }

@@ -50,6 +50,9 @@ impl TreeView for Tree {
     fn stream_names(&self) -> Vec<&str> {
         vec!["bbb"]
     }
+    fn content_key(&self, _: &dashlive::drm::Kid) -> Option<dashlive::drm::ContentKey> {
+        None
+    }
 }
 
 fn resolve(tree: &Tree, target: Target, query: &str, now_ms: i64, url: &str) -> Plan {

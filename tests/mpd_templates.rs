@@ -15,10 +15,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer};
 
 use dashlive::media::Representation;
-use dashlive::mpd::manifest::{render_manifest, ManifestQuery};
 use dashlive::mpd::registry::{find, Mode, MANIFESTS};
 use dashlive::mpd::render::Renderer;
-use dashlive::mpd::request::Defaults;
 
 const DASH_NS: &str = "{urn:mpeg:dash:schema:mpd:2011}";
 
@@ -281,25 +279,7 @@ fn render_at(
     query: &str,
     now_ms: i64,
 ) -> String {
-    let def = find(manifest).unwrap();
-    let defaults = Defaults::new();
-    let stream = common::bbb_view(reps, &defaults);
-    let q = ManifestQuery {
-        def,
-        mode,
-        site_defaults: &defaults,
-        query,
-        now_ms,
-        now_override: false,
-        site_url: Some("http://unit.test/".into()),
-        manifest_url: Some(format!(
-            "http://unit.test/dash/{}/bbb/{manifest}.mpd",
-            mode.as_str()
-        )),
-    };
-    static RENDERER: std::sync::OnceLock<Renderer> = std::sync::OnceLock::new();
-    let renderer = RENDERER.get_or_init(|| Renderer::new().unwrap());
-    let m = render_manifest(renderer, &stream, &q).unwrap();
+    let m = common::render_bbb_query(reps, manifest, mode, query, now_ms);
     assert!(
         m.warnings.is_empty(),
         "{manifest}?{query}: {:?}",

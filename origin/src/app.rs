@@ -329,8 +329,8 @@ impl View<'_> {
         ctx: &Ctx,
         method: &Method,
         headers: &HeaderMap,
-        // Read by the routes that accept a body (none but the tests' yet).
-        #[cfg_attr(not(test), allow(unused_variables))] body: RequestBody,
+        // Read by the routes that accept a body.
+        body: RequestBody,
     ) -> Response<Body> {
         match route {
             Route::Health => self.health(),
@@ -412,10 +412,33 @@ impl View<'_> {
             Route::PlayerScript => play::script(),
             Route::PlayerLibrary => self.players.serve(method, m.param("path"), headers),
             Route::Static => self.files.serve(method, &ctx.path, headers),
+            Route::ClearKey => self.clearkey(body).await,
             #[cfg(test)]
             Route::TestEcho => test_echo(body).await,
             #[cfg(test)]
             Route::TestPanic => panic!("the test route panics"),
+        }
+    }
+
+    /// The ClearKey licence: the library answers from the tree's keys; a bad
+    /// request is a 400 saying why, as JSON (EME clients parse it).
+    async fn clearkey(&self, body: RequestBody) -> Response<Body> {
+        use dashlive::serve::resolve::TreeView as _;
+        let bytes = match body.bytes().await {
+            Ok(b) => b,
+            Err(e) => return text(e.status(), e.to_string()),
+        };
+        match dashlive::drm::clearkey::licence(&bytes, |kid| self.tree.content_key(kid)) {
+            Ok(json) => ok(Body::from(json), "application/json", policy::NO_STORE),
+            Err(e) => {
+                let mut r = ok(
+                    Body::from(serde_json::json!({ "error": e.to_string() }).to_string()),
+                    "application/json",
+                    policy::NO_STORE,
+                );
+                *r.status_mut() = hyper::StatusCode::BAD_REQUEST;
+                r
+            }
         }
     }
 

@@ -42,7 +42,7 @@ fn fixture() -> &'static Fixture {
         std::fs::create_dir_all(config.join("streams")).unwrap();
         std::fs::write(
             config.join("streams/card.yaml"),
-            "directory: card\ntitle: Test card\nmedia:\n  - ../../media/card_180p.mp4\n  - ../../media/card_aac.mp4\ntiming_ref: card_180p\n",
+            "directory: card\ntitle: Test card\nmedia:\n  - ../../media/card_180p.mp4\n  - ../../media/card_aac.mp4\ntiming_ref: card_180p\nkeys:\n  - kid: 0123456789abcdef0123456789abcdef\n    key: 00112233445566778899aabbccddeeff\n",
         )
         .unwrap();
         // The same media with a short window in the stream's defaults.
@@ -184,9 +184,9 @@ async fn bad_requests_name_what_was_wrong() {
             "now=yesterday",
         ),
         (
-            "/dash/live/card/hand_made.mpd?drm=all",
+            "/dash/live/card/hand_made.mpd?drm=fairplay",
             400,
-            "drm: not supported yet",
+            "\"fairplay\" is not a DRM",
         ),
         (
             "/dash/live/card/hand_made.mpd?events=ping",
@@ -478,7 +478,7 @@ async fn player_pages_name_what_is_wrong() {
         ),
         ("/play/vod/card/hand_made.mpd?abr=2", 400, "abr=2"),
         (
-            "/play/live/card/hand_made.mpd?drm=all",
+            "/play/live/card/hand_made.mpd?events=ping",
             400,
             "not supported yet",
         ),
@@ -916,4 +916,91 @@ async fn a_patch_from_the_patch_location_of_a_live_manifest() {
     assert_eq!(future.status, StatusCode::BAD_REQUEST, "{}", future.text());
     let a = get("/patch/card/manifest_a/1700000000").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text());
+}
+
+#[tokio::test]
+async fn the_clearkey_licence_gives_the_keys_it_has_and_refuses_bad_requests() {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let kid = [
+        0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd,
+        0xef,
+    ];
+    let body = format!(
+        r#"{{"kids":["{}","{}"],"type":"temporary"}}"#,
+        b64(&kid),
+        b64(&[9; 16])
+    );
+    let origin = [("origin", "https://reference.dashif.org")];
+    let a = request_with_body(Method::POST, "/clearkey", &origin, Bytes::from(body), NOW).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert_eq!(a.header("content-type"), "application/json");
+    assert_eq!(
+        a.header("access-control-allow-origin"),
+        "https://reference.dashif.org"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&a.body).unwrap();
+    let keys = json["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "the unknown KID is left out: {json}");
+    assert_eq!(
+        keys[0]["k"],
+        b64(&[
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff
+        ])
+    );
+    for (body, why) in [("{}", "kids property missing"), ("{kids", "not JSON")] {
+        let a = request_with_body(Method::POST, "/clearkey", &[], Bytes::from(body), NOW).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(a.text().contains(why), "{body}: {}", a.text());
+    }
+    let big = Bytes::from(vec![b' '; 5000]);
+    let a = request_with_body(Method::POST, "/clearkey", &[], big, NOW).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        get("/clearkey").await.status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+}
+
+#[tokio::test]
+async fn clear_content_is_encrypted_on_the_fly_with_the_streams_key() {
+    let has = |a: &Answer, what: &[u8]| a.body.windows(what.len()).any(|w| w == what);
+    let kid = [
+        0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd,
+        0xef,
+    ];
+    for scheme in ["cenc", "cbcs"] {
+        let q = format!("drm=clearkey-cenc&enc={scheme}");
+        let mpd = get(&format!("/dash/vod/card/hand_made.mpd?{q}")).await;
+        assert_eq!(mpd.status, StatusCode::OK, "{}", mpd.text());
+        let xml = mpd.text();
+        assert!(
+            xml.contains(&format!(
+                "value=\"{scheme}\" cenc:default_KID=\"01234567-89AB-CDEF-0123-456789ABCDEF\""
+            )),
+            "{xml}"
+        );
+        let in_xml = q.replace('&', "&amp;");
+        assert!(
+            xml.contains(&format!("init.m4v?{in_xml}")),
+            "segment URLs carry the options: {xml}"
+        );
+        let init = get(&format!("/dash/vod/card/card_180p/init.m4v?{q}")).await;
+        assert_eq!(init.status, StatusCode::OK, "{}", init.text());
+        assert!(has(&init, b"encv") && has(&init, b"tenc") && has(&init, &kid));
+        assert!(!has(&init, b"pssh"), "no moov location asked");
+        let media = get(&format!("/dash/vod/card/card_180p/1.m4v?{q}")).await;
+        assert_eq!(media.status, StatusCode::OK, "{}", media.text());
+        assert!(has(&media, b"senc"));
+        let audio = get(&format!("/dash/live/card/card_aac/init.m4a?{q}")).await;
+        assert!(has(&audio, b"enca"), "live audio too");
+    }
+    // The moov location appends the W3C pssh; without drm, clear bytes.
+    let init = get("/dash/vod/card/card_180p/init.m4v?drm=clearkey-moov&enc=cenc").await;
+    assert!(has(&init, b"pssh") && has(&init, b"encv"));
+    let clear = get("/dash/vod/card/card_180p/init.m4v?enc=cenc").await;
+    assert!(!has(&clear, b"encv"));
+    let bad = get("/dash/vod/card/hand_made.mpd?drm=clearkey&enc=aes").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text());
 }

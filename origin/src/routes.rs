@@ -41,6 +41,8 @@ pub enum Route {
     PlayerScript,
     /// `/players/{*path}`: dash.js and Shaka Player from `node_modules`.
     PlayerLibrary,
+    /// `POST /clearkey`: the ClearKey licence (W3C EME JSON in, JWK set out).
+    ClearKey,
     /// Anything else: a file of `out/`.
     Static,
     /// Test only: echoes a POST or PUT body (limit [`TEST_BODY_LIMIT`]),
@@ -127,6 +129,10 @@ const READ_ONLY: Accepts = Accepts {
 #[cfg(test)]
 pub const TEST_BODY_LIMIT: u64 = 16;
 
+/// A licence request names a few KIDs (24 characters each): 4 kB is
+/// plenty, and caps the JSON a client can make us parse.
+pub const CLEARKEY_BODY_LIMIT: u64 = 4096;
+
 impl Route {
     /// The label in metrics and logs.
     pub fn name(self) -> &'static str {
@@ -145,6 +151,7 @@ impl Route {
             Route::PlayerScript => "player_script",
             Route::PlayerLibrary => "player_library",
             Route::Static => "static",
+            Route::ClearKey => "clearkey",
             #[cfg(test)]
             Route::TestEcho => "test_echo",
             #[cfg(test)]
@@ -161,6 +168,10 @@ impl Route {
             Route::TestEcho => Accepts {
                 methods: Methods::POST.or(Methods::PUT),
                 body_limit: TEST_BODY_LIMIT,
+            },
+            Route::ClearKey => Accepts {
+                methods: Methods::POST,
+                body_limit: CLEARKEY_BODY_LIMIT,
             },
             _ => READ_ONLY,
         }
@@ -185,6 +196,7 @@ pub const TABLE: &[(&str, Route)] = &[
     ("/play/player.js", Route::PlayerScript),
     ("/play/{mode}/{stream}/{file}", Route::PlayPage),
     ("/players/{*path}", Route::PlayerLibrary),
+    ("/clearkey", Route::ClearKey),
 ];
 
 /// Routes that exist only in the origin's own tests, to exercise the
@@ -316,9 +328,10 @@ mod tests {
         assert!(!all.allows(&Method::OPTIONS));
         assert!(!all.allows(&Method::PATCH));
         assert!(!all.allows(&Method::from_bytes(b"BREW").unwrap()));
-        // Every table route is read-only today.
-        for (_, route) in TABLE {
+        // Every table route is read-only but the licence server's.
+        for (_, route) in TABLE.iter().filter(|(_, r)| *r != Route::ClearKey) {
             assert_eq!(route.accepts(), READ_ONLY, "{route:?}");
         }
+        assert_eq!(Route::ClearKey.accepts().methods.list(), "OPTIONS, POST");
     }
 }

@@ -72,6 +72,7 @@ impl LiveStream {
             timing_ref: &self.index.timing_ref,
             representations: &self.representations,
             defaults: &self.index.defaults,
+            drm: &self.index.drm,
         }
     }
 }
@@ -324,5 +325,11 @@ impl dashlive::serve::resolve::TreeView for Tree {
         let mut names: Vec<&str> = self.streams.keys().map(String::as_str).collect();
         names.sort_unstable();
         names
+    }
+
+    fn content_key(&self, kid: &dashlive::drm::Kid) -> Option<dashlive::drm::ContentKey> {
+        self.streams
+            .values()
+            .find_map(|s| s.index.drm.key(kid).map(|k| k.key))
     }
 }

@@ -56,6 +56,7 @@ struct Cli {
 enum Command {
     /// Show the box tree of an MP4 file with every parsed field.
     Inspect {
+        /// An MP4 file; or a pssh box or PlayReady Object, as a file or as base64.
         file: PathBuf,
         /// List the segment index (number, offset, size, decode time, duration) instead.
         #[arg(long)]
@@ -110,6 +111,11 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Content keys: derive PlayReady test keys, or make a random pair.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Index fragmented MP4 files: the DASH Representation each one gives.
     Index {
         #[arg(required = true)]
@@ -117,6 +123,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print the key PlayReady's test server derives for each KID (hex, 32 digits).
+    Compute {
+        #[arg(required = true)]
+        kids: Vec<String>,
+    },
+    /// Print a random KID and key as a stream file's `keys:` entry.
+    New,
 }
 
 #[derive(Subcommand)]
@@ -156,6 +173,7 @@ fn main() -> ExitCode {
         Command::Index { files, json } => cmd_index(&files, json),
         Command::Build { config, out } => cmd_build(&config, out.as_deref()),
         Command::Options { json } => cmd_options(json),
+        Command::Keys { command } => cmd_keys(command),
         Command::Catalog { command } => match command {
             CatalogCommand::Check { config } => cmd_catalog_check(&config),
             CatalogCommand::Import {
@@ -183,8 +201,42 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints the key lines: explicit keys reveal themselves here, on the
+/// terminal of whoever asked, never in a log.
+fn cmd_keys(command: KeysCommand) -> Result<bool> {
+    use dashlive::drm::keys::{hex, random_pair, ContentKey, Kid};
+    match command {
+        KeysCommand::Compute { kids } => {
+            for text in kids {
+                let kid = Kid::parse(&text).map_err(|e| anyhow::anyhow!("kid {e}"))?;
+                let key = ContentKey::playready_test(&kid);
+                out!("kid {} key {}", kid.hex(), hex(key.expose()));
+            }
+        }
+        KeysCommand::New => {
+            let pair = random_pair().map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+            out!("keys:");
+            out!("  - kid: {}", pair.kid.hex());
+            out!("    key: {}", hex(pair.key.expose()));
+        }
+    }
+    Ok(true)
+}
+
 /// Prints the tree; returns false when the file had errors (printed after the tree).
+/// A `pssh` box or PlayReady Object (a file, or base64 given in place of
+/// the file name) is decoded instead, its WRMHEADER shown.
 fn cmd_inspect(file: &Path, box_path: Option<&str>, json: bool, full: bool) -> Result<bool> {
+    use dashlive::drm::describe::{bytes_of, describe};
+    let given = match std::fs::read(file) {
+        Ok(b) if b.len() < 1 << 20 => Some(b),
+        Ok(_) => None,
+        Err(_) => Some(file.as_os_str().as_encoded_bytes().to_vec()),
+    };
+    if let Some(text) = given.as_deref().map(bytes_of).as_deref().and_then(describe) {
+        out_raw!("{text}");
+        return Ok(true);
+    }
     let f = std::fs::File::open(file).with_context(|| format!("{}", file.display()))?;
     let len = f
         .metadata()

@@ -120,6 +120,7 @@ impl TreeView for CatalogView<'_> {
             timing_ref: &s.stream.timing_ref,
             representations: self.representations,
             defaults: &s.stream.defaults,
+            drm: &s.drm,
         })
     }
 
@@ -129,6 +130,10 @@ impl TreeView for CatalogView<'_> {
 
     fn stream_names(&self) -> Vec<&str> {
         vec![&self.stream.stream.directory]
+    }
+
+    fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey> {
+        self.stream.drm.key(kid).map(|k| k.key)
     }
 }
 
@@ -362,6 +367,7 @@ fn build_locked(
                 manifests: manifests.written,
                 origin_manifests: manifests.origin_only,
                 defaults: s.stream.defaults.clone(),
+                drm: s.drm.clone(),
             })
         })
         .collect::<Result<Vec<_>, BuildError>>()?;

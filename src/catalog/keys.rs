@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One key entry as written in a stream file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One key entry as written in a stream file. Its `Debug` leaves the key out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyEntry {
     /// 32 hex digits (dashes allowed, as in UUID form).
@@ -15,41 +15,35 @@ pub struct KeyEntry {
     pub computed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyMaterial {
-    Explicit([u8; 16]),
-    /// Derived from the PlayReady test key seed when needed.
-    Computed,
+impl std::fmt::Debug for KeyEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyEntry")
+            .field("kid", &self.kid)
+            .field("key", &self.key.as_ref().map(|_| "…"))
+            .field("computed", &self.computed)
+            .finish()
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Key {
-    pub kid: [u8; 16],
-    pub material: KeyMaterial,
-}
+pub use crate::drm::keys::parse_hex16;
+use crate::drm::{ContentKey, Kid};
 
-/// 16 bytes from 32 hex digits, ignoring dashes.
-pub fn parse_hex16(s: &str) -> Result<[u8; 16], String> {
-    let digits: Vec<u8> = s.bytes().filter(|b| *b != b'-').collect();
-    if digits.len() != 32 {
-        return Err(format!("{s:?} is not 32 hex digits"));
-    }
-    let mut out = [0u8; 16];
-    for (i, pair) in digits.chunks_exact(2).enumerate() {
-        let hex = std::str::from_utf8(pair).map_err(|_| format!("{s:?} is not hex"))?;
-        out[i] = u8::from_str_radix(hex, 16).map_err(|_| format!("{s:?} is not hex"))?;
-    }
-    Ok(out)
-}
+/// A checked key: the KID with its key, derived when `computed: true`.
+pub type Key = crate::drm::KeyPair;
 
 impl KeyEntry {
     pub fn resolve(&self) -> Result<Key, String> {
-        let kid = parse_hex16(&self.kid).map_err(|e| format!("kid {e}"))?;
-        let material = match (&self.key, self.computed) {
-            (Some(k), false) => {
-                KeyMaterial::Explicit(parse_hex16(k).map_err(|e| format!("key {e}"))?)
-            }
-            (None, true) => KeyMaterial::Computed,
+        let kid = Kid::parse(&self.kid).map_err(|e| format!("kid {e}"))?;
+        let (key, computed) = match (&self.key, self.computed) {
+            // The message names no digits: a key must not reach a log.
+            (Some(k), false) => (
+                ContentKey::new(
+                    parse_hex16(k)
+                        .map_err(|_| format!("key of kid {} is not 32 hex digits", self.kid))?,
+                ),
+                false,
+            ),
+            (None, true) => (ContentKey::playready_test(&kid), true),
             (Some(_), true) => {
                 return Err(format!(
                     "kid {}: give either key or computed: true, not both",
@@ -60,7 +54,7 @@ impl KeyEntry {
                 return Err(format!("kid {}: needs a key or computed: true", self.kid))
             }
         };
-        Ok(Key { kid, material })
+        Ok(Key { kid, key, computed })
     }
 }
 
@@ -75,7 +69,7 @@ mod tests {
             key: Some("533a583a843436a536fbe2a5821c4b6c".into()),
             computed: false,
         };
-        assert_eq!(k.resolve().unwrap().kid[0], 0xc0);
+        assert_eq!(k.resolve().unwrap().kid.0[0], 0xc0);
         let both = KeyEntry {
             computed: true,
             ..k.clone()
@@ -88,8 +82,17 @@ mod tests {
         assert!(neither.resolve().unwrap_err().contains("needs a key"));
         let short = KeyEntry {
             kid: "c001".into(),
-            ..k
+            ..k.clone()
         };
         assert!(short.resolve().unwrap_err().contains("32 hex digits"));
+        let bad_key = KeyEntry {
+            key: Some("533a583a843436a536fbe2a5821c4bzz".into()),
+            ..k.clone()
+        };
+        let err = bad_key.resolve().unwrap_err();
+        assert!(
+            err.contains("is not 32 hex digits") && !err.contains("533a"),
+            "{err}"
+        );
     }
 }

@@ -12,7 +12,7 @@ pub mod stream;
 use std::path::{Path, PathBuf};
 
 pub use error::{CatalogError, CatalogErrors};
-pub use keys::{Key, KeyMaterial};
+pub use keys::Key;
 pub use site::Site;
 pub use stream::{rep_id, Stream, StreamFile};
 
@@ -107,6 +107,8 @@ impl Catalog {
 pub struct IndexedStream {
     pub stream: Stream,
     pub representations: Vec<crate::media::Representation>,
+    /// The stream's keys and licence URL, as manifests and licences read them.
+    pub drm: crate::drm::signal::StreamDrm,
 }
 
 impl IndexedStream {
@@ -168,6 +170,10 @@ impl Catalog {
             .map(|s| IndexedStream {
                 stream: s.clone(),
                 representations: Vec::new(),
+                drm: crate::drm::signal::StreamDrm {
+                    keys: crate::drm::KeyRing(s.keys.clone()),
+                    playready_la_url: s.playready_la_url.clone(),
+                },
             })
             .collect();
         let mut errors = Vec::new();
@@ -179,6 +185,7 @@ impl Catalog {
         }
         if errors.is_empty() {
             errors.extend(out.iter().filter_map(only_encrypted));
+            errors.extend(out.iter().flat_map(missing_keys));
         }
         if errors.is_empty() {
             Ok(out)
@@ -188,10 +195,44 @@ impl Catalog {
     }
 }
 
+/// Every KID an encrypted file names needs a key in the stream's `keys`
+/// (explicit or `computed: true`): without it no licence, PlayReady checksum
+/// or on-the-fly encryption can be made. Refused at `keys`, naming the KID.
+fn missing_keys(s: &IndexedStream) -> Vec<CatalogError> {
+    let mut missing: Vec<(&str, &str)> = Vec::new();
+    for r in &s.representations {
+        for kid in r.encryption.iter().flat_map(|e| &e.kids) {
+            let known = crate::drm::Kid::parse(kid)
+                .is_ok_and(|k| s.stream.keys.iter().any(|key| key.kid == k));
+            if !known && !missing.iter().any(|(k, _)| k == kid) {
+                missing.push((kid, &r.id));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let text = std::fs::read_to_string(&s.stream.source).unwrap_or_default();
+    missing
+        .into_iter()
+        .map(|(kid, rep)| {
+            stream::invalid_field(
+                &s.stream.source,
+                &text,
+                "keys",
+                format!(
+                    "no key for kid {kid} (used by {rep}): add `- {{kid: {kid}, key: <32 hex digits>}}` \
+                     or `computed: true` for a PlayReady test key"
+                ),
+            )
+        })
+        .collect()
+}
+
 /// A stream every file of which is encrypted cannot be served: encrypted
-/// representations are for DRM requests, which this server does not take
-/// yet, so its manifests would list nothing (and the build would fail on
-/// them). Refused at the stream's `media`, naming the files.
+/// representations are for requests with `drm`, so its query-less
+/// manifests would list nothing (and the build would fail on them).
+/// Refused at the stream's `media`, naming the files.
 fn only_encrypted(s: &IndexedStream) -> Option<CatalogError> {
     let reps = &s.representations;
     if reps.is_empty() || !reps.iter().all(|r| r.encrypted()) {
@@ -215,7 +256,7 @@ fn only_encrypted(s: &IndexedStream) -> Option<CatalogError> {
         "media",
         format!(
             "every file is encrypted ({}): encrypted representations are served only with \
-             `drm`, which this server does not support yet; add the clear files",
+             `drm`, and a manifest without it needs clear ones; add the clear files",
             files.join(", ")
         ),
     ))

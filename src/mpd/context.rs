@@ -41,6 +41,9 @@ pub struct ManifestOptions {
     /// Live `patch=1`: the query of the MPD's PatchLocation URL
     /// ([`crate::mpd::patch::patch_query`]); `None` without patches.
     pub patch_query: Option<String>,
+    /// `drm=` and the DRM sub-options: with a DRM, encrypted
+    /// representations are shown instead of clear ones.
+    pub drm: crate::drm::signal::DrmOptions,
 }
 
 impl Default for ManifestOptions {
@@ -60,6 +63,7 @@ impl Default for ManifestOptions {
             time_query: String::new(),
             update_count: None,
             patch_query: None,
+            drm: Default::default(),
         }
     }
 }
@@ -141,6 +145,9 @@ pub struct MpdContext<'a> {
     /// Live `patch=1`: `<PatchLocation>`.
     pub patch_location: Option<crate::mpd::patch::PatchLocation>,
     pub periods: Vec<PeriodContext<'a>>,
+    /// Some adaptation set carries `ContentProtection` (templates that do
+    /// not declare the `cenc` namespace always then declare it).
+    pub encrypted: bool,
 }
 
 /// `<UTCTiming>`: how a live player learns the server's time.
@@ -201,6 +208,11 @@ pub struct AdaptationSetContext<'a> {
     pub max_bandwidth: u64,
     pub segment_template: SegmentTemplateContext,
     pub representations: Vec<RepresentationContext<'a>>,
+    /// The set's encryption (its first representation's), when encrypted.
+    pub encryption: Option<&'a crate::media::Encryption>,
+    /// `ContentProtection` elements, one per line (filled in by the DRM
+    /// signalling, [`crate::drm::signal`]).
+    pub content_protection: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -498,8 +510,21 @@ pub fn select_groups<'r>(
     def: &ManifestDef,
     opts: &ManifestOptions,
 ) -> Vec<Vec<&'r Representation>> {
-    // Clear reps only until DRM lands: encrypted copies are for DRM requests.
-    let clear = || reps.iter().filter(|r| !r.encrypted());
+    // Encrypted copies are for DRM requests, and then replace the clear
+    // ones of their type (dash-live); a type with no encrypted copy stays clear.
+    let wanted = |ct: ContentType| {
+        // `enc=` encrypts the clear ones on the fly instead.
+        let encrypted = !opts.drm.is_empty()
+            && opts.drm.encryption.is_none()
+            && reps.iter().any(|r| r.encrypted() && r.content_type == ct);
+        move |r: &&Representation| r.content_type != ct || r.encrypted() == encrypted
+    };
+    let clear = || {
+        reps.iter()
+            .filter(wanted(ContentType::Video))
+            .filter(wanted(ContentType::Audio))
+            .filter(wanted(ContentType::Text))
+    };
     let by_bitrate =
         |a: &&Representation, b: &&Representation| (a.bitrate, &a.id).cmp(&(b.bitrate, &b.id));
     let mut video: Vec<&Representation> = clear()
@@ -698,6 +723,8 @@ impl<'r> Layout<'_, 'r> {
             max_bandwidth: group.iter().map(|r| r.bitrate).max().unwrap_or(0),
             segment_template: self.template(first),
             representations,
+            encryption: first.encryption.as_ref(),
+            content_protection: None,
         };
         (set, longest)
     }
@@ -871,6 +898,7 @@ pub fn periods_context<'a>(
         }),
         base_url: layout.stream_base,
         periods,
+        encrypted: false,
     })
 }
 

@@ -23,6 +23,7 @@ pub struct StreamView<'a> {
     pub timing_ref: &'a str,
     pub representations: &'a [Representation],
     pub defaults: &'a Defaults,
+    pub drm: &'a crate::drm::signal::StreamDrm,
 }
 
 /// What the request asks for, with the clock already read.
@@ -275,7 +276,7 @@ fn with_context<R>(
         now_ms: q.now_ms,
         timing: timing.clone(),
     };
-    let ctx = manifest_context(
+    let mut ctx = manifest_context(
         stream.directory,
         stream.title,
         stream.timing_ref,
@@ -284,5 +285,6 @@ fn with_context<R>(
         &req,
         &opts,
     )?;
+    crate::mpd::protection::protect(&mut ctx, stream.drm, &opts.drm, q.site_url.as_deref());
     f(&ctx, &resolved, timing.as_ref())
 }

@@ -5,6 +5,7 @@ pub mod context;
 pub mod live;
 pub mod manifest;
 pub mod patch;
+pub mod protection;
 pub mod registry;
 pub mod render;
 pub mod request;

@@ -105,6 +105,7 @@ impl ManifestOptions {
             update_count: o.update_count(),
             // Live only, from the unpinned options: see `Resolved::options`.
             patch_query: None,
+            drm: crate::drm::signal::DrmOptions::from_options(o),
         }
     }
 }

@@ -153,7 +153,7 @@ impl Kind {
             }
             Kind::DrmSelection => {
                 "none, all, all-<loc>[-<loc>..], or a comma separated list of \
-                 <drm>[-<loc>[-<loc>..]] with drm clearkey, marlin or playready and \
+                 <drm>[-<loc>[-<loc>..]] with drm clearkey, marlin, playready or widevine and \
                  loc pro, cenc or moov (no loc = all three)"
             }
         }
@@ -398,6 +398,11 @@ pub static OPTIONS: &[OptionDef] = &[
         "clearkey__la_url", "clu", "clearkey.licenseUrl", K::Url, D::Str(None), MVA,
         "Override the ClearKey license URL given to players.",
     ),
+    OptionDef::new(
+        "enc", "enc", "encryption", K::StrOrNone, D::Str(None), MVA,
+        "With drm: encrypt clear Representations per request (cenc: AES-CTR, cbcs: AES-CBC 1:9) with the stream's first key, or the site test key. Not in dash-live.",
+    )
+    .choices(&["cenc", "cbcs"]),
     // Events.
     OptionDef::new(
         "events", "evs", "eventTypes", K::StrList, NO_LIST, MVA,

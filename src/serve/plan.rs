@@ -13,7 +13,10 @@ use crate::policy::Cache;
 /// (DRM), `emsg` insertion (events) and corruption (faults) are added here
 /// by the issues that bring them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transform {}
+pub enum Transform {
+    /// DRM: `pssh` in init segments, PIFF/stale `saio`, encryption on the fly.
+    Drm(crate::serve::drm::DrmTransform),
+}
 
 /// Which stored bytes a segment is made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,6 +31,9 @@ pub trait TreeView {
     fn loop_map(&self, stream: &str, rep: &str) -> Option<&LoopMap>;
     /// Stream directories, sorted: dash-live's v1 URLs pick `bbb` or the first.
     fn stream_names(&self) -> Vec<&str>;
+    /// A content key of any stream (keys are site-wide, as in dash-live):
+    /// for the ClearKey licence only.
+    fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey>;
 }
 
 /// Which resource the path names (the route table matched it).
@@ -314,7 +317,7 @@ impl<T: TreeView> Resolver<'_, T> {
         if let Some(p) = encrypted_without_drm(rep, &opts) {
             return p;
         }
-        let plan = |source, cache, at| match transform::plan(&opts, rep, at) {
+        let plan = |source, cache, at| match transform::plan(&opts, rep, at, view.drm) {
             Ok(transforms) => Plan::Segment(SegmentPlan {
                 stream: stream.to_string(),
                 rep: rep_id.to_string(),
@@ -452,7 +455,7 @@ impl<T: TreeView> Resolver<'_, T> {
                 )
             }
         };
-        match transform::plan(&opts, rep, at) {
+        match transform::plan(&opts, rep, at, view.drm) {
             Ok(transforms) if transforms.is_empty() => Plan::Static,
             Ok(transforms) => Plan::Segment(SegmentPlan {
                 stream: stream.to_string(),
@@ -619,6 +622,7 @@ mod tests {
         maps: Vec<LoopMap>,
         defaults: Defaults,
         site: Defaults,
+        drm: crate::drm::signal::StreamDrm,
     }
 
     impl Fake {
@@ -640,6 +644,7 @@ mod tests {
                     .map(|(k, v)| (k.to_string(), serde_yaml::Value::from(*v)))
                     .collect(),
                 site: Defaults::new(),
+                drm: Default::default(),
             }
         }
     }
@@ -655,6 +660,7 @@ mod tests {
                 timing_ref: "v",
                 representations: &self.reps,
                 defaults: &self.defaults,
+                drm: &self.drm,
             })
         }
         fn loop_map(&self, stream: &str, rep: &str) -> Option<&LoopMap> {
@@ -663,6 +669,9 @@ mod tests {
         }
         fn stream_names(&self) -> Vec<&str> {
             vec!["s"]
+        }
+        fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey> {
+            self.drm.key(kid).map(|k| k.key)
         }
     }
 

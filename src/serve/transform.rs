@@ -4,6 +4,7 @@
 //! (keys, payloads, positions); applying is a pure function of the bytes,
 //! so a transform is tested without a server.
 
+use crate::drm::signal::StreamDrm;
 use crate::media::Representation;
 use crate::options::Options;
 use crate::serve::plan::{Refusal, Transform};
@@ -26,15 +27,26 @@ pub enum SegmentAt {
 /// What the request needs of this segment, in the order to run: an empty
 /// list means the stored bytes answer as they are.
 pub fn plan(
-    _opts: &Options,
-    _rep: &Representation,
-    _at: SegmentAt,
+    opts: &Options,
+    rep: &Representation,
+    at: SegmentAt,
+    drm: &StreamDrm,
 ) -> Result<Vec<Transform>, Refusal> {
-    Ok(Vec::new())
+    let mut out = Vec::new();
+    // Last: encryption works on the bytes every other transform made.
+    out.extend(
+        crate::serve::drm::plan(opts, rep, at, drm)
+            .into_iter()
+            .map(Transform::Drm),
+    );
+    Ok(out)
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TransformError {}
+pub enum TransformError {
+    #[error("DRM: {0}")]
+    Drm(#[from] crate::mp4::encrypt::EncryptError),
+}
 
 /// Runs `transforms` in order over a whole segment.
 pub fn apply(transforms: &[Transform], segment: Vec<u8>) -> Result<Vec<u8>, TransformError> {
@@ -46,8 +58,10 @@ pub fn apply(transforms: &[Transform], segment: Vec<u8>) -> Result<Vec<u8>, Tran
 }
 
 /// One transform. Each issue adds its variants' arms here.
-fn run(t: &Transform, _bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
-    match *t {}
+fn run(t: &Transform, bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
+    match t {
+        Transform::Drm(d) => Ok(crate::serve::drm::run(d, bytes)?),
+    }
 }
 
 #[cfg(test)]

@@ -81,7 +81,67 @@ pub fn bbb_view<'a>(
         timing_ref: "bbb_v6",
         representations: reps,
         defaults,
+        drm: &BBB_DRM,
     }
+}
+
+/// BBB's keys as `upload_v2.json` gives them: one explicit, one computed
+/// from the PlayReady test seed.
+pub static BBB_DRM: std::sync::LazyLock<dashlive::drm::signal::StreamDrm> =
+    std::sync::LazyLock::new(|| {
+        let entry = |kid: &str, key: Option<&str>| dashlive::catalog::keys::KeyEntry {
+            kid: kid.into(),
+            key: key.map(String::from),
+            computed: key.is_none(),
+        };
+        dashlive::drm::signal::StreamDrm {
+            keys: dashlive::drm::KeyRing(vec![
+                entry(
+                    "c001de8e567b5fcfbc22c565ed5bda24",
+                    Some("533a583a843436a536fbe2a5821c4b6c"),
+                )
+                .resolve()
+                .unwrap(),
+                entry("1ab45440532c439994dc5c5ad9584bac", None)
+                    .resolve()
+                    .unwrap(),
+            ]),
+            playready_la_url: None,
+        }
+    });
+
+/// Renders `manifest` for BBB through the request pipeline the origin uses
+/// (options, restrictions, DRM signalling) with the goldens' host.
+#[allow(dead_code)] // not every test crate renders manifests
+pub fn render_bbb_query(
+    reps: &[dashlive::media::Representation],
+    manifest: &str,
+    mode: dashlive::mpd::registry::Mode,
+    query: &str,
+    now_ms: i64,
+) -> dashlive::mpd::manifest::Manifest {
+    use dashlive::mpd::manifest::{render_manifest, ManifestQuery};
+    let def = dashlive::mpd::registry::find(manifest).unwrap();
+    let defaults = dashlive::mpd::request::Defaults::new();
+    let stream = bbb_view(reps, &defaults);
+    let q = ManifestQuery {
+        def,
+        mode,
+        site_defaults: &defaults,
+        query,
+        now_ms,
+        now_override: false,
+        site_url: Some("http://unit.test/".into()),
+        manifest_url: Some(format!(
+            "http://unit.test/dash/{}/bbb/{manifest}.mpd",
+            mode.as_str()
+        )),
+    };
+    static RENDERER: std::sync::OnceLock<dashlive::mpd::render::Renderer> =
+        std::sync::OnceLock::new();
+    let renderer = RENDERER.get_or_init(|| dashlive::mpd::render::Renderer::new().unwrap());
+    render_manifest(renderer, &stream, &q)
+        .unwrap_or_else(|e| panic!("{manifest} {} ?{query}: {e}", mode.as_str()))
 }
 
 /// Panics, naming `name` and the position, unless `xml` is well-formed.

@@ -18,6 +18,8 @@
 #   negative      a tree with a segment deleted and one corrupted is judged FAIL by both
 #   matrix        every option combination of hand_made (and the other templates' allowed ones)
 #   players       dash.js and Shaka in Chromium, through the origin's player pages
+#   drm           ffmpeg decrypts (key from the origin's /clearkey) and decodes frame for frame
+#                 the test card encrypted on the fly (cenc) and BBB's pre-encrypted copies
 #   corpus        content in the shapes other packagers write (ffmpeg's dash and mp4 muxers,
 #                 x264/x265/SVT-AV1, AAC/AC-3/E-AC-3), made from the synth test card and
 #                 judged by index, build, schema, VOD/live decode and loop continuity, and
@@ -27,7 +29,7 @@ set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players corpus"
+ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players drm corpus"
 only="" skip=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -169,6 +171,9 @@ run_group negative python3 "$here/negative_tree.py" "$out" --config "$config" \
 run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
 # Three at a time: Chromium takes about a fifth of a core for two playbacks.
 run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,patch,negative,extra --jobs 3
+drm_cases=("testcard:drm=clearkey&enc=cenc" "testcard:drm=clearkey&enc=cbcs" "testcard:drm=playready&enc=cenc")
+[ -d "$out/dash/vod/upload-test" ] && drm_cases+=("upload-test:drm=clearkey:_enc" "upload-test:drm=all-moov:_enc")
+run_group drm python3 "$here/drm_ffmpeg.py" "$base" "${drm_cases[@]}"
 # Its own catalog, tree and origin (on another free port), made in $work.
 run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
     --bin "$bin" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"

@@ -73,6 +73,8 @@ http {{
   access_log {work}/access.log;
   client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;
   fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
+  # The tree's nginx.conf sends media URLs with a query here; none are asked.
+  upstream dashlive_origin {{ server 127.0.0.1:5000; }}
   server {{
     listen 127.0.0.1:{port};
     root {out};
