@@ -19,4 +19,5 @@ pub mod mpd;
 pub mod options;
 pub mod pages;
 pub mod policy;
+pub mod scte35;
 pub mod serve;
