@@ -10,6 +10,7 @@ pub mod build;
 pub mod catalog;
 pub mod codec;
 pub mod error;
+pub mod events;
 pub mod fsutil;
 pub mod index;
 pub mod layout;

@@ -645,7 +645,7 @@ impl Options {
     }
 
     /// An Int option that always has a value: its table default backs it.
-    fn int_or_default(&self, full: &str) -> i64 {
+    pub fn int_or_default(&self, full: &str) -> i64 {
         self.int(full)
             .or_else(|| match by_full(full).map(|d| d.default) {
                 Some(DefaultValue::Int(n)) => n,
