@@ -29,7 +29,7 @@ pub const SCTE35_XMLNS: &str = "http://www.scte.org/schemas/35/2016";
 /// The most events one segment may carry: more is a query asking for
 /// unbounded work (a 1-tick interval at a 4 GHz timescale), refused.
 pub const MAX_EVENTS_PER_SEGMENT: u64 = 1000;
-/// The most events an MPD lists (`count`, when events go in the MPD).
+/// The most events an MPD lists (of `count`, those in the Period or window).
 pub const MAX_MPD_EVENTS: u64 = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,10 @@ pub enum EventError {
         count: u128,
         max: u64,
     },
-    #[error("{kind}__count={count} puts too many events in the MPD: at most {max} are allowed")]
+    #[error(
+        "{kind}__count, __interval and __start put {count} events in the MPD: at most {max} \
+         are allowed"
+    )]
     TooManyInMpd {
         kind: &'static str,
         count: u64,
@@ -237,17 +240,30 @@ impl Generator {
             .collect())
     }
 
-    /// The events an MPD `EventStream` lists: the first `count` (none when
-    /// `count` is 0, as dash-live).
-    pub fn mpd_events(&self) -> Result<Vec<Event>, EventError> {
-        if self.count > MAX_MPD_EVENTS {
+    /// The events an MPD `EventStream` lists (the first `count`; none when
+    /// `count` is 0, as dash-live) that start in `[from, to)` and end at or
+    /// after `not_before` (event ticks).
+    pub fn mpd_events(
+        &self,
+        from: u64,
+        to: u64,
+        not_before: u64,
+    ) -> Result<Vec<Event>, EventError> {
+        let lower = from.max(not_before.saturating_sub(u64::from(self.duration)));
+        let first = |t: u64| match t.checked_sub(self.start) {
+            None | Some(0) => 0,
+            Some(d) => d.div_ceil(self.interval),
+        };
+        let (lo, hi) = (first(lower), first(to).min(self.count));
+        let n = hi.saturating_sub(lo);
+        if n > MAX_MPD_EVENTS {
             return Err(EventError::TooManyInMpd {
                 kind: self.kind.name(),
-                count: self.count,
+                count: n,
                 max: MAX_MPD_EVENTS,
             });
         }
-        Ok((0..self.count).map(|k| self.event(k)).collect())
+        Ok((lo..hi).map(|k| self.event(k)).collect())
     }
 
     /// The message of an event: `ping`/`pong`, or the SCTE-35 section.

@@ -67,8 +67,25 @@ fn count_stops_the_events() {
         .flat_map(|n| g.starting_in(seg(n)).unwrap())
         .collect();
     assert_eq!(ids, [0, 1, 2]);
-    assert_eq!(g.mpd_events().unwrap().len(), 3);
-    assert!(one("events=ping").mpd_events().unwrap().is_empty());
+    assert_eq!(g.mpd_events(0, u64::MAX, 0).unwrap().len(), 3);
+    assert!(one("events=ping")
+        .mpd_events(0, u64::MAX, 0)
+        .unwrap()
+        .is_empty());
+    // Those that start in [from, to) and are not over by `not_before`: at
+    // 0, 100, 200 lasting 200, the first ends at 200.
+    let g = one("events=ping&ping__interval=100&ping__count=5");
+    let ids = |from, to, nb| -> Vec<u64> {
+        g.mpd_events(from, to, nb)
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect()
+    };
+    assert_eq!(ids(0, 250, 0), [0, 1, 2]);
+    assert_eq!(ids(100, 1000, 0), [1, 2, 3, 4]);
+    assert_eq!(ids(0, 1000, 201), [1, 2, 3, 4]);
+    assert_eq!(ids(0, 1000, 200), [0, 1, 2, 3, 4]);
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod edit;
 pub mod error;
 pub mod fourcc;
 pub mod header;
+pub mod insert;
 pub mod inspect;
 pub mod mux;
 pub mod patch;

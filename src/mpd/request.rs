@@ -98,6 +98,7 @@ impl ManifestOptions {
             ntp_sources: o.ntp_sources().to_vec(),
             time_query,
             update_count: o.update_count(),
+            events: crate::events::generators(o),
         }
     }
 }

@@ -780,7 +780,6 @@ impl Options {
     pub fn not_supported_yet(&self) -> Vec<&'static str> {
         [
             ("drm", !self.drm_selection().is_empty()),
-            ("events", !self.event_types().is_empty()),
             ("patch", self.patch()),
             ("merr", !self.http_errors("manifestErrors").is_empty()),
             ("verr", !self.http_errors("videoErrors").is_empty()),

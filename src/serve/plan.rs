@@ -13,7 +13,11 @@ use crate::policy::Cache;
 /// (DRM), `emsg` insertion (events) and corruption (faults) are added here
 /// by the issues that bring them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transform {}
+pub enum Transform {
+    /// Put these serialised `emsg` boxes at the head of the segment
+    /// ([`crate::mp4::insert::insert_at_head`]): in-band events.
+    InsertEmsg { boxes: Vec<u8> },
+}
 
 /// Which stored bytes a segment is made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,15 +26,20 @@ pub enum SegmentAt {
 /// What the request needs of this segment, in the order to run: an empty
 /// list means the stored bytes answer as they are.
 pub fn plan(
-    _opts: &Options,
-    _rep: &Representation,
-    _at: SegmentAt,
+    opts: &Options,
+    rep: &Representation,
+    at: SegmentAt,
 ) -> Result<Vec<Transform>, Refusal> {
-    Ok(Vec::new())
+    let mut transforms = Vec::new();
+    transforms.extend(crate::serve::events::plan(opts, rep, at)?);
+    Ok(transforms)
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TransformError {}
+pub enum TransformError {
+    #[error("inserting emsg: {0}")]
+    Emsg(crate::mp4::Mp4Error),
+}
 
 /// Runs `transforms` in order over a whole segment.
 pub fn apply(transforms: &[Transform], segment: Vec<u8>) -> Result<Vec<u8>, TransformError> {
@@ -46,8 +51,12 @@ pub fn apply(transforms: &[Transform], segment: Vec<u8>) -> Result<Vec<u8>, Tran
 }
 
 /// One transform. Each issue adds its variants' arms here.
-fn run(t: &Transform, _bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
-    match *t {}
+fn run(t: &Transform, bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
+    match t {
+        Transform::InsertEmsg { boxes } => {
+            crate::mp4::insert::insert_at_head(&bytes, boxes).map_err(TransformError::Emsg)
+        }
+    }
 }
 
 #[cfg(test)]
