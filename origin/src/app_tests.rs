@@ -996,9 +996,9 @@ async fn manifests_signal_inband_events_or_list_them() {
     // Segment URLs carry the options, video and audio alike (Usage M V A).
     assert!(xml.contains("events=ping,scte35"), "{xml}");
     // In the MPD: the first `count`, less those over before the window.
-    let listed = get(&format!(
-        "/dash/vod/card/manifest_n.mpd?events=scte35&scte35__inband=0&scte35__count=9&scte35__interval=50"
-    ))
+    let listed = get(
+        "/dash/vod/card/manifest_n.mpd?events=scte35&scte35__inband=0&scte35__count=9&scte35__interval=50",
+    )
     .await;
     let xml = listed.text();
     assert_eq!(listed.status, StatusCode::OK, "{xml}");
