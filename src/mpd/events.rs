@@ -101,3 +101,100 @@ fn content(g: &Generator, e: &crate::events::Event) -> String {
         ),
     }
 }
+
+/// One SCTE-35 `<Event>` found in an MPD, decoded.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundScte35 {
+    pub scheme_id_uri: String,
+    pub id: Option<String>,
+    pub presentation_time: Option<String>,
+    pub duration: Option<String>,
+    /// The splice_info_section, or why it does not decode.
+    pub section: Result<crate::scte35::SpliceInfoSection, String>,
+}
+
+/// Every `<scte35:Binary>` of every SCTE-35 `EventStream` of an MPD, with
+/// its Event's attributes (for `dashlive inspect`).
+pub fn find_scte35(xml: &str) -> Result<Vec<FoundScte35>, quick_xml::Error> {
+    use quick_xml::events::Event as X;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut scheme = String::new();
+    let mut event: Option<[Option<String>; 3]> = None;
+    let mut in_binary = false;
+    let mut text = String::new();
+    let mut out = Vec::new();
+    let attr = |e: &quick_xml::events::BytesStart, name: &[u8]| {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+    };
+    loop {
+        match reader.read_event()? {
+            X::Start(e) | X::Empty(e) if e.local_name().as_ref() == b"EventStream" => {
+                scheme = attr(&e, b"schemeIdUri").unwrap_or_default();
+            }
+            X::Start(e) if e.local_name().as_ref() == b"Event" => {
+                event = Some([
+                    attr(&e, b"id"),
+                    attr(&e, b"presentationTime"),
+                    attr(&e, b"duration"),
+                ]);
+            }
+            X::Start(e) if e.local_name().as_ref() == b"Binary" => {
+                in_binary = true;
+                text.clear();
+            }
+            X::Text(t) if in_binary => text.push_str(&t.decode().unwrap_or_default()),
+            X::End(e) if e.local_name().as_ref() == b"Binary" => {
+                in_binary = false;
+                if !crate::scte35::is_scte35_scheme(&scheme) {
+                    continue;
+                }
+                let [id, presentation_time, duration] = event.clone().unwrap_or_default();
+                let section = base64::engine::general_purpose::STANDARD
+                    .decode(text.trim())
+                    .map_err(|e| format!("base64: {e}"))
+                    .and_then(|b| {
+                        crate::scte35::SpliceInfoSection::decode(&b).map_err(|e| e.to_string())
+                    });
+                out.push(FoundScte35 {
+                    scheme_id_uri: scheme.clone(),
+                    id,
+                    presentation_time,
+                    duration,
+                    section,
+                });
+            }
+            X::Eof => return Ok(out),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scte35_events_of_an_mpd_are_found_and_decoded() {
+        let (o, _) = crate::options::Options::parse_query(
+            "events=scte35&scte35__count=2",
+            crate::options::Mode::Vod,
+        )
+        .unwrap();
+        let g = crate::events::generators(&o);
+        let e = g[0].event(1);
+        let xml = format!(
+            r#"<MPD><Period><EventStream schemeIdUri="urn:scte:scte35:2014:xml+bin"><Event id="1" presentationTime="1000">{}</Event><Event id="2"><scte35:Signal xmlns:scte35="x"><scte35:Binary>AAAA</scte35:Binary></scte35:Signal></Event></EventStream></Period></MPD>"#,
+            content(&g[0], &e)
+        );
+        let found = find_scte35(&xml).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].id.as_deref(), Some("1"));
+        assert_eq!(found[0].presentation_time.as_deref(), Some("1000"));
+        let s = found[0].section.as_ref().unwrap();
+        assert_eq!(s, &crate::events::scte35_section(&g[0], &e));
+        assert!(found[1].section.as_ref().unwrap_err().contains("table_id"));
+    }
+}

@@ -5,7 +5,7 @@
 use super::encode::CRC;
 use super::*;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("SCTE-35 {field} at byte {offset}: {problem}")]
 pub struct Scte35Error {
     /// The field being read, as the standard names it.

@@ -25,7 +25,7 @@ pub const CUEI: u32 = 0x4355_4549;
 pub const PTS_MASK: u64 = 0x1_FFFF_FFFF;
 
 /// One splice_info_section.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SpliceInfoSection {
     /// 2 bits: 0 = SAP type 1 (closed GOP, no leading pictures), 1 = type 2,
     /// 2 = type 3, 3 = not specified.
@@ -58,7 +58,7 @@ impl SpliceInfoSection {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum SpliceCommand {
     /// `splice_null` (type 0x00), a heartbeat.
     Null,
@@ -95,14 +95,14 @@ impl SpliceCommand {
 }
 
 /// `splice_time()`: a PTS, or none (the splice happens "immediately").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct SpliceTime {
     /// 90 kHz, 33 bits.
     pub pts_time: Option<u64>,
 }
 
 /// `break_duration()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct BreakDuration {
     /// The splice back into the network happens by itself at the end.
     pub auto_return: bool,
@@ -110,7 +110,7 @@ pub struct BreakDuration {
     pub duration: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SpliceInsert {
     pub splice_event_id: u32,
     /// `splice_event_cancel_indicator`: the event is withdrawn, and none of
@@ -120,7 +120,7 @@ pub struct SpliceInsert {
 }
 
 /// The fields of a `splice_insert` that is not a cancellation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SpliceDetail {
     pub out_of_network: bool,
     /// `splice_immediate_flag`: no times are given.
@@ -133,7 +133,7 @@ pub struct SpliceDetail {
     pub avails_expected: u8,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum SpliceMode {
     /// The whole program splices, at `splice_time` (none when immediate).
     Program(SpliceTime),
@@ -141,7 +141,7 @@ pub enum SpliceMode {
     Components(Vec<(u8, SpliceTime)>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum SpliceDescriptor {
     /// `avail_descriptor` (tag 0).
     Avail { provider_avail_id: u32 },
@@ -177,7 +177,7 @@ impl SpliceDescriptor {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Segmentation {
     pub segmentation_event_id: u32,
     /// `segmentation_event_cancel_indicator`: nothing else is written.
@@ -185,7 +185,7 @@ pub struct Segmentation {
     pub detail: Option<SegmentationDetail>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SegmentationDetail {
     /// `None` = `delivery_not_restricted_flag` set; else the restrictions.
     pub restrictions: Option<DeliveryRestrictions>,
@@ -204,13 +204,22 @@ pub struct SegmentationDetail {
     pub sub_segment: Option<(u8, u8)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct DeliveryRestrictions {
     pub web_delivery_allowed: bool,
     pub no_regional_blackout: bool,
     pub archive_allowed: bool,
     /// 2 bits.
     pub device_restrictions: u8,
+}
+
+/// Whether an event scheme carries binary splice_info_sections (in `emsg`
+/// message data; in an MPD, base64 in `<scte35:Binary>`).
+pub fn is_scte35_scheme(scheme_id_uri: &str) -> bool {
+    matches!(
+        scheme_id_uri,
+        "urn:scte:scte35:2013:bin" | "urn:scte:scte35:2014:bin" | "urn:scte:scte35:2014:xml+bin"
+    )
 }
 
 /// The segmentation types after which `sub_segment_num` and
