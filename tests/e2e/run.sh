@@ -27,7 +27,7 @@ set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players corpus"
+ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players events corpus"
 only="" skip=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -169,6 +169,7 @@ run_group negative python3 "$here/negative_tree.py" "$out" --config "$config" \
 run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
 # Three at a time: Chromium takes about a fifth of a core for two playbacks.
 run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,negative,extra --jobs 3
+run_group events node "$here/players/events.mjs" --origin "$base"
 # Its own catalog, tree and origin (on another free port), made in $work.
 run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
     --bin "$bin" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
