@@ -42,7 +42,7 @@ fn emsg(c: &mut Criterion) {
         }
     };
     let index = 5;
-    let seg = rep.segments[index].clone();
+    let seg = rep.segments[index];
     let mut bytes = vec![0; seg.size as usize];
     let mut f = std::fs::File::open(&path).expect("open");
     f.seek(SeekFrom::Start(seg.offset)).expect("seek");

@@ -10,7 +10,7 @@
 //! when read. Encrypted sections are refused: nothing here holds their keys.
 //!
 //! Times are 90 kHz ticks, 33 bits. The module is a leaf: it knows nothing of
-//! DASH or of the server (the event generators in `crate::events` use it).
+//! DASH or of the server (the event generators, `events`, use it).
 
 mod decode;
 mod encode;
