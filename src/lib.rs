@@ -2,8 +2,8 @@
 //! CLI (build, inspect, index) and the `dashlive-origin` server.
 //!
 //! Modules depend on each other in one direction only (no cycles), leaves
-//! first: `codec`, `options`, `fsutil`, `error` → `mp4` → `media` →
-//! `layout`, `policy` → `index`, `catalog`, `mpd` → `serve` (the resolver) →
+//! first: `codec`, `options`, `fsutil`, `error`, `scte35` → `mp4` → `events`,
+//! `media` → `layout`, `policy` → `index`, `catalog`, `mpd` → `serve` (the resolver) →
 //! `pages` → `build`. A test (`tests/modules.rs`) keeps it so.
 
 pub mod build;
@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod codec;
 pub mod drm;
 pub mod error;
+pub mod events;
 pub mod fsutil;
 pub mod index;
 pub mod layout;
@@ -20,4 +21,5 @@ pub mod mpd;
 pub mod options;
 pub mod pages;
 pub mod policy;
+pub mod scte35;
 pub mod serve;

@@ -320,7 +320,6 @@ fn the_options_not_supported_yet_are_one_list() {
     assert_eq!(
         o.not_supported_yet(),
         [
-            "events",
             "merr",
             "verr",
             "aerr",
@@ -347,16 +346,14 @@ fn defaults_the_server_cannot_serve_yet_are_refused_at_their_line() {
     let msgs: Vec<String> = errors(&dir).iter().map(|e| e.to_string()).collect();
     for want in [
         "site.yaml:2:15: defaults: thumbnails: not supported yet by this server",
-        "demo.yaml:15:8: defaults: evs (events): not supported yet by this server",
         "demo.yaml:16:9: defaults: verr: not supported yet by this server",
     ] {
         assert!(msgs.iter().any(|m| m.contains(want)), "{want} in {msgs:?}");
     }
-    // `drm` has landed: a stream may default to it.
-    assert_eq!(msgs.len(), 3, "{msgs:?}");
+    // `drm` and `evs` (events) have landed: a stream may default to them.
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
     // Every option of the list, each alone, by its query name.
     for (name, value) in [
-        ("events", "ping"),
         ("merr", "404=1"),
         ("verr", "404=1"),
         ("aerr", "404=1"),

@@ -189,9 +189,9 @@ async fn bad_requests_name_what_was_wrong() {
             "\"fairplay\" is not a DRM",
         ),
         (
-            "/dash/live/card/hand_made.mpd?events=ping",
+            "/dash/live/card/hand_made.mpd?start=2023-11-14T00:00:00Z&events=ping&ping__inband=0&ping__count=1000000&ping__interval=1&ping__timescale=1",
             400,
-            "events: not supported yet",
+            "events in the MPD: at most 10000 are allowed",
         ),
         (
             "/dash/live/card/nonesuch.mpd",
@@ -478,7 +478,7 @@ async fn player_pages_name_what_is_wrong() {
         ),
         ("/play/vod/card/hand_made.mpd?abr=2", 400, "abr=2"),
         (
-            "/play/live/card/hand_made.mpd?events=ping",
+            "/play/live/card/hand_made.mpd?verr=404=1",
             400,
             "not supported yet",
         ),
@@ -1003,4 +1003,148 @@ async fn clear_content_is_encrypted_on_the_fly_with_the_streams_key() {
     assert!(!has(&clear, b"encv"));
     let bad = get("/dash/vod/card/hand_made.mpd?drm=clearkey&enc=aes").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text());
+}
+
+/// The `emsg` boxes at the head of a segment.
+fn emsgs(segment: &[u8]) -> Vec<dashlive::mp4::boxes::Emsg> {
+    dashlive::mp4::boxes(segment)
+        .map(|b| b.unwrap())
+        .filter(|b| b.typ() == b"emsg")
+        .map(|b| dashlive::mp4::boxes::Emsg::parse(b.payload()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn inband_events_count_on_across_loops_once_each() {
+    let n = newest_number();
+    // An event every 0.5 s (in a 1 kHz timescale) from 0.25 s: one or two a
+    // 0.96 s segment, and every loop of the 1.92 s card holds four.
+    let q = format!(
+        "start={START}&events=ping,scte35&ping__timescale=1000&ping__interval=500\
+         &ping__start=250&ping__version=1&scte35__interval=1920&scte35__timescale=1000"
+    );
+    let ts = video_timescale();
+    let mut ping_ids = Vec::new();
+    let mut scte_ids = Vec::new();
+    for k in n - 5..=n {
+        let a = get(&format!("/dash/live/card/card_180p/{k}.m4v?{q}")).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+        // Events cache like their segment: the URL pins the clock.
+        assert_eq!(
+            a.header(CACHE_CONTROL),
+            "public, max-age=31536000, immutable"
+        );
+        let (_, tfdt) = fields(&a.body);
+        let (from, to) = (
+            tfdt * 1000 / ts,
+            (tfdt + SEGMENT_MS * ts / 1000) * 1000 / ts,
+        );
+        for e in emsgs(&a.body) {
+            assert!(
+                (from..to).contains(&e.presentation_time),
+                "{e:?} in {from}..{to}"
+            );
+            match e.scheme_id_uri.as_str() {
+                "urn:dash-live:pingpong:2022" => {
+                    assert_eq!(e.presentation_time, 250 + u64::from(e.id) * 500);
+                    let want: &[u8] = if e.id % 2 == 0 { b"ping" } else { b"pong" };
+                    assert_eq!(e.message_data, want);
+                    ping_ids.push(e.id);
+                }
+                "urn:scte:scte35:2014:xml+bin" => {
+                    assert_eq!(
+                        (e.version, e.presentation_time),
+                        (1, u64::from(e.id) * 1920)
+                    );
+                    let s = dashlive::scte35::SpliceInfoSection::decode(&e.message_data).unwrap();
+                    let dashlive::scte35::SpliceCommand::Insert(i) = s.command else {
+                        panic!("{s:?}")
+                    };
+                    assert_eq!(i.splice_event_id, e.id);
+                    scte_ids.push(e.id);
+                }
+                other => panic!("{other}"),
+            }
+        }
+    }
+    // Six segments of 0.96 s after ~80,000 s: consecutive ids, none twice.
+    assert!(ping_ids.len() >= 10, "{ping_ids:?}");
+    assert!(
+        ping_ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "{ping_ids:?}"
+    );
+    assert_eq!(scte_ids.len(), 3, "{scte_ids:?}");
+    assert!(
+        scte_ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "{scte_ids:?}"
+    );
+    // Audio segments carry none; vod segments do, from the stored file.
+    let audio = get(&format!("/dash/live/card/card_aac/{n}.m4a?{q}")).await;
+    assert!(emsgs(&audio.body).is_empty());
+    let vod = get("/dash/vod/card/card_180p/1.m4v?events=ping&ping__interval=50").await;
+    assert_eq!(vod.status, StatusCode::OK, "{}", vod.text());
+    let ids: Vec<u32> = emsgs(&vod.body).iter().map(|e| e.id).collect();
+    assert_eq!(ids, [0, 1]);
+    let plain = get("/dash/vod/card/card_180p/1.m4v").await;
+    let inserted: usize = emsgs(&vod.body)
+        .iter()
+        .map(|e| {
+            use dashlive::mp4::WriteBox;
+            e.to_bytes().len()
+        })
+        .sum();
+    assert_eq!(vod.body.len(), plain.body.len() + inserted);
+}
+
+#[tokio::test]
+async fn manifests_signal_inband_events_or_list_them() {
+    let inband = get(&format!(
+        "/dash/live/card/hand_made.mpd?events=ping,scte35&now={NOW}"
+    ))
+    .await;
+    assert_eq!(inband.status, StatusCode::OK, "{}", inband.text());
+    let xml = inband.text();
+    assert!(xml.contains(r#"<InbandEventStream schemeIdUri="urn:dash-live:pingpong:2022" value="0" timescale="100"/>"#), "{xml}");
+    assert!(
+        xml.contains(
+            r#"<InbandEventStream schemeIdUri="urn:scte:scte35:2014:xml+bin" timescale="100"/>"#
+        ),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<InbandEventStream").count(), 2, "video only");
+    // Segment URLs carry the options, video and audio alike (Usage M V A).
+    assert!(xml.contains("events=ping,scte35"), "{xml}");
+    // In the MPD: the first `count`, less those over before the window.
+    let listed = get(
+        "/dash/vod/card/manifest_n.mpd?events=scte35&scte35__inband=0&scte35__count=9&scte35__interval=50",
+    )
+    .await;
+    let xml = listed.text();
+    assert_eq!(listed.status, StatusCode::OK, "{xml}");
+    assert!(
+        xml.contains(r#"<EventStream schemeIdUri="urn:scte:scte35:2014:xml+bin" timescale="100">"#),
+        "{xml}"
+    );
+    // Of the 9 asked, those that start in the 1.92 s of the card.
+    assert_eq!(xml.matches("<Event ").count(), 4, "{xml}");
+    assert!(xml.contains(r#"<Event presentationTime="50" duration="200" id="1"><scte35:Signal xmlns:scte35="http://www.scte.org/schemas/35/2016"><scte35:Binary>"#), "{xml}");
+    let live = get(&format!(
+        "/dash/live/short/hand_made.mpd?start={START}&events=ping&ping__inband=0&ping__count=1000000&ping__interval=1&ping__timescale=1&now={NOW}"
+    ))
+    .await;
+    assert_eq!(live.status, StatusCode::BAD_REQUEST, "{}", live.text());
+    let live = get(&format!(
+        "/dash/live/short/hand_made.mpd?start={START}&events=ping&ping__inband=0&ping__count=80000&ping__interval=100&now={NOW}"
+    ))
+    .await;
+    let xml = live.text();
+    assert_eq!(live.status, StatusCode::OK, "{xml}");
+    // A 30 s window at 80,000 s: of events 1 s apart lasting 2 s, those
+    // from 79,968 s (over at the window start or later) to the 80,000th.
+    assert!(
+        xml.contains(r#"<Event presentationTime="7996800" duration="200" id="79968">ping</Event>"#),
+        "{xml}"
+    );
+    assert!(!xml.contains(r#"id="79967""#));
+    assert_eq!(xml.matches("<Event ").count(), 80_000 - 79_968);
 }

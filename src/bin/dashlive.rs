@@ -54,7 +54,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Show the box tree of an MP4 file with every parsed field.
+    /// Show the box tree of an MP4 file with every parsed field (an `emsg` of
+    /// SCTE-35 with its splice_info_section decoded); of an `.mpd`, its
+    /// SCTE-35 Events decoded.
     Inspect {
         /// An MP4 file; or a pssh box or PlayReady Object, as a file or as base64.
         file: PathBuf,
@@ -227,6 +229,12 @@ fn cmd_keys(command: KeysCommand) -> Result<bool> {
 /// A `pssh` box or PlayReady Object (a file, or base64 given in place of
 /// the file name) is decoded instead, its WRMHEADER shown.
 fn cmd_inspect(file: &Path, box_path: Option<&str>, json: bool, full: bool) -> Result<bool> {
+    if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mpd"))
+    {
+        return cmd_inspect_mpd(file, json);
+    }
     use dashlive::drm::describe::{bytes_of, describe};
     let given = match std::fs::read(file) {
         Ok(b) if b.len() < 1 << 20 => Some(b),
@@ -271,6 +279,36 @@ fn cmd_inspect(file: &Path, box_path: Option<&str>, json: bool, full: bool) -> R
         eprintln!("dashlive: {}: {e}", file.display());
     }
     Ok(report.errors.is_empty())
+}
+
+/// The SCTE-35 Events of an MPD, decoded: one line each (or JSON). False
+/// when one does not decode.
+fn cmd_inspect_mpd(file: &Path, json: bool) -> Result<bool> {
+    let xml = std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
+    let found = dashlive::mpd::events::find_scte35(&xml)
+        .with_context(|| format!("{}: not well-formed XML", file.display()))?;
+    if json {
+        out!("{}", serde_json::to_string_pretty(&found)?);
+    } else {
+        if found.is_empty() {
+            out!("{}: no SCTE-35 Event", file.display());
+        }
+        for f in &found {
+            let at = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            let section = match &f.section {
+                Ok(s) => serde_json::to_string(s)?,
+                Err(e) => format!("error: {e}"),
+            };
+            out!(
+                "Event id={} presentationTime={} duration={} {}: {section}",
+                at(&f.id),
+                at(&f.presentation_time),
+                at(&f.duration),
+                f.scheme_id_uri
+            );
+        }
+    }
+    Ok(found.iter().all(|f| f.section.is_ok()))
 }
 
 /// One line of `inspect --segments`: a segment and its `$Number$` (none for

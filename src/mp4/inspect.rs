@@ -78,13 +78,18 @@ pub fn inspect<R: Read + Seek>(src: R, len: u64) -> Report {
 }
 
 fn walk(b: &BoxRef, ctx: &mut ParseContext, errors: &mut Vec<Mp4Error>) -> BoxNode {
-    let fields = match parse_typed(b, ctx) {
+    let mut fields = match parse_typed(b, ctx) {
         Ok(p) => p.and_then(|p| serde_json::to_value(p).ok()),
         Err(e) => {
             errors.push(e);
             None
         }
     };
+    if b.typ() == b"emsg" {
+        if let Some(f) = fields.as_mut() {
+            add_scte35(b, f);
+        }
+    }
     let mut children = Vec::new();
     if (b.data.len() as u64) >= b.header.size {
         for c in b.children() {
@@ -95,6 +100,27 @@ fn walk(b: &BoxRef, ctx: &mut ParseContext, errors: &mut Vec<Mp4Error>) -> BoxNo
         }
     }
     node(b, fields, children, None)
+}
+
+/// An `emsg` of a SCTE-35 scheme shows its message decoded (`scte35`), or
+/// why it does not decode (`scte35_error`).
+fn add_scte35(b: &BoxRef, fields: &mut Value) {
+    let Ok(e) = super::boxes::Emsg::parse(b.payload()) else {
+        return;
+    };
+    let Some(obj) = fields.as_object_mut() else {
+        return;
+    };
+    if !crate::scte35::is_scte35_scheme(&e.scheme_id_uri) {
+        return;
+    }
+    let (key, value) = match crate::scte35::SpliceInfoSection::decode(&e.message_data) {
+        Ok(s) => ("scte35", serde_json::to_value(s)),
+        Err(err) => ("scte35_error", Ok(Value::String(err.to_string()))),
+    };
+    if let Ok(v) = value {
+        obj.insert(key.into(), v);
+    }
 }
 
 fn node(

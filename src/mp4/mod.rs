@@ -8,6 +8,7 @@ pub mod encrypt;
 pub mod error;
 pub mod fourcc;
 pub mod header;
+pub mod insert;
 pub mod inspect;
 pub mod mux;
 pub mod patch;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::media::representation::FrameRate;
 use crate::media::{ContentType, Representation};
+use crate::mpd::events::{self, EventStreamContext};
 use crate::mpd::live::{LiveTiming, LoopMap, NumberTiming};
 use crate::mpd::registry::{ManifestDef, Mode, Timeline};
 use crate::mpd::time::{iso_datetime_ms, iso_duration_ms, ticks_to_ms};
@@ -44,6 +45,8 @@ pub struct ManifestOptions {
     /// `drm=` and the DRM sub-options: with a DRM, encrypted
     /// representations are shown instead of clear ones.
     pub drm: crate::drm::signal::DrmOptions,
+    /// `events=`: the event generators, for templates with the feature.
+    pub events: Vec<crate::events::Generator>,
 }
 
 impl Default for ManifestOptions {
@@ -64,6 +67,7 @@ impl Default for ManifestOptions {
             update_count: None,
             patch_query: None,
             drm: Default::default(),
+            events: Vec::new(),
         }
     }
 }
@@ -162,6 +166,8 @@ pub struct PeriodContext<'a> {
     pub id: String,
     pub start: String,
     pub duration: String,
+    /// Period `<EventStream>`s (events not carried in-band).
+    pub event_streams: Vec<EventStreamContext>,
     pub adaptation_sets: Vec<AdaptationSetContext<'a>>,
 }
 
@@ -207,6 +213,8 @@ pub struct AdaptationSetContext<'a> {
     pub min_bandwidth: u64,
     pub max_bandwidth: u64,
     pub segment_template: SegmentTemplateContext,
+    /// `<InbandEventStream>`s: video sets only, when events are in-band.
+    pub inband_event_streams: Vec<EventStreamContext>,
     pub representations: Vec<RepresentationContext<'a>>,
     /// The set's encryption (its first representation's), when encrypted.
     pub encryption: Option<&'a crate::media::Encryption>,
@@ -269,6 +277,9 @@ pub enum ContextError {
     TimingRef { stream: String, timing_ref: String },
     #[error("stream {stream}: no representation is left to show after filtering by the options")]
     Empty { stream: String },
+    /// The event options ask for more than a manifest may list (400).
+    #[error(transparent)]
+    Events(#[from] crate::events::EventError),
 }
 
 pub use crate::layout::suffix;
@@ -722,6 +733,10 @@ impl<'r> Layout<'_, 'r> {
             min_bandwidth: group.iter().map(|r| r.bitrate).min().unwrap_or(0),
             max_bandwidth: group.iter().map(|r| r.bitrate).max().unwrap_or(0),
             segment_template: self.template(first),
+            inband_event_streams: match ct {
+                ContentType::Video => events::inband_streams(&self.opts.events),
+                _ => Vec::new(),
+            },
             representations,
             encryption: first.encryption.as_ref(),
             content_protection: None,
@@ -730,7 +745,11 @@ impl<'r> Layout<'_, 'r> {
     }
 
     /// One Period of these groups, and its longest segment in ms.
-    fn period(&self, p: PeriodInput<'_, 'r>) -> (PeriodContext<'r>, u64) {
+    fn period(
+        &self,
+        p: PeriodInput<'_, 'r>,
+        last: bool,
+    ) -> Result<(PeriodContext<'r>, u64), ContextError> {
         let mut roles = Roles {
             first_audio: true,
             first_text: true,
@@ -746,13 +765,21 @@ impl<'r> Layout<'_, 'r> {
                 set
             })
             .collect();
+        let event_streams = events::period_streams(
+            &self.opts.events,
+            p.start_ms,
+            p.duration_ms,
+            self.window.as_ref().map(|w| w.timing),
+            last,
+        )?;
         let context = PeriodContext {
             id: p.id,
             start: iso_duration_ms(p.start_ms),
             duration: iso_duration_ms(p.duration_ms),
+            event_streams,
             adaptation_sets,
         };
-        (context, longest)
+        Ok((context, longest))
     }
 }
 
@@ -848,14 +875,16 @@ pub fn periods_context<'a>(
         .max()
         .unwrap_or(0);
     let mut max_segment_ms = 0;
+    let count = periods.len();
     let periods = periods
         .into_iter()
-        .map(|p| {
-            let (period, ms) = layout.period(p);
+        .enumerate()
+        .map(|(i, p)| {
+            let (period, ms) = layout.period(p, i + 1 == count)?;
             max_segment_ms = max_segment_ms.max(ms);
-            period
+            Ok(period)
         })
-        .collect();
+        .collect::<Result<_, ContextError>>()?;
     let (mpd_type, publish_ms) = match live_timing {
         Some(t) => ("dynamic", t.publish_ms),
         None => ("static", req.now_ms),

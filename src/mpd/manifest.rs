@@ -66,7 +66,12 @@ pub enum ManifestError {
 impl ManifestError {
     /// Whether the request itself was wrong, as opposed to the server.
     pub fn is_bad_request(&self) -> bool {
-        matches!(self, ManifestError::Option(_) | ManifestError::Live(_))
+        matches!(
+            self,
+            ManifestError::Option(_)
+                | ManifestError::Live(_)
+                | ManifestError::Context(ContextError::Events(_))
+        )
     }
 }
 

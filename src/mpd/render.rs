@@ -282,6 +282,9 @@ pub fn templates_fingerprint() -> String {
         h.update(name.as_bytes());
         h.update(text.as_bytes());
     }
+    // The parts the manifest templates include.
+    h.update(include_str!("../../templates/manifests/events/inband.mpd").as_bytes());
+    h.update(include_str!("../../templates/manifests/events/period.mpd").as_bytes());
     h.update(include_str!("../../templates/pages/base.html").as_bytes());
     h.update(include_str!("../../templates/pages/index.html").as_bytes());
     h.finalize().to_hex().to_string()

@@ -106,6 +106,7 @@ impl ManifestOptions {
             // Live only, from the unpinned options: see `Resolved::options`.
             patch_query: None,
             drm: crate::drm::signal::DrmOptions::from_options(o),
+            events: crate::events::generators(o),
         }
     }
 }

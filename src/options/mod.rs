@@ -651,7 +651,7 @@ impl Options {
     }
 
     /// An Int option that always has a value: its table default backs it.
-    fn int_or_default(&self, full: &str) -> i64 {
+    pub fn int_or_default(&self, full: &str) -> i64 {
         self.int(full)
             .or_else(|| match by_full(full).map(|d| d.default) {
                 Some(DefaultValue::Int(n)) => n,
@@ -786,7 +786,6 @@ impl Options {
     /// ignored; the one list the origin and `catalog check` both read.
     pub fn not_supported_yet(&self) -> Vec<&'static str> {
         [
-            ("events", !self.event_types().is_empty()),
             ("merr", !self.http_errors("manifestErrors").is_empty()),
             ("verr", !self.http_errors("videoErrors").is_empty()),
             ("aerr", !self.http_errors("audioErrors").is_empty()),

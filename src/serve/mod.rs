@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod drm;
+pub mod events;
 pub mod plan;
 pub mod resolve;
 pub mod transform;

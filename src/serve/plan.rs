@@ -16,6 +16,9 @@ use crate::policy::Cache;
 pub enum Transform {
     /// DRM: `pssh` in init segments, PIFF/stale `saio`, encryption on the fly.
     Drm(crate::serve::drm::DrmTransform),
+    /// Put these serialised `emsg` boxes at the head of the segment
+    /// ([`crate::mp4::insert::insert_at_head`]): in-band events.
+    InsertEmsg { boxes: Vec<u8> },
 }
 
 /// Which stored bytes a segment is made from.

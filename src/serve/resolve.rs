@@ -386,7 +386,9 @@ impl<T: TreeView> Resolver<'_, T> {
             cache,
             SegmentAt::Media {
                 number,
-                decode_time: seg.start,
+                // `start` counts from the availability start; the decode
+                // time adds the media's first (what the tfdt will say).
+                decode_time: seg.start.saturating_add(map.media_start),
                 duration: seg.duration,
             },
         )

@@ -33,6 +33,7 @@ pub fn plan(
     drm: &StreamDrm,
 ) -> Result<Vec<Transform>, Refusal> {
     let mut out = Vec::new();
+    out.extend(crate::serve::events::plan(opts, rep, at)?);
     // Last: encryption works on the bytes every other transform made.
     out.extend(
         crate::serve::drm::plan(opts, rep, at, drm)
@@ -46,6 +47,8 @@ pub fn plan(
 pub enum TransformError {
     #[error("DRM: {0}")]
     Drm(#[from] crate::mp4::encrypt::EncryptError),
+    #[error("inserting emsg: {0}")]
+    Emsg(crate::mp4::Mp4Error),
 }
 
 /// Runs `transforms` in order over a whole segment.
@@ -61,6 +64,9 @@ pub fn apply(transforms: &[Transform], segment: Vec<u8>) -> Result<Vec<u8>, Tran
 fn run(t: &Transform, bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
     match t {
         Transform::Drm(d) => Ok(crate::serve::drm::run(d, bytes)?),
+        Transform::InsertEmsg { boxes } => {
+            crate::mp4::insert::insert_at_head(&bytes, boxes).map_err(TransformError::Emsg)
+        }
     }
 }
 

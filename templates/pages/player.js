@@ -56,7 +56,22 @@
     frames: null,            // {total, dropped}
     extra: {},               // player-specific counters
     samples: 0,
+    events: [],              // DASH events dash.js gave the page (?events=): see recordEvent
   };
+
+  // The event schemes dashlive's ?events= options write (reference §6).
+  const DASH_EVENT_SCHEMES = ['urn:dash-live:pingpong:2022', 'urn:scte:scte35:2014:xml+bin'];
+  function recordEvent(mode, e) {
+    const ev = e.event || {};
+    const stream = ev.eventStream || {};
+    const data = ev.messageData;
+    let message = null;
+    if (typeof data === 'string') message = data;
+    else if (data && data.length !== undefined) message = Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
+    if (stats.events.length < 500) {
+      stats.events.push({ mode, at: Date.now(), currentTime: video.currentTime, scheme: stream.schemeIdUri || e.type, value: stream.value, timescale: stream.timescale, id: ev.id, presentationTime: ev.presentationTime, calculatedPresentationTime: ev.calculatedPresentationTime, duration: ev.duration, message, parsed: ev.parsedMessageData ? String(ev.parsedMessageData).slice(0, 200) : null });
+    }
+  }
 
   function addError(source, code, message) {
     if (stats.errors.length < 50) {
@@ -114,6 +129,14 @@
       const err = e.error || {};
       addError('dashjs', err.code !== undefined ? err.code : e.type, err.message || JSON.stringify(err).slice(0, 300));
     });
+    // DASH events (?events=ping,scte35): each one dash.js hands over, once when it is received
+    // (in the MPD, or an emsg) and once when playback reaches it, with the fields it read.
+    for (const scheme of DASH_EVENT_SCHEMES) {
+      for (const mode of ['EVENT_MODE_ON_RECEIVE', 'EVENT_MODE_ON_START']) {
+        const on = dashjs.MediaPlayer.events[mode];
+        if (on) player.on(scheme, (e) => recordEvent(mode === 'EVENT_MODE_ON_START' ? 'start' : 'receive', e), null, { mode: on });
+      }
+    }
     if (dashjs.MediaPlayer.events.PLAYBACK_ERROR) {
       player.on(dashjs.MediaPlayer.events.PLAYBACK_ERROR, (e) => {
         addError('dashjs-playback', e.error && e.error.code, e.error && e.error.message);

@@ -212,3 +212,35 @@ pub fn schema_path() -> Option<PathBuf> {
     );
     None
 }
+
+/// Validates every `(name, xml)` against the DASH schema in one xmllint run
+/// (loading the schema is most of its time); fails naming every error.
+pub fn assert_schema_valid(schema: &std::path::Path, docs: &[(String, String)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = docs
+        .iter()
+        .map(|(name, xml)| {
+            let f = dir.path().join(format!("{name}.mpd"));
+            std::fs::write(&f, xml).unwrap();
+            f
+        })
+        .collect();
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(schema)
+        .args(&files)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let failing: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.ends_with(" validates"))
+        .collect();
+    assert!(
+        out.status.success() && failing.is_empty(),
+        "{} manifests checked; errors:\n{}",
+        docs.len(),
+        failing.join("\n")
+    );
+    assert_eq!(stderr.lines().count(), docs.len(), "{stderr}");
+}

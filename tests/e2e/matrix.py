@@ -43,7 +43,9 @@ are its features and restrictions, src/mpd/registry.rs):
   im1t, etd1), tlang (unset, eng), main_text, main_audio and ad_audio (unset
   or each clear Representation id), for the templates where they show:
   text options on hand_made only (vendor layouts list no text), ad_audio on
-  hand_made, main_audio on hand_made, manifest_e and manifest_ef. Their full
+  hand_made, main_audio on hand_made, manifest_e and manifest_ef; events
+  (unset, ping, scte35, both) with ping__inband, ping__count, ping__version,
+  scte35__inband, scte35__count on hand_made and manifest_n (vod, live). Their full
   product would be 6x2x4x3x2x3x3x2x3x3x3 = 2.5 million per template and mode,
   none of which interacts beyond pairs in the manifest code.
 * Edge: the test card with acodec=ec-3 (a manifest without audio).
@@ -51,7 +53,7 @@ Options left out: those with no effect on a manifest (periodDur on a single
 Period, time_value, update without merr, the player-page options, DRM and
 event sub-options without drm/events, frames without vcorrupt, bugs without
 DRM), and those the origin answers 400 "not supported yet": drm (but none),
-events, patch, failures, merr, aerr, verr, terr, vcorrupt, thumbnails. The
+patch, failures, merr, aerr, verr, terr, vcorrupt, thumbnails. The
 latter are asked once each: still 400 passes, a 200 prints a NOTE that the
 option landed and belongs in the matrix.
 
@@ -147,13 +149,25 @@ LIVE_REST = [
     ("leeway", [None, "60", "0"]),
     ("drift", [None, "10"]),
 ]
-UNSUPPORTED = ["drm=all", "drm=clearkey", "events=ping", "failures=1", "merr=404=1",
+UNSUPPORTED = ["failures=1", "merr=404=1",
                "aerr=404=1", "verr=404=1", "terr=404=1", "vcorrupt=1", "thumbnails=1"]
 BAD_VALUES = ["abr=2", "acodec=flac", "time=sundial", "depth=x", "mup=soon", "start=yesterday",
               "tcodec=stpp", "timeline=maybe", "base=-", "leeway=1.5"]
 # Option order in URLs: the table's order (src/options/table.rs).
 ORDER = ["abr", "start", "leeway", "mup", "timeline", "depth", "base", "patch", "acodec", "ad_audio",
-         "main_audio", "tcodec", "tlang", "main_text", "drift", "time", "ntp_servers"]
+         "main_audio", "tcodec", "tlang", "main_text", "events", "ping__count", "ping__inband",
+         "ping__version", "scte35__count", "scte35__inband", "drift", "time", "ntp_servers"]
+# Events (the templates with the feature, src/mpd/registry.rs): in-band or in the MPD, with a
+# count (an MPD lists none without one), emsg v1 for ping (SCTE-35 in-band is always v1).
+EVENTS_TEMPLATES = ("hand_made", "manifest_n")
+EVENTS_REST = [
+    ("events", [None, "ping", "scte35", "ping,scte35"]),
+    ("ping__inband", [None, "0"]),
+    ("ping__count", [None, "8"]),
+    ("ping__version", [None, "1"]),
+    ("scte35__inband", [None, "0"]),
+    ("scte35__count", [None, "8"]),
+]
 
 
 class Combo:
@@ -241,6 +255,8 @@ def template_dims(template, mode, info, bbb_like):
         rest.append(("main_audio", [None] + audio))
     if template == "hand_made" and mode == "live":
         rest.append(("patch", [None, "1"]))
+    if template in EVENTS_TEMPLATES and mode != "odvod":
+        rest += EVENTS_REST
     return core, rest
 
 

@@ -29,7 +29,7 @@ set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players drm corpus"
+ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players drm events corpus"
 only="" skip=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -174,6 +174,7 @@ run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,liv
 drm_cases=("testcard:drm=clearkey&enc=cenc" "testcard:drm=clearkey&enc=cbcs" "testcard:drm=playready&enc=cenc")
 [ -d "$out/dash/vod/upload-test" ] && drm_cases+=("upload-test:drm=clearkey:_enc" "upload-test:drm=all-moov:_enc")
 run_group drm python3 "$here/drm_ffmpeg.py" "$base" "${drm_cases[@]}"
+run_group events node "$here/players/events.mjs" --origin "$base"
 # Its own catalog, tree and origin (on another free port), made in $work.
 run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
     --bin "$bin" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
