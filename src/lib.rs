@@ -2,7 +2,7 @@
 //! CLI (build, inspect, index) and the `dashlive-origin` server.
 //!
 //! Modules depend on each other in one direction only (no cycles), leaves
-//! first: `codec`, `options`, `fsutil`, `error` → `mp4` → `media` →
+//! first: `codec`, `options`, `fsutil`, `error` → `mp4` → `media` → `faults` →
 //! `layout`, `policy` → `index`, `catalog`, `mpd` → `serve` (the resolver) →
 //! `pages` → `build`. A test (`tests/modules.rs`) keeps it so.
 
@@ -10,6 +10,7 @@ pub mod build;
 pub mod catalog;
 pub mod codec;
 pub mod error;
+pub mod faults;
 pub mod fsutil;
 pub mod index;
 pub mod layout;

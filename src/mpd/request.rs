@@ -75,6 +75,11 @@ pub fn resolve(
         Timeline::Optional => {}
     }
     o.reset_unused_for_mode();
+    if mode != Mode::Live {
+        if let Some(param) = crate::faults::first_timed(&o) {
+            return Err(OptionError::TimesNeedLive { param });
+        }
+    }
     Ok((o, base, warnings))
 }
 

@@ -45,6 +45,9 @@ pub enum OptionError {
     /// refused rather than silently ignored.
     #[error("{param}: not supported yet by this server")]
     NotSupportedYet { param: &'static str },
+    /// A fault position given as a time where there is no live clock.
+    #[error("{param}: times of day name segments of a live stream only; use segment numbers")]
+    TimesNeedLive { param: &'static str },
 }
 
 /// Presentation mode; normally from the URL path.
@@ -644,6 +647,14 @@ impl Options {
         }
     }
 
+    /// A PositionList option (`videoCorruption`) as positions.
+    pub fn positions(&self, full: &str) -> Vec<ErrorPos> {
+        self.list(full)
+            .iter()
+            .filter_map(|p| parse::parse_position(p))
+            .collect()
+    }
+
     /// An Int option that always has a value: its table default backs it.
     fn int_or_default(&self, full: &str) -> i64 {
         self.int(full)
@@ -782,12 +793,6 @@ impl Options {
             ("drm", !self.drm_selection().is_empty()),
             ("events", !self.event_types().is_empty()),
             ("patch", self.patch()),
-            ("merr", !self.http_errors("manifestErrors").is_empty()),
-            ("verr", !self.http_errors("videoErrors").is_empty()),
-            ("aerr", !self.http_errors("audioErrors").is_empty()),
-            ("terr", !self.http_errors("textErrors").is_empty()),
-            ("vcorrupt", !self.list("videoCorruption").is_empty()),
-            ("failures", self.int("failureCount").is_some()),
             ("thumbnails", self.flag("videoThumbnails")),
         ]
         .into_iter()

@@ -3,6 +3,7 @@
 //! origin executes and the build pre-renders.
 
 pub mod clock;
+pub mod faults;
 pub mod plan;
 pub mod resolve;
 pub mod transform;

@@ -2,6 +2,8 @@
 //! fields to rewrite, which transforms to run, the status and the cache
 //! policy. A plan holds no I/O; the origin reads the bytes it names.
 
+use crate::faults::corrupt::Corruption;
+use crate::faults::counts::FaultCounts;
 use crate::policy::Cache;
 
 /// A change to a segment's bytes on the way out, beyond the live rewrite of
@@ -13,7 +15,11 @@ use crate::policy::Cache;
 /// (DRM), `emsg` insertion (events) and corruption (faults) are added here
 /// by the issues that bring them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transform {}
+pub enum Transform {
+    /// `vcorrupt`: damage the slice data of the first frames that are not
+    /// IDR ([`crate::faults::corrupt`]).
+    Corrupt(Corruption),
+}
 
 /// Which stored bytes a segment is made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +88,17 @@ pub enum Plan {
     /// The pre-built file of the static tree at the request's path answers.
     Static,
     Refuse(Refusal),
+    Fault(Fault),
+}
+
+/// A synthetic error the query injected (`merr`, `verr` …): answered with
+/// `refusal` and never cached. When `failures` limits it, `counts` is what
+/// the client has been refused now, for the origin to sign into the
+/// client's cookie (the origin keeps no count of its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub refusal: Refusal,
+    pub counts: Option<FaultCounts>,
 }
 
 impl Plan {

@@ -26,15 +26,20 @@ pub enum SegmentAt {
 /// What the request needs of this segment, in the order to run: an empty
 /// list means the stored bytes answer as they are.
 pub fn plan(
-    _opts: &Options,
-    _rep: &Representation,
-    _at: SegmentAt,
+    opts: &Options,
+    rep: &Representation,
+    at: SegmentAt,
 ) -> Result<Vec<Transform>, Refusal> {
-    Ok(Vec::new())
+    let mut transforms = Vec::new();
+    transforms.extend(crate::serve::faults::corruption(opts, rep, at)?);
+    Ok(transforms)
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TransformError {}
+pub enum TransformError {
+    #[error("corrupting the segment: {0}")]
+    Corrupt(#[from] crate::faults::corrupt::CorruptError),
+}
 
 /// Runs `transforms` in order over a whole segment.
 pub fn apply(transforms: &[Transform], segment: Vec<u8>) -> Result<Vec<u8>, TransformError> {
@@ -46,8 +51,10 @@ pub fn apply(transforms: &[Transform], segment: Vec<u8>) -> Result<Vec<u8>, Tran
 }
 
 /// One transform. Each issue adds its variants' arms here.
-fn run(t: &Transform, _bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
-    match *t {}
+fn run(t: &Transform, bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
+    match t {
+        Transform::Corrupt(c) => Ok(crate::faults::corrupt::corrupt(bytes, c)?.0),
+    }
 }
 
 #[cfg(test)]
