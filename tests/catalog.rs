@@ -319,12 +319,7 @@ fn the_options_not_supported_yet_are_one_list() {
     .unwrap();
     assert_eq!(
         o.not_supported_yet(),
-        [
-            "drm",
-            "events",
-            "patch",
-            "thumbnails"
-        ]
+        ["drm", "events", "patch", "thumbnails"]
     );
 }
 
