@@ -313,3 +313,49 @@ async fn a_corrupted_segment_keeps_its_size_and_boxes() {
     .await;
     assert_eq!(audio.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_periodic_status_answers_one_segment_of_each_cycle() {
+    // 0.96 s segments in 10 s cycles: cycle 7,998 starts at 79,980 s, and
+    // its first segment is the one starting at 79,980.48 s (index 83,313).
+    let q = "statuscode=404:10:0:card_180p";
+    let a = get(&video(83_314, q)).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text());
+    assert!(
+        a.text()
+            .contains("Synthetic 404 injected by statuscode=404:10:0"),
+        "{}",
+        a.text()
+    );
+    assert_eq!(a.header(CACHE_CONTROL), "no-store");
+    for n in [83_313, 83_315] {
+        assert_eq!(get(&video(n, q)).await.status, StatusCode::OK, "{n}");
+    }
+    // Another representation is not named.
+    let audio = format!("/dash/live/card/card_aac/83314.m4a?start={START}&{q}");
+    assert_eq!(get(&audio).await.status, StatusCode::OK);
+    let bad = get(&video(83_314, "statuscode=404:0:0")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.text().contains("statuscode=404:0:0: expected"),
+        "{}",
+        bad.text()
+    );
+}
+
+#[tokio::test]
+async fn a_lossy_timeline_has_holes_where_numbers_are_multiples() {
+    let url =
+        |q: &str| format!("/dash/live/card/hand_made.mpd?start={START}&timeline=1&depth=30{q}");
+    let whole = get(&url("")).await.text();
+    let lossy = get(&url("&segtimelineloss=5")).await.text();
+    let starts = |xml: &str| xml.matches("<S t=").count();
+    // One start per track in the whole timeline; one per hole in the lossy.
+    assert_eq!(starts(&whole), 2, "{whole}");
+    assert!(starts(&lossy) >= 2 * 5, "{lossy}");
+    // Segments of the holes are still served.
+    assert_eq!(get(&video(83_330, "")).await.status, StatusCode::OK);
+    let vod = get("/dash/vod/card/hand_made.mpd?timeline=1&segtimelineloss=5").await;
+    assert_eq!(vod.status, StatusCode::OK);
+    assert_eq!(starts(&vod.text()), 2, "vod timelines have no holes");
+}

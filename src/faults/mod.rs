@@ -7,6 +7,7 @@
 
 pub mod corrupt;
 pub mod counts;
+pub mod periodic;
 pub mod positions;
 
 use crate::options::{ErrorPos, HttpError, Options};

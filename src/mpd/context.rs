@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::media::representation::FrameRate;
 use crate::media::{ContentType, Representation};
+use crate::mpd::holes::with_holes;
 use crate::mpd::live::{LiveTiming, LoopMap, NumberTiming};
 use crate::mpd::registry::{ManifestDef, Mode, Timeline};
 use crate::mpd::time::{iso_datetime_ms, iso_duration_ms, ticks_to_ms};
@@ -38,6 +39,8 @@ pub struct ManifestOptions {
     pub time_query: String,
     /// `update=`: the manifest update counter (`merr` positions count it).
     pub update_count: Option<i64>,
+    /// `segtimelineloss=N`: live timelines leave out every N-th segment.
+    pub timeline_loss: Option<u64>,
 }
 
 impl Default for ManifestOptions {
@@ -56,6 +59,7 @@ impl Default for ManifestOptions {
             ntp_sources: Vec::new(),
             time_query: String::new(),
             update_count: None,
+            timeline_loss: None,
         }
     }
 }
@@ -385,6 +389,7 @@ fn segment_template(
     use_timeline: bool,
     query: &str,
     live: Option<&LiveWindow>,
+    timeline_loss: Option<u64>,
 ) -> SegmentTemplateContext {
     let sfx = suffix(r.content_type);
     let media = if use_timeline {
@@ -395,7 +400,10 @@ fn segment_template(
     let timeline =
         use_timeline.then(
             || match live.and_then(|w| Some((w, LoopMap::new(r, w.reference)?))) {
-                Some((w, map)) => map.timeline_runs(w.timing),
+                Some((w, map)) => match timeline_loss {
+                    Some(every) => with_holes(map.timeline_runs(w.timing), &map, every),
+                    None => map.timeline_runs(w.timing),
+                },
                 None if live.is_some() => Vec::new(),
                 None => entries(r.start_time, r.media_segments().iter().map(|s| s.duration)),
             },
@@ -575,6 +583,7 @@ impl<'r> Layout<'_, 'r> {
             self.use_timeline,
             self.opts.segment_queries.of(r.content_type),
             self.window.as_ref(),
+            self.opts.timeline_loss,
         )
     }
 

@@ -2,6 +2,7 @@
 //! in Rust, and its rendering. One pure renderer serves the build and the origin.
 
 pub mod context;
+pub mod holes;
 pub mod live;
 pub mod manifest;
 pub mod registry;

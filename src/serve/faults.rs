@@ -6,10 +6,11 @@
 
 use crate::faults::corrupt::{Corruption, NalFormat};
 use crate::faults::counts::{FaultCounts, FaultKey};
+use crate::faults::periodic::status_at;
 use crate::faults::positions::{self, NumberClock};
 use crate::faults::{failures, first_timed, ManifestFaults};
 use crate::media::{ContentType, Representation};
-use crate::mpd::live::{LiveTiming, LoopMap};
+use crate::mpd::live::{LiveTiming, LoopMap, NumberTiming};
 use crate::options::{ErrorPos, HttpError, OptionError, Options};
 use crate::serve::plan::{Fault, Plan, Refusal, Transform};
 use crate::serve::transform::SegmentAt;
@@ -44,15 +45,17 @@ fn inject(
         return Ok(Verdict::Faulty);
     }
     let refused = counts.get(key).saturating_add(1);
+    // `verr=404=7`, or a periodic status's own spelling.
+    let cause = match option.contains('=') {
+        true => option.to_string(),
+        false => format!("{option}={}={}", e.code, e.pos),
+    };
     let message = match failures {
         Some(n) => format!(
-            "Synthetic {} injected by {option}={}={} (failure {refused} of {n} for this client)",
-            e.code, e.code, e.pos
+            "Synthetic {} injected by {cause} (failure {refused} of {n} for this client)",
+            e.code
         ),
-        None => format!(
-            "Synthetic {} injected by {option}={}={}",
-            e.code, e.code, e.pos
-        ),
+        None => format!("Synthetic {} injected by {cause}", e.code),
     };
     Err(Fault {
         refusal: Refusal {
@@ -76,23 +79,41 @@ fn error_option(ct: ContentType) -> (&'static str, &'static str, char) {
 
 /// `verr`/`aerr`/`terr` for one segment (`0` = the init segment), and
 /// whether `vcorrupt` names it.
+///
+/// `numbers` is the `$Number$` timing the manifest gave the representation
+/// (live: its loop map's), which places segments in `statuscode` cycles;
+/// `None` takes the representation's own.
 pub fn segment(
     opts: &Options,
     rep: &Representation,
     at: SegmentAt,
     counts: Option<&FaultCounts>,
+    numbers: Option<NumberTiming>,
 ) -> Result<Verdict, Fault> {
     let number = match at {
         SegmentAt::Init => 0,
         SegmentAt::Media { number, .. } => number,
     };
     let (cgi, full, kind) = error_option(rep.content_type);
+    let key = FaultKey {
+        kind,
+        position: number,
+    };
     if let Some(e) = positions::error_at(opts.http_errors(full), number) {
-        let key = FaultKey {
-            kind,
-            position: number,
-        };
         return inject(e, cgi, key, failures(opts), counts);
+    }
+    let numbers = numbers.or_else(|| NumberTiming::new(rep, rep));
+    if let (SegmentAt::Media { .. }, Some(t)) = (at, numbers) {
+        let start_number = u64::from(rep.start_number);
+        let periodic = status_at(opts, rep, number, start_number, t.duration, t.timescale);
+        if let Some(p) = periodic {
+            let e = HttpError {
+                code: p.code,
+                pos: ErrorPos::Segment(number),
+            };
+            let option = format!("statuscode={}:{}:{}", p.code, p.cycle_s, p.rsq);
+            return inject(&e, &option, key, failures(opts), counts);
+        }
     }
     Ok(match corrupted(opts, rep, at) {
         true => Verdict::Faulty,

@@ -270,7 +270,8 @@ impl<T: TreeView> Resolver<'_, T> {
             return Plan::Refuse(r);
         }
         let plan = |source, cache, at| {
-            let cache = match faults::segment(&opts, rep, at, req.fault_counts) {
+            let numbers = map.map(|m| m.number);
+            let cache = match faults::segment(&opts, rep, at, req.fault_counts, numbers) {
                 Ok(Verdict::Clean) => cache,
                 Ok(Verdict::Faulty) => Cache::NoStore,
                 Err(fault) => return Plan::Fault(fault),
@@ -417,7 +418,7 @@ impl<T: TreeView> Resolver<'_, T> {
                 )
             }
         };
-        let cache = match faults::segment(&opts, rep, at, req.fault_counts) {
+        let cache = match faults::segment(&opts, rep, at, req.fault_counts, None) {
             Ok(Verdict::Clean) => Cache::Immutable,
             Ok(Verdict::Faulty) => Cache::NoStore,
             Err(fault) => return Plan::Fault(fault),
