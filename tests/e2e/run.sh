@@ -18,6 +18,8 @@
 #   negative      a tree with a segment deleted and one corrupted is judged FAIL by both
 #   matrix        every option combination of hand_made (and the other templates' allowed ones)
 #   players       dash.js and Shaka in Chromium, through the origin's player pages
+#   faults        dash.js and Shaka retry past an injected 404 (verr=404=2&failures=1) and play
+#                 on; a permanent one (verr=404=2) ends in an error event
 #   corpus        content in the shapes other packagers write (ffmpeg's dash and mp4 muxers,
 #                 x264/x265/SVT-AV1, AAC/AC-3/E-AC-3), made from the synth test card and
 #                 judged by index, build, schema, VOD/live decode and loop continuity, and
@@ -27,7 +29,7 @@ set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players corpus"
+ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players faults corpus"
 only="" skip=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -169,6 +171,7 @@ run_group negative python3 "$here/negative_tree.py" "$out" --config "$config" \
 run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
 # Three at a time: Chromium takes about a fifth of a core for two playbacks.
 run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,negative,extra --jobs 3
+run_group faults env ORIGIN="$base" "$here/players/run.sh" --mode faults --jobs 2
 # Its own catalog, tree and origin (on another free port), made in $work.
 run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
     --bin "$bin" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
