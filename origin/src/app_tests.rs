@@ -63,6 +63,11 @@ fn fixture() -> &'static Fixture {
     })
 }
 
+/// The built tree of the fixture, for tests that start origins of their own on it.
+pub(crate) fn tree_out() -> std::path::PathBuf {
+    fixture()._dir.path().join("out")
+}
+
 struct Answer {
     status: StatusCode,
     headers: HeaderMap,

@@ -19,8 +19,8 @@ const START: &str = "2023-11-14T00:00:00Z";
 const ELAPSED_S: u64 = 80_000;
 const SEGMENT_MS: u64 = 960;
 
+/// Origins on the tree of `app_tests`' fixture (the card, 0.96 s segments).
 struct Fixture {
-    _dir: tempfile::TempDir,
     /// Two origins serving one tree with one secret (behind a load balancer).
     a: App,
     b: App,
@@ -31,23 +31,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let media = dir.path().join("media");
-        let mut o = dashlive::media::synth::SynthOptions::new(media);
-        o.duration_ms = 1920;
-        o.segment_ms = SEGMENT_MS;
-        o.ladder = dashlive::media::synth::parse_ladder("320x180@300k").unwrap();
-        o.prefix = "card".into();
-        dashlive::media::synth::synth(&o).unwrap();
-        let config = dir.path().join("config");
-        std::fs::create_dir_all(config.join("streams")).unwrap();
-        std::fs::write(
-            config.join("streams/card.yaml"),
-            "directory: card\ntitle: Test card\nmedia:\n  - ../../media/card_180p.mp4\n  - ../../media/card_aac.mp4\ntiming_ref: card_180p\n",
-        )
-        .unwrap();
-        let out = dir.path().join("out");
-        dashlive::build::build(&config, Some(&out)).unwrap();
+        let out = crate::app_tests::tree_out();
         let app = |key: &[u8]| {
             App::new(&out, AllowedDomains::Any, crate::play::Players::none())
                 .unwrap()
@@ -57,7 +41,6 @@ fn fixture() -> &'static Fixture {
             a: app(b"shared secret"),
             b: app(b"shared secret"),
             other: app(b"another secret"),
-            _dir: dir,
         }
     })
 }

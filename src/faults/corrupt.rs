@@ -221,14 +221,17 @@ impl Junk {
         let split = PATTERN_BYTES.min(out.len());
         let (pattern, random) = out.split_at_mut(split);
         pattern.fill(0xaa);
-        for b in random {
+        // Four bytes a step: the junk of a whole segment's frames costs
+        // about what copying it does.
+        for chunk in random.chunks_mut(4) {
             let mut x = self.0;
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
             self.0 = x;
-            let v = (x >> 24) as u8;
-            *b = if v < 4 { v | 0x80 } else { v };
+            for (b, v) in chunk.iter_mut().zip(x.to_le_bytes()) {
+                *b = if v < 4 { v | 0x80 } else { v };
+            }
         }
     }
 }
