@@ -68,18 +68,18 @@ pub(crate) fn tree_out() -> std::path::PathBuf {
     fixture()._dir.path().join("out")
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
     hold: Option<crate::live::HoldUntil>,
 }
 
 impl Answer {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
-    fn header(&self, name: impl hyper::header::AsHeaderName) -> &str {
+    pub(crate) fn header(&self, name: impl hyper::header::AsHeaderName) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -110,7 +110,7 @@ async fn request_with_body(
     answer(response).await
 }
 
-async fn answer(response: hyper::Response<crate::body::Body>) -> Answer {
+pub(crate) async fn answer(response: hyper::Response<crate::body::Body>) -> Answer {
     let (parts, body) = response.into_parts();
     Answer {
         status: parts.status,

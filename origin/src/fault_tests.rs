@@ -5,11 +5,11 @@
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use hyper::header::{CACHE_CONTROL, COOKIE, SET_COOKIE};
-use hyper::{HeaderMap, Method, StatusCode};
+use hyper::{Method, StatusCode};
 
 use crate::app::App;
+use crate::app_tests::{answer, Answer};
 use crate::cors::AllowedDomains;
 use crate::fault_cookie::FaultSecret;
 
@@ -45,30 +45,13 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn header(&self, name: impl hyper::header::AsHeaderName) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    /// `name=value` of the Set-Cookie header, as a client sends it back.
-    fn cookie(&self) -> String {
-        self.header(SET_COOKIE)
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .to_string()
-    }
+/// `name=value` of the answer's Set-Cookie header, as a client sends it back.
+fn cookie_of(a: &Answer) -> String {
+    a.header(SET_COOKIE)
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_string()
 }
 
 async fn get_from(app: &App, url: &str, cookie: Option<&str>) -> Answer {
@@ -81,12 +64,7 @@ async fn get_from(app: &App, url: &str, cookie: Option<&str>) -> Answer {
     }
     let req = req.body(http_body_util::Full::new(Bytes::new())).unwrap();
     let (_, response) = app.handle(req, NOW).await;
-    let (parts, body) = response.into_parts();
-    Answer {
-        status: parts.status,
-        headers: parts.headers,
-        body: body.collect().await.unwrap().to_bytes(),
-    }
+    answer(response).await
 }
 
 async fn get(url: &str) -> Answer {
@@ -150,7 +128,7 @@ async fn failures_are_counted_per_client_and_two_origins_with_one_secret_agree()
     let first = get_from(&f.a, &url, None).await;
     assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(first.text().contains("failure 1 of 2"), "{}", first.text());
-    let cookie = first.cookie();
+    let cookie = cookie_of(&first);
     assert!(cookie.starts_with("dashlive_faults=v"), "{cookie}");
     assert!(first.header(SET_COOKIE).contains("Path=/"));
     // The second failure comes from the other origin, which reads the count.
@@ -161,7 +139,7 @@ async fn failures_are_counted_per_client_and_two_origins_with_one_secret_agree()
         "{}",
         second.text()
     );
-    let cookie = second.cookie();
+    let cookie = cookie_of(&second);
     // Then the request succeeds, on either origin, and is not cached.
     for app in [&f.a, &f.b] {
         let ok = get_from(app, &url, Some(&cookie)).await;
@@ -197,7 +175,7 @@ async fn manifest_errors_match_the_update_count() {
         "{}",
         a.text()
     );
-    let retry = get_from(&f.b, &base, Some(&a.cookie())).await;
+    let retry = get_from(&f.b, &base, Some(&cookie_of(&a))).await;
     assert_eq!(retry.status, StatusCode::OK, "{}", retry.text());
     assert_eq!(retry.header(CACHE_CONTROL), "no-store");
     let update1 = get(&format!("{base}&update=1")).await;

@@ -102,7 +102,11 @@ pub fn segment(
     if let Some(e) = positions::error_at(opts.http_errors(full), number) {
         return inject(e, cgi, key, failures(opts), counts);
     }
-    let numbers = numbers.or_else(|| NumberTiming::new(rep, rep));
+    let periodic = !opts.list("segmentStatusCodes").is_empty();
+    let numbers = numbers.filter(|_| periodic).or_else(|| {
+        // Vod: the representation's own template (worked out only when asked).
+        periodic.then(|| NumberTiming::new(rep, rep)).flatten()
+    });
     if let (SegmentAt::Media { .. }, Some(t)) = (at, numbers) {
         let start_number = u64::from(rep.start_number);
         let periodic = status_at(opts, rep, number, start_number, t.duration, t.timescale);
