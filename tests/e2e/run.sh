@@ -18,8 +18,9 @@
 #   negative      a tree with a segment deleted and one corrupted is judged FAIL by both
 #   matrix        every option combination of hand_made (and the other templates' allowed ones)
 #   players       dash.js and Shaka in Chromium, through the origin's player pages
-#   faults        dash.js and Shaka retry past an injected 404 (verr=404=2&failures=1) and play
-#                 on; a permanent one (verr=404=2) ends in an error event
+#   faults        dash.js and Shaka retry past injected 404s (verr=404=2&failures=1 in vod,
+#                 statuscode=404:10:0:video&failures=1 live) and play on; a permanent one
+#                 (verr=404=2) ends in an error event
 #   corpus        content in the shapes other packagers write (ffmpeg's dash and mp4 muxers,
 #                 x264/x265/SVT-AV1, AAC/AC-3/E-AC-3), made from the synth test card and
 #                 judged by index, build, schema, VOD/live decode and loop continuity, and

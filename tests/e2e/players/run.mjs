@@ -133,6 +133,9 @@ function buildChecks(opts, staticBase, bbb) {
     // been seen. Answered 404 every time, the player must report an error event.
     const segment2 = /^404 GET .*\/2\.m4v\?/;
     checks.push({ ...vod(player, 'faults', `${o}/dash/vod/testcard/hand_made.mpd?acodec=mp4a&verr=404=2&failures=1`), mustSee: segment2, seconds: 10, minPlayed: 8 });
+    // Live: livesim2's periodic statuses, the first video segment of every 10 s answering 404
+    // once per client; the player plays on across the loop boundary as `live` requires.
+    checks.push({ ...live(player, 'faults', `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a&statuscode=404:10:0:video&failures=1`), mustSee: /^404 GET .*\.m4v\?/ });
     checks.push({ ...negative(player, 'permanent 404 of video segment 2 (verr=404=2)', `${o}/dash/vod/testcard/hand_made.mpd?acodec=mp4a&verr=404=2`, 12), mode: 'faults', errorEvent: true, mustSee: segment2 });
   }
   const order = ['pages', 'vod', 'live', 'negative', 'extra', 'faults'];
