@@ -108,41 +108,20 @@ pub fn pin_times(o: &mut Options, clock: &NumberClock, now_ms: i64) -> Result<()
 }
 
 /// The first error of `errors` whose position is `number` (`0` = init).
-/// Times never match here: a segment URL carries numbers, and
-/// [`pin_segment_times`] turns a hand-written one's times into numbers first.
+/// Times never match here: a segment URL carries numbers, and the resolver
+/// turns a hand-written one's times into numbers first ([`pin_times`]).
 pub fn error_at(errors: &[HttpError], number: u64) -> Option<&HttpError> {
     errors
         .iter()
         .find(|e| matches!(e.pos, ErrorPos::Segment(n) if n == number))
 }
 
-/// `errors` with times turned into segment numbers by `clock` (a live
-/// segment URL written by hand with a time).
-pub fn pin_segment_times(errors: &[HttpError], clock: &NumberClock, now_ms: i64) -> Vec<HttpError> {
-    errors
+/// Whether segment `number` is listed in `positions` (times never are, as
+/// in [`error_at`]).
+pub fn listed(positions: &[ErrorPos], number: u64) -> bool {
+    positions
         .iter()
-        .filter_map(|e| {
-            Some(HttpError {
-                code: e.code,
-                pos: ErrorPos::Segment(number_of(&e.pos, clock, now_ms)?),
-            })
-        })
-        .collect()
-}
-
-/// Whether the video segment `number` is listed in `positions` (numbers, or
-/// times pinned by `clock` when live).
-pub fn listed(
-    positions: &[ErrorPos],
-    number: u64,
-    clock: Option<&NumberClock>,
-    now_ms: i64,
-) -> bool {
-    positions.iter().any(|p| match (p, clock) {
-        (ErrorPos::Segment(n), _) => *n == number,
-        (ErrorPos::Time(_), Some(c)) => number_of(p, c, now_ms) == Some(number),
-        (ErrorPos::Time(_), None) => false,
-    })
+        .any(|p| matches!(p, ErrorPos::Segment(n) if *n == number))
 }
 
 #[cfg(test)]

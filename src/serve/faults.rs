@@ -32,9 +32,10 @@ pub enum Verdict {
 
 /// The synthetic answer to an injected error, and the client's counts to
 /// sign when `failures` limits it.
+/// `cause` is the option as the client would write it (`verr=404=7`).
 fn inject(
     e: &HttpError,
-    option: &str,
+    cause: &str,
     key: FaultKey,
     failures: Option<u32>,
     counts: Option<&FaultCounts>,
@@ -45,11 +46,6 @@ fn inject(
         return Ok(Verdict::Faulty);
     }
     let refused = counts.get(key).saturating_add(1);
-    // `verr=404=7`, or a periodic status's own spelling.
-    let cause = match option.contains('=') {
-        true => option.to_string(),
-        false => format!("{option}={}={}", e.code, e.pos),
-    };
     let message = match failures {
         Some(n) => format!(
             "Synthetic {} injected by {cause} (failure {refused} of {n} for this client)",
@@ -100,7 +96,8 @@ pub fn segment(
         position: number,
     };
     if let Some(e) = positions::error_at(opts.http_errors(full), number) {
-        return inject(e, cgi, key, failures(opts), counts);
+        let cause = format!("{cgi}={}={}", e.code, e.pos);
+        return inject(e, &cause, key, failures(opts), counts);
     }
     let periodic = !opts.list("segmentStatusCodes").is_empty();
     let numbers = numbers.filter(|_| periodic).or_else(|| {
@@ -115,8 +112,8 @@ pub fn segment(
                 code: p.code,
                 pos: ErrorPos::Segment(number),
             };
-            let option = format!("statuscode={}:{}:{}", p.code, p.cycle_s, p.rsq);
-            return inject(&e, &option, key, failures(opts), counts);
+            let cause = format!("statuscode={}:{}:{}", p.code, p.cycle_s, p.rsq);
+            return inject(&e, &cause, key, failures(opts), counts);
         }
     }
     Ok(match corrupted(opts, rep, at) {
@@ -129,7 +126,7 @@ pub fn segment(
 fn corrupted(opts: &Options, rep: &Representation, at: SegmentAt) -> bool {
     match at {
         SegmentAt::Media { number, .. } if rep.content_type == ContentType::Video => {
-            positions::listed(&opts.positions("videoCorruption"), number, None, 0)
+            positions::listed(&opts.positions("videoCorruption"), number)
         }
         _ => false,
     }
@@ -207,7 +204,8 @@ pub fn manifest(
                 kind: 'm',
                 position,
             };
-            return inject(e, "merr", key, faults.failures, counts);
+            let cause = format!("merr={}={}", e.code, e.pos);
+            return inject(e, &cause, key, faults.failures, counts);
         }
     }
     Ok(Verdict::Faulty)
