@@ -32,6 +32,8 @@ Steps:
       d. nginx serving the static segment file the live segment is cut from;
       e. the origin serving that same static file;
       f. nginx serving the static manifest of (b);
+      g. the live segment of (c) with `vcorrupt` naming it (frames=4: the
+         default), corrupted for each request, never cached;
     around each run it reads the CPU time (utime + stime, /proc/<pid>/stat)
     of the server measured (the origin's process, or nginx's master and
     workers) and divides its growth by wrk's request count;
@@ -73,6 +75,7 @@ PINNED = f"start={START}&now={NOW_MS}"
 # Targets.
 MANIFEST_RATIO_MIN = 0.5  # live manifest rps / origin static file rps
 SEGMENT_RATIO_MIN = 0.7   # live segment rps / nginx static segment rps
+CORRUPT_RATIO_MIN = 0.3   # corrupted live segment rps / nginx static segment rps
 STATIC_RATIO_MIN = 0.6    # origin static file rps / nginx rps, same file
 START_MS_MAX = 200.0
 RSS_MB_MAX = 64.0
@@ -421,6 +424,10 @@ def main():
     status, seg = get(oport, live_seg)
     if status != 200:
         sys.exit(f"{live_seg}: {status} {seg[:300]!r}")
+    corrupt_seg = f"{live_seg}&vcorrupt={n}"
+    status, bad = get(oport, corrupt_seg)
+    if status != 200 or len(bad) != len(seg) or bad == seg:
+        sys.exit(f"{corrupt_seg}: {status}, not a corrupted copy of {live_seg}")
     vod_rep = os.path.join(out, "dash", "vod", STREAM, REP)
     loop = sorted(int(f[:-4]) for f in os.listdir(vod_rep) if re.fullmatch(r"\d+\.m4v", f))
     k = (n - start_number) % len(loop) + loop[0]
@@ -460,6 +467,7 @@ def main():
         ("c", "origin live segment", o + live_seg, len(seg), origin_pids),
         ("d", "nginx static segment", ng + static_seg, static_seg_size, nginx_pids),
         ("e", "origin static segment", o + static_seg, static_seg_size, origin_pids),
+        ("g", "origin corrupted segment", o + corrupt_seg, len(bad), origin_pids),
     ]
     print(f"origin {out} on :{oport} (RUST_LOG=warn, --no-build); nginx on :{nport}; "
           f"wrk -t2 -c64 -d{SECONDS}s --latency; {os.cpu_count()} cores, "
@@ -499,6 +507,9 @@ def main():
           mr >= MANIFEST_RATIO_MIN)
     check("live segment / nginx static segment (req/s)", f"{sr:.2f} ≥ {SEGMENT_RATIO_MIN}",
           sr >= SEGMENT_RATIO_MIN)
+    cr = results["g"]["rps"] / results["d"]["rps"]
+    check("corrupted live segment / nginx static segment (req/s)",
+          f"{cr:.2f} ≥ {CORRUPT_RATIO_MIN}", cr >= CORRUPT_RATIO_MIN)
     for label, origin_key, nginx_key in (("manifest", "b", "f"), ("segment", "e", "d")):
         o_r, n_r = results[origin_key], results[nginx_key]
         ratio = o_r["rps"] / n_r["rps"]

@@ -3,7 +3,7 @@
 //!
 //! Modules depend on each other in one direction only (no cycles), leaves
 //! first: `codec`, `options`, `fsutil`, `error`, `scte35` → `mp4` → `events`,
-//! `media` → `layout`, `policy` → `index`, `catalog`, `mpd` → `serve` (the resolver) →
+//! `media` → `faults` → `layout`, `policy` → `index`, `catalog`, `mpd` → `serve` (the resolver) →
 //! `pages` → `build`. A test (`tests/modules.rs`) keeps it so.
 
 pub mod build;
@@ -12,6 +12,7 @@ pub mod codec;
 pub mod drm;
 pub mod error;
 pub mod events;
+pub mod faults;
 pub mod fsutil;
 pub mod index;
 pub mod layout;

@@ -244,10 +244,10 @@ fn options_lists_the_whole_table() {
         s.contains("acodec (ac, audioCodec) = mp4a") && s.contains("mp4a|ec-3|any"),
         "{s}"
     );
-    assert!(s.contains("59 options"), "{s}");
+    assert!(s.contains("61 options"), "{s}");
     let json = dashlive(&["options", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 59);
+    assert_eq!(v.as_array().unwrap().len(), 61);
 }
 
 #[test]

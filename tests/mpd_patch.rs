@@ -69,6 +69,7 @@ fn resolve(tree: &Tree, target: Target, query: &str, now_ms: i64, url: &str) -> 
         now_override: false,
         site_url: Some(SITE),
         url: Some(url),
+        fault_counts: None,
     })
 }
 

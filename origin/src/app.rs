@@ -22,6 +22,7 @@ use dashlive::serve::resolve::{Request as ResolveRequest, Resolver, Target};
 
 use crate::body::{Body, BoxError, RequestBody};
 use crate::cors::{self, AllowedDomains};
+use crate::fault_cookie::FaultSecret;
 use crate::live;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
@@ -37,6 +38,8 @@ pub struct App {
     pub players: crate::play::Players,
     /// The tree served now, and the newer ones that replace it.
     pub trees: Trees,
+    /// Signs the clients' counts of injected faults (`failures=`).
+    pub fault_secret: FaultSecret,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,7 @@ pub struct View<'a> {
     pub metrics: &'a Metrics,
     pub players: &'a crate::play::Players,
     pub trees: &'a Trees,
+    pub fault_secret: &'a FaultSecret,
 }
 
 impl Deref for View<'_> {
@@ -121,7 +125,15 @@ impl App {
             metrics: Metrics::new(),
             cors,
             players,
+            fault_secret: FaultSecret::random(),
         })
+    }
+
+    /// Signs fault counts with `secret` (the settings' secret key), so that
+    /// every origin sharing it reads the same client's counts.
+    pub fn with_fault_secret(mut self, secret: FaultSecret) -> App {
+        self.fault_secret = secret;
+        self
     }
 
     /// The tree a request starting now uses.
@@ -260,6 +272,7 @@ impl App {
                 metrics: &self.metrics,
                 players: &self.players,
                 trees: &self.trees,
+                fault_secret: &self.fault_secret,
             };
             // A vod segment without a query is its built file: no resolving.
             let plain_segment = matches!(route, Route::ModeSegment | Route::ModeSegmentByTime)
@@ -386,6 +399,7 @@ impl View<'_> {
                     },
                 };
                 let url = ctx.url();
+                let fault_counts = self.fault_secret.counts_in(headers);
                 let request = ResolveRequest {
                     target,
                     query: &ctx.query,
@@ -393,6 +407,7 @@ impl View<'_> {
                     now_override: ctx.now_override,
                     site_url: Some(&ctx.site_url),
                     url: Some(&url),
+                    fault_counts: Some(&fault_counts),
                 };
                 let resolver = Resolver {
                     tree: &self.tree,

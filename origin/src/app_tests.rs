@@ -63,18 +63,23 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
+/// The built tree of the fixture, for tests that start origins of their own on it.
+pub(crate) fn tree_out() -> std::path::PathBuf {
+    fixture()._dir.path().join("out")
+}
+
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
     hold: Option<crate::live::HoldUntil>,
 }
 
 impl Answer {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
-    fn header(&self, name: impl hyper::header::AsHeaderName) -> &str {
+    pub(crate) fn header(&self, name: impl hyper::header::AsHeaderName) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -105,7 +110,7 @@ async fn request_with_body(
     answer(response).await
 }
 
-async fn answer(response: hyper::Response<crate::body::Body>) -> Answer {
+pub(crate) async fn answer(response: hyper::Response<crate::body::Body>) -> Answer {
     let (parts, body) = response.into_parts();
     Answer {
         status: parts.status,
@@ -478,7 +483,7 @@ async fn player_pages_name_what_is_wrong() {
         ),
         ("/play/vod/card/hand_made.mpd?abr=2", 400, "abr=2"),
         (
-            "/play/live/card/hand_made.mpd?verr=404=1",
+            "/play/live/card/hand_made.mpd?thumbnails=1",
             400,
             "not supported yet",
         ),

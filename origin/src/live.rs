@@ -88,6 +88,21 @@ pub fn execute(
             }
             r
         }
+        Plan::Fault(dashlive::serve::plan::Fault { refusal, counts }) => {
+            // Asked for by the query: not an error of this server.
+            tracing::info!(path = %ctx.path, "{}", refusal.message);
+            let status =
+                StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut r = text(status, refusal.message);
+            r.headers_mut().insert(
+                hyper::header::CACHE_CONTROL,
+                HeaderValue::from_static(dashlive::policy::NO_STORE),
+            );
+            if let Some(cookie) = counts.and_then(|c| app.fault_secret.set_cookie(&c)) {
+                r.headers_mut().insert(hyper::header::SET_COOKIE, cookie);
+            }
+            r
+        }
     }
 }
 

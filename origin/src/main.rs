@@ -8,6 +8,9 @@ mod app;
 mod app_tests;
 mod body;
 mod cors;
+mod fault_cookie;
+#[cfg(test)]
+mod fault_tests;
 mod live;
 mod metrics;
 mod panics;
@@ -235,7 +238,17 @@ fn run() -> anyhow::Result<()> {
             settings.allowed_domains.clone(),
             play::Players::load(&settings.players),
         )
-        .with_context(|| format!("{}: cannot serve", out.display()))?,
+        .with_context(|| format!("{}: cannot serve", out.display()))?
+        .with_fault_secret(match &settings.secret_key {
+            Some(key) => fault_cookie::FaultSecret::new(key.as_bytes()),
+            None => {
+                tracing::warn!(
+                    "no secret key in the settings: failures= counts are signed with a key of \
+                     this process, so other origins and a restart do not read them"
+                );
+                fault_cookie::FaultSecret::random()
+            }
+        }),
     );
     app.trees.set_build_problem(build_problem);
     let streams = app.snapshot().tree.streams.len();

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::media::representation::FrameRate;
 use crate::media::{ContentType, Representation};
 use crate::mpd::events::{self, EventStreamContext};
+use crate::mpd::holes::with_holes;
 use crate::mpd::live::{LiveTiming, LoopMap, NumberTiming};
 use crate::mpd::registry::{ManifestDef, Mode, Timeline};
 use crate::mpd::time::{iso_datetime_ms, iso_duration_ms, ticks_to_ms};
@@ -47,6 +48,8 @@ pub struct ManifestOptions {
     pub drm: crate::drm::signal::DrmOptions,
     /// `events=`: the event generators, for templates with the feature.
     pub events: Vec<crate::events::Generator>,
+    /// `segtimelineloss=N`: live timelines leave out every N-th segment.
+    pub timeline_loss: Option<u64>,
 }
 
 impl Default for ManifestOptions {
@@ -68,6 +71,7 @@ impl Default for ManifestOptions {
             patch_query: None,
             drm: Default::default(),
             events: Vec::new(),
+            timeline_loss: None,
         }
     }
 }
@@ -414,6 +418,7 @@ fn segment_template(
     use_timeline: bool,
     query: &str,
     live: Option<&LiveWindow>,
+    timeline_loss: Option<u64>,
 ) -> SegmentTemplateContext {
     let sfx = suffix(r.content_type);
     let media = if use_timeline {
@@ -424,7 +429,10 @@ fn segment_template(
     let timeline =
         use_timeline.then(
             || match live.and_then(|w| Some((w, LoopMap::new(r, w.reference)?))) {
-                Some((w, map)) => map.timeline_runs(w.timing),
+                Some((w, map)) => match timeline_loss {
+                    Some(every) => with_holes(map.timeline_runs(w.timing), &map, every),
+                    None => map.timeline_runs(w.timing),
+                },
                 None if live.is_some() => Vec::new(),
                 None => entries(r.start_time, r.media_segments().iter().map(|s| s.duration)),
             },
@@ -621,6 +629,7 @@ impl<'r> Layout<'_, 'r> {
             self.use_timeline,
             self.opts.segment_queries.of(r.content_type),
             self.window.as_ref(),
+            self.opts.timeline_loss,
         )
     }
 

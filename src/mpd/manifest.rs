@@ -5,8 +5,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::faults::positions::{pin_times, NumberClock};
+use crate::faults::ManifestFaults;
 use crate::media::Representation;
 use crate::mpd::context::{manifest_context, ContextError, ManifestOptions, MpdContext, Request};
+use crate::mpd::live::LoopMap;
 use crate::mpd::live::{LiveError, LiveTiming};
 use crate::mpd::patch::{check_original, render_patch, PatchError};
 use crate::mpd::registry::{ManifestDef, Mode};
@@ -82,6 +85,8 @@ pub struct Manifest {
     pub warnings: Vec<String>,
     /// The live clock it was made with.
     pub timing: Option<LiveTiming>,
+    /// Its injected errors (`merr`), for the resolver to decide on.
+    pub faults: ManifestFaults,
 }
 
 /// The timing reference's segment duration in ms (for the default update period).
@@ -109,8 +114,28 @@ struct Resolved {
     base: Options,
     warnings: Vec<String>,
     /// The manifest options last made from these, and the (availability
-    /// start, window) they were pinned to.
-    pinned: Mutex<Option<(i64, i64, Arc<ManifestOptions>)>>,
+    /// start, window, UTC day) they were pinned to.
+    pinned: Mutex<Option<(PinKey, Arc<ManifestOptions>)>>,
+}
+
+/// What pinned manifest options depend on: the availability start, the
+/// window, and the UTC day (a fault's time of day is on the clock's day).
+type PinKey = (i64, i64, i64);
+
+/// The `$Number$` clock of the timing reference, for turning fault times
+/// into segment numbers.
+fn number_clock(stream: &StreamView, timing: &LiveTiming) -> Option<NumberClock> {
+    let reference = stream
+        .representations
+        .iter()
+        .find(|r| r.id == stream.timing_ref)?;
+    let map = LoopMap::new(reference, reference)?;
+    Some(NumberClock {
+        availability_start_ms: timing.availability_start_ms,
+        timescale: map.number.timescale,
+        duration: map.number.duration,
+        start_number: map.start_number,
+    })
 }
 
 impl Resolved {
@@ -127,26 +152,39 @@ impl Resolved {
 
     /// The manifest options for a live clock (or none), made again only
     /// when the clock's availability start or window changes.
-    fn options(&self, timing: Option<&LiveTiming>) -> Arc<ManifestOptions> {
-        let key = timing.map_or((0, 0), |t| (t.availability_start_ms, t.depth_s));
+    fn options(
+        &self,
+        stream: &StreamView,
+        timing: Option<&LiveTiming>,
+    ) -> Result<Arc<ManifestOptions>, OptionError> {
+        let key = timing.map_or((0, 0, 0), |t| {
+            (
+                t.availability_start_ms,
+                t.depth_s,
+                t.now_ms.div_euclid(86_400_000),
+            )
+        });
         let mut pinned = self.pinned.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((start, depth, opts)) = pinned.as_ref() {
-            if (*start, *depth) == key {
-                return opts.clone();
+        if let Some((k, opts)) = pinned.as_ref() {
+            if *k == key {
+                return Ok(opts.clone());
             }
         }
         let opts = Arc::new(match timing {
             Some(t) => {
                 let mut o = self.o.clone();
                 pin_live_clock(&mut o, t);
+                if let Some(clock) = number_clock(stream, t) {
+                    pin_times(&mut o, &clock, t.now_ms)?;
+                }
                 let mut m = ManifestOptions::from_options(&o, &self.base);
                 m.patch_query = crate::mpd::patch::patch_query(&self.o, &self.base, t);
                 m
             }
             None => ManifestOptions::from_options(&self.o, &self.base),
         });
-        *pinned = Some((key.0, key.1, opts.clone()));
-        opts
+        *pinned = Some((key, opts.clone()));
+        Ok(opts)
     }
 }
 
@@ -206,6 +244,7 @@ pub fn render_manifest_with(
             xml: renderer.render(q.def, ctx)?,
             warnings: resolved.warnings.clone(),
             timing: timing.cloned(),
+            faults: ManifestFaults::from_options(&resolved.o),
         })
     })
 }
@@ -262,7 +301,7 @@ fn with_context<R>(
         )?),
         _ => None,
     };
-    let mut opts = resolved.options(timing.as_ref());
+    let mut opts = resolved.options(stream, timing.as_ref())?;
     if q.now_override {
         let o = Arc::make_mut(&mut opts);
         let now = format!("now={}", q.now_ms);

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod events;
+pub mod holes;
 pub mod live;
 pub mod manifest;
 pub mod patch;

@@ -19,6 +19,18 @@ fn refuse_not_supported(o: &Options) -> Result<(), OptionError> {
     }
 }
 
+/// A `statuscode` item that does not parse, as the error naming it.
+fn check_faults(o: &Options) -> Result<(), OptionError> {
+    match crate::faults::periodic::first_invalid(o) {
+        Some(item) => Err(OptionError::Invalid {
+            param: "statuscode".into(),
+            value: crate::options::shown(item),
+            expected: format!("expected {}", crate::faults::periodic::SYNTAX),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Options for a segment or `/time` URL in `mode`: the same layers as a
 /// manifest's (site defaults, stream defaults, the query), so a URL means the
 /// same to both; a manifest writes into segment URLs only what differs from
@@ -32,6 +44,7 @@ pub fn resolve_media(
     let mut o = with_defaults(mode, site_defaults, stream_defaults)?;
     let warnings = o.apply_query(query)?;
     refuse_not_supported(&o)?;
+    check_faults(&o)?;
     o.reset_unused_for_mode();
     Ok((o, warnings))
 }
@@ -65,6 +78,7 @@ pub fn resolve(
     // Before the template's features reset what it ignores: `drm` asked of
     // any template is refused, not dropped.
     refuse_not_supported(&o)?;
+    check_faults(&o)?;
     for (name, value) in def.restrictions {
         o.set(name, value)?;
     }
@@ -79,6 +93,11 @@ pub fn resolve(
     // the feature, which all have a timeline) forces one (§1.3 step 6).
     if o.patch() {
         o.set("segmentTimeline", "1")?;
+    }
+    if mode != Mode::Live {
+        if let Some(param) = crate::faults::first_timed(&o) {
+            return Err(OptionError::TimesNeedLive { param });
+        }
     }
     Ok((o, base, warnings))
 }
@@ -107,6 +126,9 @@ impl ManifestOptions {
             patch_query: None,
             drm: crate::drm::signal::DrmOptions::from_options(o),
             events: crate::events::generators(o),
+            timeline_loss: o
+                .int("segmentTimelineLoss")
+                .and_then(|n| u64::try_from(n).ok()),
         }
     }
 }

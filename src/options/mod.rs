@@ -45,6 +45,9 @@ pub enum OptionError {
     /// refused rather than silently ignored.
     #[error("{param}: not supported yet by this server")]
     NotSupportedYet { param: &'static str },
+    /// A fault position given as a time where there is no live clock.
+    #[error("{param}: times of day name segments of a live stream only; use segment numbers")]
+    TimesNeedLive { param: &'static str },
 }
 
 /// Presentation mode; normally from the URL path.
@@ -650,6 +653,14 @@ impl Options {
         }
     }
 
+    /// A PositionList option (`videoCorruption`) as positions.
+    pub fn positions(&self, full: &str) -> Vec<ErrorPos> {
+        self.list(full)
+            .iter()
+            .filter_map(|p| parse::parse_position(p))
+            .collect()
+    }
+
     /// An Int option that always has a value: its table default backs it.
     pub fn int_or_default(&self, full: &str) -> i64 {
         self.int(full)
@@ -785,17 +796,9 @@ impl Options {
     /// given, a URL's query or a catalog default, rather than silently
     /// ignored; the one list the origin and `catalog check` both read.
     pub fn not_supported_yet(&self) -> Vec<&'static str> {
-        [
-            ("merr", !self.http_errors("manifestErrors").is_empty()),
-            ("verr", !self.http_errors("videoErrors").is_empty()),
-            ("aerr", !self.http_errors("audioErrors").is_empty()),
-            ("terr", !self.http_errors("textErrors").is_empty()),
-            ("vcorrupt", !self.list("videoCorruption").is_empty()),
-            ("failures", self.int("failureCount").is_some()),
-            ("thumbnails", self.flag("videoThumbnails")),
-        ]
-        .into_iter()
-        .filter_map(|(name, on)| on.then_some(name))
-        .collect()
+        [("thumbnails", self.flag("videoThumbnails"))]
+            .into_iter()
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect()
     }
 }

@@ -132,7 +132,7 @@ fn parse_start(raw: &str) -> Option<String> {
 
 /// A segment number or a time (of day or full date-time), as used by the
 /// HTTP error and corruption lists.
-fn parse_position(raw: &str) -> Option<ErrorPos> {
+pub(crate) fn parse_position(raw: &str) -> Option<ErrorPos> {
     if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
         return raw.parse::<u64>().ok().map(ErrorPos::Segment);
     }

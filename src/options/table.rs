@@ -354,6 +354,18 @@ pub static OPTIONS: &[OptionDef] = &[
         "verr", "vhe", "videoErrors", K::HttpErrors, NO_LIST, Usage::VIDEO,
         "Answer the video segment with this number (0 = init) with a synthetic HTTP error.",
     ),
+    // livesim2's fault options.
+    OptionDef::new(
+        "statuscode", "sco", "segmentStatusCodes", K::StrList, NO_LIST, MVAT,
+        "livesim2 statuscode: <code>:<cycle s>:<rsq>[:<rep>] makes the segment at position rsq of every cycle answer code, on reps whose id holds rep (or video, audio, text).",
+    )
+    .examples(&["404:30:0:video", "503:60:2"]),
+    OptionDef::new(
+        "segtimelineloss", "stl", "segmentTimelineLoss", K::IntOrNone, D::Int(None), M,
+        "livesim2 segtimelineloss: leave every N-th segment (number a multiple of N) out of a live SegmentTimeline, a hole players must step over.",
+    )
+    .range(2, 1000)
+    .examples(&["5", "10"]),
     // Text options.
     OptionDef::new(
         "tcodec", "tc", "textCodec", K::StrOrNone, D::Str(None), M,

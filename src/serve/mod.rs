@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod drm;
 pub mod events;
+pub mod faults;
 pub mod plan;
 pub mod resolve;
 pub mod transform;

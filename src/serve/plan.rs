@@ -2,6 +2,8 @@
 //! fields to rewrite, which transforms to run, the status and the cache
 //! policy. A plan holds no I/O; the origin reads the bytes it names.
 
+use crate::faults::corrupt::Corruption;
+use crate::faults::counts::FaultCounts;
 use crate::policy::Cache;
 
 /// A change to a segment's bytes on the way out, beyond the live rewrite of
@@ -19,6 +21,9 @@ pub enum Transform {
     /// Put these serialised `emsg` boxes at the head of the segment
     /// ([`crate::mp4::insert::insert_at_head`]): in-band events.
     InsertEmsg { boxes: Vec<u8> },
+    /// `vcorrupt`: damage the slice data of the first frames that are not
+    /// IDR ([`crate::faults::corrupt`]).
+    Corrupt(Corruption),
 }
 
 /// Which stored bytes a segment is made from.
@@ -93,6 +98,17 @@ pub enum Plan {
     /// The pre-built file of the static tree at the request's path answers.
     Static,
     Refuse(Refusal),
+    Fault(Fault),
+}
+
+/// A synthetic error the query injected (`merr`, `verr` …): answered with
+/// `refusal` and never cached. When `failures` limits it, `counts` is what
+/// the client has been refused now, for the origin to sign into the
+/// client's cookie (the origin keeps no count of its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub refusal: Refusal,
+    pub counts: Option<FaultCounts>,
 }
 
 impl Plan {

@@ -5,6 +5,7 @@
 //! resolved one way for all of them: site defaults, stream defaults, the
 //! query, then the template's restrictions and the table's bounds.
 
+use crate::faults::counts::FaultCounts;
 use crate::layout::{self, SegmentName};
 use crate::media::Representation;
 use crate::mpd::live::{LiveTiming, LoopMap};
@@ -20,6 +21,7 @@ use crate::mpd::time::iso_datetime_ms;
 use crate::options::{AvailabilityStart, Options};
 use crate::policy::{self, Cache};
 use crate::serve::clock::{self, TimeMethod};
+use crate::serve::faults::{self, Verdict};
 use crate::serve::plan::{Plan, Refusal, SegmentPlan, Source};
 use crate::serve::transform::{self, SegmentAt};
 
@@ -95,6 +97,9 @@ pub struct Request<'a> {
     pub site_url: Option<&'a str>,
     /// The request's own absolute URL, `now` included (for `<Location>`).
     pub url: Option<&'a str>,
+    /// What this client has been refused so far by injected faults with
+    /// `failures=N` (the origin verified its signature); `None`: nothing.
+    pub fault_counts: Option<&'a FaultCounts>,
 }
 
 /// What resolving needs beyond the tree: the templates, and the options of
@@ -184,6 +189,7 @@ impl<T: TreeView> Resolver<'_, T> {
             now_override: false,
             site_url,
             url: url.as_deref(),
+            fault_counts: None,
         };
         Some(self.manifest(mode, stream, &file, &req))
     }
@@ -215,16 +221,27 @@ impl<T: TreeView> Resolver<'_, T> {
             manifest_url: req.url.map(String::from),
         };
         match render_manifest_with(self.renderer, &view, &q, self.cache) {
-            Ok(m) => Plan::Manifest {
-                xml: m.xml,
-                cache: match mode {
-                    Mode::Live => Cache::LiveManifest {
-                        segment_ms: reference_segment_ms(&view),
+            Ok(m) => {
+                let segment_ms = reference_segment_ms(&view);
+                let verdict = match faults::manifest(
+                    &m.faults,
+                    m.timing.as_ref(),
+                    segment_ms,
+                    req.fault_counts,
+                ) {
+                    Ok(v) => v,
+                    Err(fault) => return Plan::Fault(fault),
+                };
+                Plan::Manifest {
+                    xml: m.xml,
+                    cache: match (verdict, mode) {
+                        (Verdict::Faulty, _) => Cache::NoStore,
+                        (_, Mode::Live) => Cache::LiveManifest { segment_ms },
+                        _ => Cache::Short,
                     },
-                    _ => Cache::Short,
-                },
-                warnings: m.warnings,
-            },
+                    warnings: m.warnings,
+                }
+            }
             Err(e) if e.is_bad_request() => Plan::bad_request(e.to_string()),
             Err(e @ ManifestError::Context(_)) => Plan::not_found(e.to_string()),
             Err(e) => Plan::refuse(500, e.to_string()),
@@ -305,7 +322,7 @@ impl<T: TreeView> Resolver<'_, T> {
             Ok(n) => n,
             Err(e) => return Plan::not_found(e.to_string()),
         };
-        let (opts, _) = match resolve_media(
+        let (mut opts, _) = match resolve_media(
             Mode::Live,
             self.tree.site_defaults(),
             view.defaults,
@@ -317,16 +334,30 @@ impl<T: TreeView> Resolver<'_, T> {
         if let Some(p) = encrypted_without_drm(rep, &opts) {
             return p;
         }
-        let plan = |source, cache, at| match transform::plan(&opts, rep, at, view.drm) {
-            Ok(transforms) => Plan::Segment(SegmentPlan {
-                stream: stream.to_string(),
-                rep: rep_id.to_string(),
-                source,
-                content_type: policy::content_type(file),
-                cache,
-                transforms,
-            }),
-            Err(refusal) => Plan::Refuse(refusal),
+        let map = self.tree.loop_map(stream, rep_id);
+        if let Err(r) =
+            faults::pin_live_times(&mut opts, map, req.now_ms, reference_segment_ms(&view))
+        {
+            return Plan::Refuse(r);
+        }
+        let plan = |source, cache, at| {
+            let numbers = map.map(|m| m.number);
+            let cache = match faults::segment(&opts, rep, at, req.fault_counts, numbers) {
+                Ok(Verdict::Clean) => cache,
+                Ok(Verdict::Faulty) => Cache::NoStore,
+                Err(fault) => return Plan::Fault(fault),
+            };
+            match transform::plan(&opts, rep, at, view.drm) {
+                Ok(transforms) => Plan::Segment(SegmentPlan {
+                    stream: stream.to_string(),
+                    rep: rep_id.to_string(),
+                    source,
+                    content_type: policy::content_type(file),
+                    cache,
+                    transforms,
+                }),
+                Err(refusal) => Plan::Refuse(refusal),
+            }
         };
         let value = match name {
             SegmentName::Init => return plan(Source::LiveInit, Cache::Immutable, SegmentAt::Init),
@@ -336,7 +367,7 @@ impl<T: TreeView> Resolver<'_, T> {
             Ok(t) => t,
             Err(e) => return Plan::bad_request(e.to_string()),
         };
-        let Some(map) = self.tree.loop_map(stream, rep_id) else {
+        let Some(map) = map else {
             return Plan::not_found(format!("{rep_id} has no media segments to loop"));
         };
         let found = if by_time {
@@ -430,6 +461,9 @@ impl<T: TreeView> Resolver<'_, T> {
         if let Some(p) = encrypted_without_drm(rep, &opts) {
             return p;
         }
+        if let Some(p) = faults::refuse_times_outside_live(&opts) {
+            return p;
+        }
         // segments[0] is the init segment; media segment i is segments[i + 1].
         let media = rep.segments.get(1..).unwrap_or_default();
         let (source, at) = match name {
@@ -457,14 +491,19 @@ impl<T: TreeView> Resolver<'_, T> {
                 )
             }
         };
+        let cache = match faults::segment(&opts, rep, at, req.fault_counts, None) {
+            Ok(Verdict::Clean) => Cache::Immutable,
+            Ok(Verdict::Faulty) => Cache::NoStore,
+            Err(fault) => return Plan::Fault(fault),
+        };
         match transform::plan(&opts, rep, at, view.drm) {
-            Ok(transforms) if transforms.is_empty() => Plan::Static,
+            Ok(transforms) if transforms.is_empty() && cache == Cache::Immutable => Plan::Static,
             Ok(transforms) => Plan::Segment(SegmentPlan {
                 stream: stream.to_string(),
                 rep: rep_id.to_string(),
                 source,
                 content_type: policy::content_type(file),
-                cache: Cache::Immutable,
+                cache,
                 transforms,
             }),
             Err(refusal) => Plan::Refuse(refusal),
@@ -691,6 +730,7 @@ mod tests {
             now_override: false,
             site_url: Some("http://h/"),
             url: Some("http://h/x"),
+            fault_counts: None,
         })
     }
 

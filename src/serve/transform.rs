@@ -33,6 +33,9 @@ pub fn plan(
     drm: &StreamDrm,
 ) -> Result<Vec<Transform>, Refusal> {
     let mut out = Vec::new();
+    // First: corruption damages the clear slice data, before anything
+    // moves it or encrypts it.
+    out.extend(crate::serve::faults::corruption(opts, rep, at)?);
     out.extend(crate::serve::events::plan(opts, rep, at)?);
     // Last: encryption works on the bytes every other transform made.
     out.extend(
@@ -49,6 +52,8 @@ pub enum TransformError {
     Drm(#[from] crate::mp4::encrypt::EncryptError),
     #[error("inserting emsg: {0}")]
     Emsg(crate::mp4::Mp4Error),
+    #[error("corrupting the segment: {0}")]
+    Corrupt(#[from] crate::faults::corrupt::CorruptError),
 }
 
 /// Runs `transforms` in order over a whole segment.
@@ -67,6 +72,7 @@ fn run(t: &Transform, bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
         Transform::InsertEmsg { boxes } => {
             crate::mp4::insert::insert_at_head(&bytes, boxes).map_err(TransformError::Emsg)
         }
+        Transform::Corrupt(c) => Ok(crate::faults::corrupt::corrupt(bytes, c)?.0),
     }
 }
 

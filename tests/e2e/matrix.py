@@ -49,11 +49,14 @@ are its features and restrictions, src/mpd/registry.rs):
   product would be 6x2x4x3x2x3x3x2x3x3x3 = 2.5 million per template and mode,
   none of which interacts beyond pairs in the manifest code.
 * Edge: the test card with acodec=ec-3 (a manifest without audio).
+* Fault: the test card's hand_made with the injected-fault options (merr,
+  verr, aerr, terr, failures, vcorrupt, frames, statuscode, segtimelineloss;
+  FAULTS), at positions the decode never meets; the players group `faults`
+  and the origin's tests check the faults themselves.
 Options left out: those with no effect on a manifest (periodDur on a single
 Period, time_value, update without merr, the player-page options, DRM and
 event sub-options without drm/events, frames without vcorrupt, bugs without
-DRM), and those the origin answers 400 "not supported yet": drm (but none),
-patch, failures, merr, aerr, verr, terr, vcorrupt, thumbnails. The
+DRM), and those the origin answers 400 "not supported yet": thumbnails. The
 latter are asked once each: still 400 passes, a 200 prints a NOTE that the
 option landed and belongs in the matrix.
 
@@ -149,14 +152,27 @@ LIVE_REST = [
     ("leeway", [None, "60", "0"]),
     ("drift", [None, "10"]),
 ]
-UNSUPPORTED = ["failures=1", "merr=404=1",
-               "aerr=404=1", "verr=404=1", "terr=404=1", "vcorrupt=1", "thumbnails=1"]
+UNSUPPORTED = ["thumbnails=1"]
+# Injected faults, on hand_made with the test card: rendered, validated and decoded like every
+# combination, at positions the decode never reaches (past the content, before the window, an
+# update count never asked for), so what is judged is the manifest they make (their segment URLs,
+# a live timeline with holes, times of day written as segment numbers).
+FAULTS = [
+    ("vod", {"verr": "404=9999", "aerr": "503=9999", "terr": "410=9999", "failures": "1"}),
+    ("vod", {"timeline": "1", "vcorrupt": "9999", "frames": "2", "statuscode": "404:30:0:none"}),
+    ("live", {"merr": "503=100", "verr": "404=1", "vcorrupt": "1", "frames": "3", "failures": "2"}),
+    ("live", {"verr": "404=00:00:00Z", "aerr": "410=00:00:00Z", "vcorrupt": "00:00:00Z"}),
+    ("live", {"timeline": "1", "segtimelineloss": "5"}),
+    ("live", {"statuscode": "503:60:0:none", "segtimelineloss": "4"}),
+]
 BAD_VALUES = ["abr=2", "acodec=flac", "time=sundial", "depth=x", "mup=soon", "start=yesterday",
               "tcodec=stpp", "timeline=maybe", "base=-", "leeway=1.5"]
 # Option order in URLs: the table's order (src/options/table.rs).
-ORDER = ["abr", "start", "leeway", "mup", "timeline", "depth", "base", "patch", "acodec", "ad_audio",
-         "main_audio", "tcodec", "tlang", "main_text", "events", "ping__count", "ping__inband",
-         "ping__version", "scte35__count", "scte35__inband", "drift", "time", "ntp_servers"]
+ORDER = ["abr", "start", "failures", "leeway", "merr", "mup", "timeline", "depth", "base", "patch",
+         "acodec", "ad_audio", "aerr", "main_audio", "vcorrupt", "frames", "verr", "statuscode",
+         "segtimelineloss", "tcodec", "terr", "tlang", "main_text", "events", "ping__count",
+         "ping__inband", "ping__version", "scte35__count", "scte35__inband", "drift", "time",
+         "ntp_servers"]
 # Events (the templates with the feature, src/mpd/registry.rs): in-band or in the MPD, with a
 # count (an MPD lists none without one), emsg v1 for ping (SCTE-35 in-band is always v1).
 EVENTS_TEMPLATES = ("hand_made", "manifest_n")
@@ -172,7 +188,7 @@ EVENTS_REST = [
 
 class Combo:
     def __init__(self, kind, template, mode, stream, opts, dims):
-        self.kind = kind  # core, pair or edge
+        self.kind = kind  # core, pair, edge or fault
         self.template, self.mode, self.stream = template, mode, stream
         self.opts = {k: v for k, v in opts.items() if v is not None}
         self.dims = dims  # option names varied for this template and mode
@@ -283,6 +299,8 @@ def build_combos(streams):
         if not bbb_like:
             for mode in ("vod", "live"):
                 add(Combo("edge", "hand_made", mode, stream, {"acodec": "ec-3"}, ["acodec"]))
+            for mode, opts in FAULTS:
+                add(Combo("fault", "hand_made", mode, stream, opts, list(opts)))
     return combos
 
 

@@ -20,6 +20,9 @@
 #   players       dash.js and Shaka in Chromium, through the origin's player pages
 #   drm           ffmpeg decrypts (key from the origin's /clearkey) and decodes frame for frame
 #                 the test card encrypted on the fly (cenc) and BBB's pre-encrypted copies
+#   faults        dash.js and Shaka retry past injected 404s (verr=404=2&failures=1 in vod,
+#                 statuscode=404:10:0:video&failures=1 live) and play on; a permanent one
+#                 (verr=404=2) ends in an error event
 #   corpus        content in the shapes other packagers write (ffmpeg's dash and mp4 muxers,
 #                 x264/x265/SVT-AV1, AAC/AC-3/E-AC-3), made from the synth test card and
 #                 judged by index, build, schema, VOD/live decode and loop continuity, and
@@ -29,7 +32,7 @@ set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players drm events corpus"
+ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players drm events faults corpus"
 only="" skip=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -175,6 +178,7 @@ drm_cases=("testcard:drm=clearkey&enc=cenc" "testcard:drm=clearkey&enc=cbcs" "te
 [ -d "$out/dash/vod/upload-test" ] && drm_cases+=("upload-test:drm=clearkey:_enc" "upload-test:drm=all-moov:_enc")
 run_group drm python3 "$here/drm_ffmpeg.py" "$base" "${drm_cases[@]}"
 run_group events node "$here/players/events.mjs" --origin "$base"
+run_group faults env ORIGIN="$base" "$here/players/run.sh" --mode faults --jobs 2
 # Its own catalog, tree and origin (on another free port), made in $work.
 run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
     --bin "$bin" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"

@@ -2,7 +2,7 @@
 // Real players against a running dashlive origin: dash.js and Shaka Player in headless
 // Chromium (playwright-core drives the system's Chromium): one browser, a fresh context per check.
 //
-//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra]
+//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults]
 //                [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--bbb STREAM] [--chromium /usr/bin/chromium]
 //   node run.mjs --origin http://127.0.0.1:5000 --url 'http://127.0.0.1:5000/dash/live/testcard/manifest_e.mpd?acodec=mp4a&time=xsd' \
 //                [--url MPD_URL ...] [--player shaka] [--seconds 20] [--plan] [--jobs N]
@@ -39,7 +39,7 @@ const CHROMIUM_ARGS = [
 
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
-  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL ... [--seconds N] [--plan]] [--chromium PATH] [--bbb STREAM]');
+  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL ... [--seconds N] [--plan]] [--chromium PATH] [--bbb STREAM]');
   process.exit(2);
 }
 
@@ -71,7 +71,7 @@ function parseArgs(argv) {
   }
   if (!opts.origin) usage('--origin is required');
   for (const p of opts.players) if (!['dashjs', 'shaka'].includes(p)) usage(`unknown player ${p}`);
-  for (const m of opts.modes) if (!['pages', 'vod', 'live', 'patch', 'negative', 'extra'].includes(m)) usage(`unknown mode ${m}`);
+  for (const m of opts.modes) if (!['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults'].includes(m)) usage(`unknown mode ${m}`);
   if (opts.seconds !== null && !(opts.seconds > 0)) usage('--seconds takes a positive number');
   if (!(Number.isInteger(opts.jobs) && opts.jobs > 0)) usage('--jobs takes a positive whole number');
   return opts;
@@ -133,8 +133,17 @@ function buildChecks(opts, staticBase, bbb) {
       checks.push(live(player, 'extra', `${o}/dash/live/testcard/${m}`));
     }
     checks.push(negative(player, 'hung segments (no answer after segment 1: a stall, no error event)', `${staticBase}/neg/hang/hand_made.mpd`, 10, true));
+    // Opt-in (--mode faults): injected errors. Video segment 2 answers 404 once per client (the
+    // origin's signed cookie counts it): the player retries and plays on, and the 404 must have
+    // been seen. Answered 404 every time, the player must report an error event.
+    const segment2 = /^404 GET .*\/2\.m4v\?/;
+    checks.push({ ...vod(player, 'faults', `${o}/dash/vod/testcard/hand_made.mpd?acodec=mp4a&verr=404=2&failures=1`), mustSee: segment2, seconds: 10, minPlayed: 8 });
+    // Live: livesim2's periodic statuses, the first video segment of every 10 s answering 404
+    // once per client; the player plays on across the loop boundary as `live` requires.
+    checks.push({ ...live(player, 'faults', `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a&statuscode=404:10:0:video&failures=1`), mustSee: /^404 GET .*\.m4v\?/ });
+    checks.push({ ...negative(player, 'permanent 404 of video segment 2 (verr=404=2)', `${o}/dash/vod/testcard/hand_made.mpd?acodec=mp4a&verr=404=2`, 12), mode: 'faults', errorEvent: true, mustSee: segment2 });
   }
-  const order = ['pages', 'vod', 'live', 'patch', 'negative', 'extra'];
+  const order = ['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults'];
   checks.sort((a, b) => opts.players.indexOf(a.player) - opts.players.indexOf(b.player) || order.indexOf(a.mode) - order.indexOf(b.mode));
   return checks.filter((c) => (opts.urls.length || opts.modes.includes(c.mode)) && opts.only.every((s) => `${c.player} ${c.mode} ${c.url}`.includes(s)));
 }
@@ -474,6 +483,8 @@ function judge(check, result) {
     if (check.live && p.live !== 'live') reasons.push(`the page shows the stream as "${p.live}"`);
     if (p.errors !== 'none') reasons.push(`the page shows errors: ${p.errors}`);
   }
+  // An injected fault the run must have met (else it proves nothing).
+  if (check.mustSee && !net.bad.some((b) => check.mustSee.test(b))) reasons.push(`harness: no response matching ${check.mustSee} (the injected fault was not met)`);
   for (const e of s.errors.slice(0, 3)) reasons.push(`error event ${e.source} ${e.code}: ${e.message.length > 240 ? e.message.slice(0, 240) + '...' : e.message}`);
   if (s.errors.length > 3) reasons.push(`${s.errors.length - 3} more error events`);
   if (s.played < check.minPlayed) reasons.push(`currentTime advanced ${f1(s.played)} s < ${check.minPlayed} s`);
@@ -567,11 +578,13 @@ async function main() {
       let line;
       if (check.negative) {
         // stallOrError: only the error-event or stall detection may be what caught it.
-        const caught = !check.stallOrError || verdict.reasons.some((r) => /^(error event|stalled|currentTime frozen)/.test(r));
+        // errorEvent: only an error event may be what caught it. A harness problem never counts.
+        const by = check.errorEvent ? /^error event/ : check.stallOrError ? /^(error event|stalled|currentTime frozen)/ : /./;
+        const caught = verdict.reasons.some((r) => by.test(r)) && !(check.mustSee && verdict.reasons.some((r) => r.startsWith('harness:')));
         ok = !verdict.ok && caught;
         if (ok) line = `${check.what}: expected failure detected: ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
         else if (verdict.ok) line = `${check.what}: the harness judged this broken stream as playing: ${verdict.evidence}`;
-        else line = `${check.what}: judged FAIL, but neither by an error event nor by the stall detection: ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
+        else line = `${check.what}: judged FAIL, but not by ${check.errorEvent ? 'an error event' : 'an error event or the stall detection'}: ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
       } else {
         line = verdict.ok ? verdict.evidence : `${verdict.reasons.join('; ')} | ${verdict.evidence}`;
         ok = verdict.ok;
