@@ -106,10 +106,8 @@ function buildChecks(opts, staticBase, bbb) {
     for (const q of ['', '&timeline=1']) checks.push(live(player, 'live', `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a${q}`));
     checks.push(live(player, 'live', `${o}/dash/live/testcard/manifest_a.mpd?acodec=mp4a`));
     // MPD patches: after the first MPD, every update must be a patch (/patch/...), not the MPD again.
-    // Shaka only: dash.js 5.2.1 cannot apply a `replace` of a SegmentTimeline (its SimpleXPath
-    // targets `parent[name].indexOf(leaf)`, and a SegmentTimeline is parsed as an object, not a
-    // list: "(i[r] || []).indexOf is not a function"); see tests/e2e/players/README.md.
-    if (player === 'shaka') checks.push({ ...live(player, 'patch', `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a&patch=1`), seconds: 24, minPlayed: 18, patches: true });
+    // Both players: the patches edit timelines with the operations both apply (docs/patch-players.md).
+    checks.push({ ...live(player, 'patch', `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a&patch=1`), seconds: 24, minPlayed: 18, patches: true });
     if (bbb) checks.push(live(player, 'live', `${o}/dash/live/${bbb}/hand_made.mpd?acodec=mp4a`));
     // The pages: the home page's link and its URL composer lead to a player page that plays and
     // shows its statistics.
