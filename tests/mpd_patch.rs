@@ -601,7 +601,10 @@ fn a_timeline_across_the_loop_boundary_is_edited_run_by_run() {
         ],
         "{patch}"
     );
-    assert!(patch.contains("<S xmlns=\"urn:mpeg:dash:schema:mpd:2011\" d=\"176800\"/>"), "{patch}");
+    assert!(
+        patch.contains("<S xmlns=\"urn:mpeg:dash:schema:mpd:2011\" d=\"176800\"/>"),
+        "{patch}"
+    );
     assert_eq!(doc.attr("mpdId"), Some("bbb"));
     assert_eq!(
         doc.attr("originalPublishTime"),

@@ -60,21 +60,18 @@ pub fn diff(old: &[S], new: &[S]) -> TimelineDiff {
         removed: old.len(),
         kept: 0,
     };
-    let (Some(start), Some(mut t)) = (
-        new.first().and_then(|s| s.t),
-        old.first().and_then(|s| s.t),
-    ) else {
+    let (Some(start), Some(mut t)) = (new.first().and_then(|s| s.t), old.first().and_then(|s| s.t))
+    else {
         return everything;
     };
     let mut removed = 0;
     for s in old {
         // A `t` on a later run is a gap in the timeline: trust it.
         t = s.t.unwrap_or(t);
-        let Some(end) = s
-            .r
-            .checked_add(1)
-            .and_then(|n| n.checked_mul(s.d))
-            .and_then(|len| len.checked_add(t))
+        let Some(end) =
+            s.r.checked_add(1)
+                .and_then(|n| n.checked_mul(s.d))
+                .and_then(|len| len.checked_add(t))
         else {
             return everything;
         };
@@ -122,16 +119,44 @@ mod tests {
 
     #[test]
     fn a_sliding_window_removes_runs_that_left_and_appends_new_ones() {
-        let old = [s(Some(1000), A, 2), s(None, B, 0), s(None, A, 2), s(None, B, 0)];
+        let old = [
+            s(Some(1000), A, 2),
+            s(None, B, 0),
+            s(None, A, 2),
+            s(None, B, 0),
+        ];
         // Two segments later: the first run lost two, the last gained an A run.
-        let new = [s(Some(1000 + 2 * A), A, 0), s(None, B, 0), s(None, A, 2), s(None, B, 0), s(None, A, 1)];
+        let new = [
+            s(Some(1000 + 2 * A), A, 0),
+            s(None, B, 0),
+            s(None, A, 2),
+            s(None, B, 0),
+            s(None, A, 1),
+        ];
         let (e, replaced) = check(&old, &new);
-        assert_eq!(e, TimelineDiff { removed: 0, kept: 4 });
+        assert_eq!(
+            e,
+            TimelineDiff {
+                removed: 0,
+                kept: 4
+            }
+        );
         assert_eq!(replaced, 1, "only the first run's t and r");
         // Past the whole first run: it is removed, the B run gets a t.
-        let new = [s(Some(1000 + 3 * A), B, 0), s(None, A, 2), s(None, B, 0), s(None, A, 0)];
+        let new = [
+            s(Some(1000 + 3 * A), B, 0),
+            s(None, A, 2),
+            s(None, B, 0),
+            s(None, A, 0),
+        ];
         let (e, replaced) = check(&old, &new);
-        assert_eq!(e, TimelineDiff { removed: 1, kept: 3 });
+        assert_eq!(
+            e,
+            TimelineDiff {
+                removed: 1,
+                kept: 3
+            }
+        );
         assert_eq!(replaced, 1);
     }
 
@@ -140,7 +165,13 @@ mod tests {
         let old = [s(Some(0), 4000, 5), s(None, 3000, 1)];
         let new = [s(Some(4000), 4000, 4), s(None, 3000, 3)];
         let (e, replaced) = check(&old, &new);
-        assert_eq!(e, TimelineDiff { removed: 0, kept: 2 });
+        assert_eq!(
+            e,
+            TimelineDiff {
+                removed: 0,
+                kept: 2
+            }
+        );
         assert_eq!(replaced, 2);
         assert!(e.appended(&new).is_empty());
         // One run only (constant video segments): one replace.
@@ -155,13 +186,25 @@ mod tests {
         let old = [s(Some(0), 3840, 2), s(None, 3000, 0)];
         let new = [s(Some(3840), 3840, 1), s(None, 3000, 0), s(None, 3840, 1)];
         let (e, replaced) = check(&old, &new);
-        assert_eq!(e, TimelineDiff { removed: 0, kept: 2 });
+        assert_eq!(
+            e,
+            TimelineDiff {
+                removed: 0,
+                kept: 2
+            }
+        );
         assert_eq!(replaced, 1);
         assert_eq!(e.appended(&new), &new[2..]);
         // The window now starts at the boundary: the old runs are all gone.
         let new = [s(Some(14_520), 3840, 3)];
         let (e, _) = check(&old, &new);
-        assert_eq!(e, TimelineDiff { removed: 2, kept: 0 });
+        assert_eq!(
+            e,
+            TimelineDiff {
+                removed: 2,
+                kept: 0
+            }
+        );
     }
 
     #[test]
@@ -180,7 +223,13 @@ mod tests {
         assert_eq!(e.removed, 1);
         let longer = [s(Some(0), 10, 0), s(None, 11, 0), s(None, 12, 0)];
         let (e, _) = check(&longer, &[s(Some(0), 10, 0)]);
-        assert_eq!(e, TimelineDiff { removed: 3, kept: 0 });
+        assert_eq!(
+            e,
+            TimelineDiff {
+                removed: 3,
+                kept: 0
+            }
+        );
     }
 
     #[test]

@@ -107,7 +107,11 @@ function buildChecks(opts, staticBase, bbb) {
     checks.push(live(player, 'live', `${o}/dash/live/testcard/manifest_a.mpd?acodec=mp4a`));
     // MPD patches: after the first MPD, every update must be a patch (/patch/...), not the MPD again.
     // Both players: the patches edit timelines with the operations both apply (docs/patch-players.md).
-    checks.push({ ...live(player, 'patch', `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a&patch=1`), seconds: 24, minPlayed: 18, patches: true });
+    // The test card's timelines are one run each (every patch replaces S[1]); BBB's AAC segments
+    // vary, so its patches remove, replace and add runs, and its loop's last segment is cut.
+    for (const stream of ['testcard', ...(bbb ? [bbb] : [])]) {
+      checks.push({ ...live(player, 'patch', `${o}/dash/live/${stream}/hand_made.mpd?acodec=mp4a&patch=1`), seconds: 24, minPlayed: 18, patches: true });
+    }
     if (bbb) checks.push(live(player, 'live', `${o}/dash/live/${bbb}/hand_made.mpd?acodec=mp4a`));
     // The pages: the home page's link and its URL composer lead to a player page that plays and
     // shows its statistics.
