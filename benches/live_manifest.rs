@@ -240,8 +240,16 @@ fn bench_patch(
     let mut opts = opts;
     opts.patch_query = Some("start=2022-01-01T00:00:00Z".into());
     let ctx = context(stream.representations, &req, &opts);
+    // The MPD the player holds: the same request one update period earlier.
+    let mut then = req.clone();
+    then.now_ms = original;
+    then.timing = then.timing.map(|t| LiveTiming {
+        publish_ms: original,
+        ..t
+    });
+    let old = context(stream.representations, &then, &opts);
     g.bench_function("patch_render", |b| {
-        b.iter(|| render_patch(black_box(&ctx), original))
+        b.iter(|| render_patch(black_box(&old), black_box(&ctx), original))
     });
 }
 

@@ -562,21 +562,51 @@ fn the_patch_turns_the_mpd_of_t0_into_the_mpd_of_t1() {
 }
 
 #[test]
-fn a_timeline_across_the_loop_boundary_is_replaced_whole() {
+fn a_timeline_across_the_loop_boundary_is_edited_run_by_run() {
+    // The operations dash.js and Shaka both apply (docs/patch-players.md):
+    // `remove` of S[1], `replace` of one S, `add` at the end; never a whole
+    // SegmentTimeline (dash.js throws) nor an S attribute (dash.js stores
+    // the text).
     let Some(tree) = bbb() else { return };
     let old = mpd(&tree, "patch=1", LOOP_BOUNDARY - 12_000);
     let patch = patch_at(&tree, &old, LOOP_BOUNDARY + 9_000);
     let doc = parse(&patch);
-    let sels: Vec<&str> = doc.elements().filter_map(|e| e.attr("sel")).collect();
+    let timeline = |set: &str, rest: &str| {
+        format!("/MPD/Period[@id='p0']/AdaptationSet[@id='{set}']/SegmentTemplate/SegmentTimeline{rest}")
+    };
+    let ops: Vec<(String, String, usize)> = doc
+        .elements()
+        .map(|e| {
+            let sel = e.attr("sel").unwrap_or_default().to_string();
+            (e.name.clone(), sel, e.elements().count())
+        })
+        .collect();
+    let op = |name: &str, sel: String, n| (name.to_string(), sel, n);
+    let removed = || op("remove", timeline("2", "/S[1]"), 0);
     assert_eq!(
-        sels,
+        ops,
         [
-            "/MPD/@publishTime",
-            "/MPD/PatchLocation[1]",
-            "/MPD/Period[@id='p0']/AdaptationSet[@id='1']/SegmentTemplate[1]/SegmentTimeline[1]",
-            "/MPD/Period[@id='p0']/AdaptationSet[@id='2']/SegmentTemplate[1]/SegmentTimeline[1]",
-            "/MPD/Period[@id='p0']/AdaptationSet[@id='3']/SegmentTemplate[1]/SegmentTimeline[1]",
+            op("replace", "/MPD/@publishTime".into(), 0),
+            op("replace", "/MPD/PatchLocation[1]".into(), 1),
+            // Video: one run of equal segments, moved on.
+            op("replace", timeline("1", "/S[1]"), 1),
+            // AAC at 44.1 kHz: runs of 176128 and 177152 ticks; four left
+            // the window, the first left shrank, the last grew, and the
+            // new ones include the loop's last segment, cut to 176800.
+            removed(),
+            removed(),
+            removed(),
+            removed(),
+            op("replace", timeline("2", "/S[1]"), 1),
+            op("replace", timeline("2", "/S[267]"), 1),
+            op("add", timeline("2", ""), 4),
+            // Text: one run.
+            op("replace", timeline("3", "/S[1]"), 1),
         ],
+        "{patch}"
+    );
+    assert!(
+        patch.contains("<S xmlns=\"urn:mpeg:dash:schema:mpd:2011\" d=\"176800\"/>"),
         "{patch}"
     );
     assert_eq!(doc.attr("mpdId"), Some("bbb"));
@@ -590,6 +620,19 @@ fn a_timeline_across_the_loop_boundary_is_replaced_whole() {
         patch.contains(">http://unit.test/patch/bbb/hand_made/1662477008?start=2022-01-01T00:00:00Z</PatchLocation>"),
         "{patch}"
     );
+}
+
+#[test]
+fn every_mpd_of_one_publish_time_is_the_same_mpd() {
+    // A patch names the MPD it applies to by its publishTime: the window is
+    // drawn at the publishTime, not at the request's instant. Without
+    // patches it is drawn at the instant.
+    let Some(tree) = bbb() else { return };
+    let published = LOOP_BOUNDARY + 8_000;
+    let at = |query, ms| canonical(&parse(&mpd(&tree, query, ms)));
+    assert!(at("patch=1", published) == at("patch=1", published + 7_999));
+    assert!(at("patch=1", published) != at("patch=1", published + 8_000));
+    assert!(at("timeline=1", published) != at("timeline=1", published + 7_999));
 }
 
 #[test]

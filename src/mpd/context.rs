@@ -858,6 +858,9 @@ pub fn periods_context<'a>(
             mode: req.mode.as_str(),
         });
     }
+    let published = live_timing
+        .filter(|_| crate::mpd::patch::offered(def, opts))
+        .map(crate::mpd::patch::window_timing);
     let layout = Layout {
         def,
         req,
@@ -869,7 +872,7 @@ pub fn periods_context<'a>(
         },
         reference,
         window: live_timing.map(|t| LiveWindow {
-            timing: t,
+            timing: published.as_ref().unwrap_or(t),
             reference,
         }),
         stream_base: req

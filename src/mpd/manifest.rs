@@ -275,7 +275,10 @@ pub fn render_patch_with(
         )
         .ok();
         check_original(now, then.as_ref(), original_ms)?;
-        Ok(render_patch(ctx, original_ms))
+        // The MPD the player holds, from the same renderer: it depends on
+        // its publishTime alone (`patch::window_timing`).
+        let old = context_at(stream, q, resolved, then, original_ms)?;
+        Ok(render_patch(&old, ctx, original_ms))
     })
 }
 
@@ -301,10 +304,22 @@ fn with_context<R>(
         )?),
         _ => None,
     };
+    let ctx = context_at(stream, q, &resolved, timing.clone(), q.now_ms)?;
+    f(&ctx, &resolved, timing.as_ref())
+}
+
+/// The manifest context of `q` at the clock `now_ms` with its `timing`.
+fn context_at<'s>(
+    stream: &StreamView<'s>,
+    q: &ManifestQuery,
+    resolved: &Resolved,
+    timing: Option<LiveTiming>,
+    now_ms: i64,
+) -> Result<MpdContext<'s>, ManifestError> {
     let mut opts = resolved.options(stream, timing.as_ref())?;
     if q.now_override {
         let o = Arc::make_mut(&mut opts);
-        let now = format!("now={}", q.now_ms);
+        let now = format!("now={}", now_ms);
         let queries = o.segment_queries.iter_mut().chain([&mut o.time_query]);
         for query in queries {
             if !query.is_empty() {
@@ -317,8 +332,8 @@ fn with_context<R>(
         mode: q.mode,
         site_url: q.site_url.clone(),
         manifest_url: q.manifest_url.clone(),
-        now_ms: q.now_ms,
-        timing: timing.clone(),
+        now_ms,
+        timing,
     };
     let mut ctx = manifest_context(
         stream.directory,
@@ -330,5 +345,5 @@ fn with_context<R>(
         &opts,
     )?;
     crate::mpd::protection::protect(&mut ctx, stream.drm, &opts.drm, q.site_url.as_deref());
-    f(&ctx, &resolved, timing.as_ref())
+    Ok(ctx)
 }

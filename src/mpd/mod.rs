@@ -13,3 +13,4 @@ pub mod render;
 pub mod request;
 pub mod time;
 pub mod timeline;
+pub mod timeline_diff;

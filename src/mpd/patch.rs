@@ -5,13 +5,18 @@
 //! from, so the timing is computed once, one way: what it replaces is what
 //! the manifest at the same clock says.
 //!
-//! What a patch replaces, in the `urn:mpeg:dash:schema:mpd-patch:2020`
+//! What a patch changes, in the `urn:mpeg:dash:schema:mpd-patch:2020`
 //! namespace with RFC 5261 selectors: `MPD@publishTime`, the
 //! `PatchLocation` (it names the new publishTime), every AdaptationSet's
-//! `SegmentTimeline` (whole: a window of hundreds of segments is a few runs),
-//! and a `direct` UTCTiming's value (the clock itself). Everything else of a
-//! live manifest stays as it was while the availability start and the
-//! window's depth do, which [`check_original`] makes sure of.
+//! `SegmentTimeline` run by run (the `<S>` that left the window removed,
+//! the ones that changed replaced, the new ones added at the end:
+//! [`crate::mpd::timeline_diff`], the operations dash.js and Shaka both
+//! apply), and a `direct` UTCTiming's value (the clock itself). Everything
+//! else of a live manifest stays as it was while the availability start and
+//! the window's depth do, which [`check_original`] makes sure of. The
+//! timeline edits need the MPD the player holds, which its publishTime
+//! names exactly: with patches the window is drawn at the publishTime
+//! ([`window_timing`]).
 //!
 //! Selectors name MPD elements without a prefix (`/MPD/Period[@id='p0']`),
 //! as the standard's examples and the players (dash.js, Shaka) read them:
@@ -26,6 +31,8 @@ use crate::mpd::registry::ManifestDef;
 use crate::mpd::render::filters::s_elements;
 use crate::mpd::render::Xml;
 use crate::mpd::time::iso_datetime_ms;
+use crate::mpd::timeline::S;
+use crate::mpd::timeline_diff::diff;
 use crate::options::{Options, Usage};
 
 /// The patch document's namespace.
@@ -36,6 +43,26 @@ pub const MPD_NS: &str = "urn:mpeg:dash:schema:mpd:2011";
 pub const FEATURE: &str = "patch";
 
 const DIRECT_UTC: &str = "urn:mpeg:dash:utc:direct:2014";
+
+/// Whether a live manifest of `def` with `opts` carries a PatchLocation:
+/// the request asked for patches and the template offers them.
+pub fn offered(def: &ManifestDef, opts: &ManifestOptions) -> bool {
+    opts.patch_query.is_some() && def.features.contains(&FEATURE)
+}
+
+/// The clock a manifest with patches draws its window (the SegmentTimeline)
+/// at: its publishTime, not the request's instant. Every MPD with one
+/// publishTime is then the same MPD, as a patch's `originalPublishTime`
+/// assumes (it names the MPD the patch applies to), and the patch can edit
+/// that MPD's timeline run by run. The newest segments appear at the next
+/// publishTime, at most an update period late.
+pub fn window_timing(timing: &LiveTiming) -> LiveTiming {
+    LiveTiming {
+        now_ms: timing.publish_ms,
+        elapsed_ms: timing.publish_ms - timing.availability_start_ms,
+        ..timing.clone()
+    }
+}
 
 /// `<PatchLocation ttl=…>url</PatchLocation>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -148,10 +175,7 @@ pub fn patch_location(
     opts: &ManifestOptions,
     timing: &LiveTiming,
 ) -> Option<PatchLocation> {
-    let query = opts.patch_query.as_deref()?;
-    if !def.features.contains(&FEATURE) {
-        return None;
-    }
+    let query = opts.patch_query.as_deref().filter(|_| offered(def, opts))?;
     Some(PatchLocation {
         url: crate::layout::patch_url(
             site_url.unwrap_or("/"),
@@ -214,12 +238,15 @@ fn escaped(out: &mut String, s: &str) {
     let _ = Xml.write_escaped_str(&mut *out, s);
 }
 
-/// `<replace sel="…">`. A selector's quotes are `'`, left as they are (an
+/// `<op sel="…"` (the selector is `sel` and `then` joined), left open
+/// for `>` or `/>`. A selector's quotes are `'`, left as they are (an
 /// attribute in `"` needs only `&`, `<` and `"` escaped): `&apos;` is valid
 /// but makes the selectors hard to read.
-fn open_replace(out: &mut String, sel: &[&str]) {
-    out.push_str("\n  <replace sel=\"");
-    for part in sel {
+fn start_op(out: &mut String, op: &str, sel: &[&str], then: &str) {
+    out.push_str("\n  <");
+    out.push_str(op);
+    out.push_str(" sel=\"");
+    for part in sel.iter().chain([&then]) {
         for c in part.chars() {
             match c {
                 '&' => out.push_str("&amp;"),
@@ -229,12 +256,18 @@ fn open_replace(out: &mut String, sel: &[&str]) {
             }
         }
     }
-    out.push_str("\">");
+    out.push('"');
 }
 
-/// The patch document that turns the MPD published at `original_ms` into
-/// `mpd` (a live manifest context with patches on).
-pub fn render_patch(mpd: &MpdContext, original_ms: i64) -> String {
+/// `<op sel="…">`.
+fn open_op(out: &mut String, op: &str, sel: &[&str]) {
+    start_op(out, op, sel, "");
+    out.push('>');
+}
+
+/// The patch document that turns `old`, the MPD published at
+/// `original_ms`, into `mpd` (live manifest contexts with patches on).
+pub fn render_patch(old: &MpdContext, mpd: &MpdContext, original_ms: i64) -> String {
     let mut out = String::with_capacity(4096);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Patch xmlns=\"");
     out.push_str(PATCH_NS);
@@ -245,11 +278,11 @@ pub fn render_patch(mpd: &MpdContext, original_ms: i64) -> String {
     out.push_str("\" publishTime=\"");
     out.push_str(&mpd.publish_time);
     out.push_str("\">");
-    open_replace(&mut out, &["/MPD/@publishTime"]);
+    open_op(&mut out, "replace", &["/MPD/@publishTime"]);
     out.push_str(&mpd.publish_time);
     out.push_str("</replace>");
     if let Some(p) = &mpd.patch_location {
-        open_replace(&mut out, &["/MPD/PatchLocation[1]"]);
+        open_op(&mut out, "replace", &["/MPD/PatchLocation[1]"]);
         out.push_str("\n    <PatchLocation xmlns=\"");
         out.push_str(MPD_NS);
         out.push_str("\" ttl=\"");
@@ -259,37 +292,67 @@ pub fn render_patch(mpd: &MpdContext, original_ms: i64) -> String {
         out.push_str("</PatchLocation>\n  </replace>");
     }
     for period in &mpd.periods {
+        let old_period = old.periods.iter().find(|p| p.id == period.id);
         for set in &period.adaptation_sets {
             let Some(timeline) = &set.segment_template.timeline else {
                 continue;
             };
-            open_replace(
-                &mut out,
-                &[
-                    "/MPD/Period[@id='",
-                    &period.id,
-                    "']/AdaptationSet[@id='",
-                    itoa::Buffer::new().format(set.id),
-                    "']/SegmentTemplate[1]/SegmentTimeline[1]",
-                ],
-            );
-            out.push_str("\n    <SegmentTimeline xmlns=\"");
-            out.push_str(MPD_NS);
-            out.push_str("\">");
-            // The manifest's own `<S>` writer, in its attribute order.
-            if let Ok(s) = s_elements(timeline, &(), "tdr", 6) {
-                out.push_str(&s.to_string());
-            }
-            out.push_str("\n    </SegmentTimeline>\n  </replace>");
+            let old_timeline = old_period
+                .and_then(|p| p.adaptation_sets.iter().find(|s| s.id == set.id))
+                .and_then(|s| s.segment_template.timeline.as_deref())
+                .unwrap_or_default();
+            let mut id = itoa::Buffer::new();
+            let sel = [
+                "/MPD/Period[@id='",
+                &period.id,
+                "']/AdaptationSet[@id='",
+                id.format(set.id),
+                "']/SegmentTemplate/SegmentTimeline",
+            ];
+            timeline_ops(&mut out, &sel, old_timeline, timeline);
         }
     }
     if let Some(utc) = mpd.utc_timing.as_ref().filter(|u| u.scheme == DIRECT_UTC) {
-        open_replace(&mut out, &["/MPD/UTCTiming[1]/@value"]);
+        open_op(&mut out, "replace", &["/MPD/UTCTiming[1]/@value"]);
         escaped(&mut out, &utc.value);
         out.push_str("</replace>");
     }
     out.push_str("\n</Patch>\n");
     out
+}
+
+/// The operations that edit the SegmentTimeline at `sel` from `old` to
+/// `new` ([`diff`]): `remove` of `S[1]`, `replace` of `S[i]`, `add` at the
+/// end, the three that dash.js and Shaka both apply.
+fn timeline_ops(out: &mut String, sel: &[&str], old: &[S], new: &[S]) {
+    let edit = diff(old, new);
+    for _ in 0..edit.removed {
+        start_op(out, "remove", sel, "/S[1]");
+        out.push_str("/>");
+    }
+    for i in edit.replaced(old, new) {
+        let position = ["/S[", itoa::Buffer::new().format(i + 1), "]"].concat();
+        start_op(out, "replace", sel, &position);
+        out.push('>');
+        s_lines(out, std::slice::from_ref(&new[i]));
+        out.push_str("\n  </replace>");
+    }
+    let appended = edit.appended(new);
+    if !appended.is_empty() {
+        open_op(out, "add", sel);
+        s_lines(out, appended);
+        out.push_str("\n  </add>");
+    }
+}
+
+/// `<S>` elements in the manifest's own writer and attribute order, each
+/// declaring the MPD namespace: inserted into the MPD they are MPD
+/// elements, while the patch's default namespace is the patch's.
+fn s_lines(out: &mut String, runs: &[S]) {
+    if let Ok(s) = s_elements(runs, &(), "tdr", 4) {
+        let with_ns = ["<S xmlns=\"", MPD_NS, "\" "].concat();
+        out.push_str(&s.to_string().replace("<S ", &with_ns));
+    }
 }
 
 #[cfg(test)]

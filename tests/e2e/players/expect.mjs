@@ -57,6 +57,25 @@ export function mpdFacts(xml) {
   };
 }
 
+// Where the first video SegmentTimeline of an MPD ends, in its ticks ($Time$ of the segment
+// after its last): a player that fetches a video segment from there on has taken it from a
+// later timeline (for a patched stream, from a patch). Null without one.
+export function videoTimelineEnd(xml) {
+  for (const set of xml.match(/<AdaptationSet\b[^>]*?(?:\/>|>[\s\S]*?<\/AdaptationSet>)/g) || []) {
+    if (!/contentType="video"|mimeType="video\//.test(set)) continue;
+    const t = /<SegmentTimeline>([\s\S]*?)<\/SegmentTimeline>/.exec(set);
+    if (!t) return null;
+    let end = null;
+    for (const s of t[1].match(/<S\b[^>]*>/g) || []) {
+      const start = attr(s, 't');
+      if (start !== null) end = Number(start);
+      end += Number(attr(s, 'd')) * (Number(attr(s, 'r') || 0) + 1);
+    }
+    return end;
+  }
+  return null;
+}
+
 const fmt = (x) => `${+x.toFixed(2)} s`;
 
 // The live latency each player aims for, by its own rule (dash.js 5.2

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { mpdFacts, latencyBounds, plannedStart } from './expect.mjs';
+import { mpdFacts, latencyBounds, plannedStart, videoTimelineEnd } from './expect.mjs';
 
 const FPS = 25;
 const MAX_STALL_S = 4;
@@ -106,10 +106,12 @@ function buildChecks(opts, staticBase, bbb) {
     for (const q of ['', '&timeline=1']) checks.push(live(player, 'live', `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a${q}`));
     checks.push(live(player, 'live', `${o}/dash/live/testcard/manifest_a.mpd?acodec=mp4a`));
     // MPD patches: after the first MPD, every update must be a patch (/patch/...), not the MPD again.
-    // Shaka only: dash.js 5.2.1 cannot apply a `replace` of a SegmentTimeline (its SimpleXPath
-    // targets `parent[name].indexOf(leaf)`, and a SegmentTimeline is parsed as an object, not a
-    // list: "(i[r] || []).indexOf is not a function"); see tests/e2e/players/README.md.
-    if (player === 'shaka') checks.push({ ...live(player, 'patch', `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a&patch=1`), seconds: 24, minPlayed: 18, patches: true });
+    // Both players: the patches edit timelines with the operations both apply (docs/patch-players.md).
+    // The test card's timelines are one run each (every patch replaces S[1]); BBB's AAC segments
+    // vary, so its patches remove, replace and add runs, and its loop's last segment is cut.
+    for (const stream of ['testcard', ...(bbb ? [bbb] : [])]) {
+      checks.push({ ...live(player, 'patch', `${o}/dash/live/${stream}/hand_made.mpd?acodec=mp4a&patch=1`), seconds: 24, minPlayed: 18, patches: true });
+    }
     if (bbb) checks.push(live(player, 'live', `${o}/dash/live/${bbb}/hand_made.mpd?acodec=mp4a`));
     // The pages: the home page's link and its URL composer lead to a player page that plays and
     // shows its statistics.
@@ -379,7 +381,7 @@ async function planStart(check, opts) {
 
 async function runCheck(check, opts) {
   // manifests/patches: 200 answers of /dash/live/.../*.mpd and /patch/... (MPD patch checks).
-  const net = { bad: [], failed: [], aborted: 0, requests: 0, manifests: 0, patches: 0 };
+  const net = { bad: [], failed: [], aborted: 0, requests: 0, manifests: 0, patches: 0, videoTimes: [] };
   const consoleErrors = [];
   let crashed = null;
   let context;
@@ -395,6 +397,9 @@ async function runCheck(check, opts) {
       if (!mpd && resp.status() === 200 && /dash\+xml/.test(resp.headers()['content-type'] || '')) mpd = resp.text().catch(() => null);
       if (resp.status() === 200 && /\/dash\/live\/[^?]*\.mpd(\?|$)/.test(resp.url())) net.manifests++;
       if (resp.status() === 200 && /\/patch\//.test(resp.url())) net.patches++;
+      // $Time$ of the video segments fetched (patch checks: were the patched timelines used?).
+      const vt = resp.status() === 200 && /\/dash\/live\/[^?]*\/time\/(\d+)\.m4v(\?|$)/.exec(resp.url());
+      if (vt) net.videoTimes.push(Number(vt[1]));
       if (resp.status() >= 400) {
         const req = resp.request();
         net.bad.push(`${resp.status()} ${req.method()} ${resp.url()}${availabilityNote(resp.url(), sentAt.get(req) || Date.now())}`);
@@ -512,6 +517,10 @@ function judge(check, result) {
   }
   // Patched live: the MPD once, then patches only (one per update period of 8 s, so at least 2).
   if (check.patches && !(net.manifests === 1 && net.patches >= 2)) reasons.push(`fetched the MPD ${net.manifests} times and ${net.patches} patches: want the MPD once, then patches (at least 2)`);
+  // ... and the player used them: it fetched video segments that only a patch listed.
+  const firstEnd = check.patches && result.mpd ? videoTimelineEnd(result.mpd) : null;
+  const patchedOnly = firstEnd === null ? 0 : net.videoTimes.filter((t) => t >= firstEnd).length;
+  if (check.patches && patchedOnly === 0) reasons.push(`no video segment past the first MPD's timeline (its end: t=${firstEnd}) was fetched: the patched timelines were not used`);
   const rep = s.rep ? `${s.rep.height ? `${s.rep.height}p@` : ''}${Math.round(s.rep.bandwidth / 1000)}kbps` : 'none';
   const parts = [
     `advanced ${f1(s.played)} s in ${f1(s.wallMs / 1000)} s (t ${f1(s.firstTime)}->${f1(s.currentTime)})`,
@@ -533,7 +542,7 @@ function judge(check, result) {
   }
   if (s.seeks.length) parts.push(`seeks ${s.seeks.map((k) => `${f1(k.from)}->${f1(k.to)}`).join(', ')}`);
   parts.push(`requests ${net.requests}, http>=400 ${net.bad.length}, failed ${net.failed.length}`);
-  if (check.patches) parts.push(`MPD fetched ${net.manifests}, patches ${net.patches}`);
+  if (check.patches) parts.push(`MPD fetched ${net.manifests}, patches ${net.patches}, video segments listed only by patches ${patchedOnly}`);
   parts.push(s.version || 'player not loaded');
   return { ok: reasons.length === 0, reasons, evidence: parts.join('; ') };
 }
