@@ -1265,7 +1265,26 @@ DB_SSL={"sslmode": "require"}
                 "#DASHLIVE_OUT=out",
                 "#DASHLIVE_CONFIG=config",
                 "#DASHLIVE_PLAYERS=origin/players/node_modules",
+                "#DASHLIVE_STORE=admin.redb",
             ]
+        );
+    }
+
+    #[test]
+    fn the_admin_store_is_off_unless_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = load_in(dir.path(), &Overrides::default(), &no_env()).unwrap();
+        assert_eq!(none.store, None);
+        let env = env_of(&[(KEY_STORE, "/var/lib/dashlive/admin.redb")]);
+        let s = load_in(dir.path(), &Overrides::default(), &env).unwrap();
+        assert_eq!(s.store, Some(PathBuf::from("/var/lib/dashlive/admin.redb")));
+        let o = Overrides {
+            store: Some("flag.redb".into()),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            load_in(dir.path(), &o, &env).unwrap().store,
+            Some("flag.redb".into())
         );
     }
 

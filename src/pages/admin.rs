@@ -197,7 +197,10 @@ mod tests {
         ];
         for page in pages {
             assert!(!page.contains("<script"), "{page}");
-            assert!(page.contains("&#60;script&#62;") || page.contains("&lt;script&gt;"), "{page}");
+            assert!(
+                page.contains("&#60;script&#62;") || page.contains("&lt;script&gt;"),
+                "{page}"
+            );
         }
     }
 

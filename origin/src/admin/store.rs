@@ -58,8 +58,9 @@ pub const MAX_PASSWORD: usize = 1024;
 pub enum StoreError {
     #[error("{}: is open in another process (a running origin?): stop it, or use the admin pages", .0.display())]
     Locked(PathBuf),
+    /// Boxed: redb's error is large, and this is returned everywhere.
     #[error("the store: {0}")]
-    Db(#[from] redb::Error),
+    Db(Box<redb::Error>),
     #[error("the store's {table} table, entry {key}: {error}")]
     Corrupt {
         table: &'static str,
@@ -92,7 +93,7 @@ impl StoreError {
 
 macro_rules! db {
     ($e:expr) => {
-        $e.map_err(|e| StoreError::Db(e.into()))
+        $e.map_err(|e| StoreError::Db(Box::new(e.into())))
     };
 }
 
@@ -337,7 +338,11 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
 
-fn decode<T: DeserializeOwned>(table: &'static str, key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+fn decode<T: DeserializeOwned>(
+    table: &'static str,
+    key: &str,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt {
         table,
         key: key.to_string(),
@@ -357,7 +362,7 @@ impl Store {
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(StoreError::Locked(path.to_path_buf()))
             }
-            Err(e) => return Err(StoreError::Db(e.into())),
+            Err(e) => return Err(StoreError::Db(Box::new(e.into()))),
         };
         let store = Store {
             db,
@@ -511,7 +516,12 @@ impl Store {
         Ok(user)
     }
 
-    pub fn set_groups(&self, by: Actor, username: &str, groups: &[Group]) -> Result<User, StoreError> {
+    pub fn set_groups(
+        &self,
+        by: Actor,
+        username: &str,
+        groups: &[Group],
+    ) -> Result<User, StoreError> {
         let mut groups = groups.to_vec();
         groups.sort();
         groups.dedup();
@@ -523,7 +533,12 @@ impl Store {
 
     /// A new password chosen by an administrator: the user must change it
     /// at the next login, and their sessions end.
-    pub fn reset_password(&self, by: Actor, username: &str, password: &str) -> Result<User, StoreError> {
+    pub fn reset_password(
+        &self,
+        by: Actor,
+        username: &str,
+        password: &str,
+    ) -> Result<User, StoreError> {
         check_password(password)?;
         let hash = hash_password(password)?;
         self.update_user(by, username, "user.reset", Ends::All, |u| {
@@ -642,7 +657,9 @@ impl Store {
                 th.failures = th.failures.saturating_add(1);
                 if th.failures >= limit {
                     let doublings = (th.failures - limit).min(16);
-                    let lock = LOCK_FIRST_MS.saturating_mul(1 << doublings).min(LOCK_MAX_MS);
+                    let lock = LOCK_FIRST_MS
+                        .saturating_mul(1 << doublings)
+                        .min(LOCK_MAX_MS);
                     th.locked_until_ms = now_ms.saturating_add(lock);
                 }
                 db!(t.insert(key.as_str(), encode(&th).as_slice()))?;
@@ -763,6 +780,7 @@ impl Store {
         db!(tx.commit())
     }
 
+    #[cfg(test)]
     pub fn session_count(&self) -> Result<u64, StoreError> {
         let rx = db!(self.db.begin_read())?;
         db!(db!(rx.open_table(SESSIONS))?.len())
@@ -981,7 +999,12 @@ fn revoke_tokens_of(tx: &redb::WriteTransaction, username: &str) -> Result<(), S
     Ok(())
 }
 
-fn audit(tx: &redb::WriteTransaction, by: Actor, action: &str, target: &str) -> Result<(), StoreError> {
+fn audit(
+    tx: &redb::WriteTransaction,
+    by: Actor,
+    action: &str,
+    target: &str,
+) -> Result<(), StoreError> {
     let mut t = db!(tx.open_table(AUDIT))?;
     let next = db!(t.last())?.map_or(0, |(k, _)| k.value() + 1);
     let entry = AuditEntry {
@@ -1008,8 +1031,12 @@ fn migrate_1_to_2(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
                 .and_then(|m| m.as_u64())
                 .unwrap_or(0);
             let groups = Group::from_mask(mask);
-            obj.insert("groups".into(), serde_json::to_value(groups).unwrap_or_default());
-            obj.entry("last_login_ms").or_insert(serde_json::Value::Null);
+            obj.insert(
+                "groups".into(),
+                serde_json::to_value(groups).unwrap_or_default(),
+            );
+            obj.entry("last_login_ms")
+                .or_insert(serde_json::Value::Null);
         }
         let user: User = decode("users", k.value(), &encode(&json))?;
         rewritten.push(user);
@@ -1069,7 +1096,10 @@ mod tests {
     fn a_schema_1_store_is_migrated_on_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.redb");
-        write_schema_1(&path, &[("ann", 0x4000_0000), ("bob", 0x4 | 0x2), ("cy", 0)]);
+        write_schema_1(
+            &path,
+            &[("ann", 0x4000_0000), ("bob", 0x4 | 0x2), ("cy", 0)],
+        );
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let ann = store.user("ann").unwrap().unwrap();
@@ -1117,13 +1147,18 @@ mod tests {
         assert_eq!(store.ensure_admin(NOW, "other", Some("x")).unwrap(), None);
         assert_eq!(store.user_count().unwrap(), 1);
         let log = store.audit_log(10).unwrap();
-        assert_eq!((log[0].action.as_str(), log[0].actor.as_str()), ("user.add", "origin"));
+        assert_eq!(
+            (log[0].action.as_str(), log[0].actor.as_str()),
+            ("user.add", "origin")
+        );
     }
 
     #[test]
     fn sessions_expire_when_idle_or_old_and_are_stored_hashed() {
         let (_d, store) = open();
-        store.add_user(by(), "ann", "", "password 123", &[Group::User], false).unwrap();
+        store
+            .add_user(by(), "ann", "", "password 123", &[Group::User], false)
+            .unwrap();
         let (id, s) = store.login("ann", NOW).unwrap();
         assert!(store.session(&id, NOW + 1000).unwrap().is_some());
         assert!(store.session("forged", NOW).unwrap().is_none());
@@ -1137,43 +1172,78 @@ mod tests {
         t += SESSION_IDLE_MS - 1;
         assert!(t - NOW > SESSION_MAX_MS);
         assert!(store.session(&id, t).unwrap().is_none());
-        assert_eq!(store.session_count().unwrap(), 0, "expired sessions are removed");
+        assert_eq!(
+            store.session_count().unwrap(),
+            0,
+            "expired sessions are removed"
+        );
         let (id2, _) = store.login("ann", NOW).unwrap();
-        assert!(store.session(&id2, NOW + SESSION_IDLE_MS + 1).unwrap().is_none());
+        assert!(store
+            .session(&id2, NOW + SESSION_IDLE_MS + 1)
+            .unwrap()
+            .is_none());
         assert_ne!(id, s.csrf);
     }
 
     #[test]
     fn throttling_locks_an_account_then_an_address_and_doubles() {
         let (_d, store) = open();
-        store.add_user(by(), "ann", "", "password 123", &[], false).unwrap();
+        store
+            .add_user(by(), "ann", "", "password 123", &[], false)
+            .unwrap();
         for i in 0..ACCOUNT_FAILURES {
-            assert_eq!(store.gate("ann", "10.0.0.1", NOW).unwrap(), Gate::Open, "{i}");
+            assert_eq!(
+                store.gate("ann", "10.0.0.1", NOW).unwrap(),
+                Gate::Open,
+                "{i}"
+            );
             store.login_failed(Some("ann"), "10.0.0.1", NOW).unwrap();
         }
         assert_eq!(store.gate("ann", "10.0.0.9", NOW).unwrap(), Gate::Wait(60));
-        assert_eq!(store.gate("ann", "10.0.0.9", NOW + 60_000).unwrap(), Gate::Open);
-        store.login_failed(Some("ann"), "10.0.0.1", NOW + 60_000).unwrap();
-        assert_eq!(store.gate("ann", "x", NOW + 60_000).unwrap(), Gate::Wait(120));
+        assert_eq!(
+            store.gate("ann", "10.0.0.9", NOW + 60_000).unwrap(),
+            Gate::Open
+        );
+        store
+            .login_failed(Some("ann"), "10.0.0.1", NOW + 60_000)
+            .unwrap();
+        assert_eq!(
+            store.gate("ann", "x", NOW + 60_000).unwrap(),
+            Gate::Wait(120)
+        );
         // An address trying many names is locked on its own count.
         for _ in 0..ADDRESS_FAILURES {
             store.login_failed(None, "10.0.0.2", NOW).unwrap();
         }
-        assert!(matches!(store.gate("bob", "10.0.0.2", NOW).unwrap(), Gate::Wait(_)));
+        assert!(matches!(
+            store.gate("bob", "10.0.0.2", NOW).unwrap(),
+            Gate::Wait(_)
+        ));
         assert_eq!(store.gate("bob", "10.0.0.3", NOW).unwrap(), Gate::Open);
         // A success forgets the account's failures.
         store.login("ann", NOW + 200_000).unwrap();
-        assert_eq!(store.gate("ann", "10.0.0.3", NOW + 200_000).unwrap(), Gate::Open);
+        assert_eq!(
+            store.gate("ann", "10.0.0.3", NOW + 200_000).unwrap(),
+            Gate::Open
+        );
     }
 
     #[test]
     fn tokens_are_hashed_revocable_and_expire() {
         let (_d, store) = open();
-        store.add_user(by(), "ann", "", "password 123", &[Group::Media], false).unwrap();
+        store
+            .add_user(by(), "ann", "", "password 123", &[Group::Media], false)
+            .unwrap();
         let (secret, token) = store.add_token(by(), "ann", "ci", 1).unwrap();
         assert!(secret.starts_with("dlt_"));
-        assert_eq!(store.token_user(&secret, NOW).unwrap().unwrap().username, "ann");
-        assert!(store.token_user(&secret, NOW + 86_400_000).unwrap().is_none());
+        assert_eq!(
+            store.token_user(&secret, NOW).unwrap().unwrap().username,
+            "ann"
+        );
+        assert!(store
+            .token_user(&secret, NOW + 86_400_000)
+            .unwrap()
+            .is_none());
         assert!(store.token_user("dlt_forged", NOW).unwrap().is_none());
         assert!(store.revoke_token(by(), &token.id).unwrap());
         assert!(store.token_user(&secret, NOW).unwrap().is_none());
@@ -1183,7 +1253,9 @@ mod tests {
     #[test]
     fn a_reset_ends_sessions_and_a_delete_leaves_nothing_of_the_user() {
         let (_d, store) = open();
-        store.add_user(by(), "ann", "", "password 123", &[], false).unwrap();
+        store
+            .add_user(by(), "ann", "", "password 123", &[], false)
+            .unwrap();
         let (id, _) = store.login("ann", NOW).unwrap();
         let (secret, _) = store.add_token(by(), "ann", "", 30).unwrap();
         store.reset_password(by(), "ann", "new password 1").unwrap();
@@ -1193,7 +1265,10 @@ mod tests {
         let (id, _) = store.login("ann", NOW).unwrap();
         store.delete_user(by(), "ann").unwrap();
         assert!(store.session(&id, NOW).unwrap().is_none());
-        assert!(matches!(store.delete_user(by(), "ann"), Err(StoreError::NoUser(_))));
+        assert!(matches!(
+            store.delete_user(by(), "ann"),
+            Err(StoreError::NoUser(_))
+        ));
         store.check().unwrap();
     }
 }
