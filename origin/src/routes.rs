@@ -427,4 +427,25 @@ mod tests {
         }
         assert_eq!(Route::ClearKey.accepts().methods.list(), "OPTIONS, POST");
     }
+
+    /// One mechanism: every admin URL has a guard, and every route that
+    /// takes a body but the licence server's is an admin one.
+    #[test]
+    fn every_admin_route_is_guarded() {
+        for (pattern, route) in TABLE {
+            let admin = pattern.starts_with("/admin");
+            assert_eq!(route.guard().is_some(), admin, "{pattern}");
+            if route.accepts().body_limit > 0 && *route != Route::ClearKey {
+                assert!(admin, "{pattern} takes a body without a guard");
+            }
+        }
+        let r = Routes::new();
+        assert_eq!(r.find("/admin/users/ann").route, Route::AdminUser);
+        assert_eq!(r.find("/admin/users/ann").param("username"), "ann");
+        assert_eq!(
+            Route::AdminUsers.guard().map(|g| g.who),
+            Some(Who::Group(Group::Admin))
+        );
+        assert_eq!(Route::AdminLogin.guard().map(|g| g.who), Some(Who::Anyone));
+    }
 }
