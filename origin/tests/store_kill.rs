@@ -16,7 +16,10 @@ fn origin(store: &Path, settings: &Path) -> Command {
 
 /// The `N churned` of `store check`'s summary.
 fn check(store: &Path, settings: &Path) -> u64 {
-    let out = origin(store, settings).args(["store", "check"]).output().unwrap();
+    let out = origin(store, settings)
+        .args(["store", "check"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -45,8 +48,14 @@ fn a_store_killed_mid_write_opens_whole() {
         child.kill().unwrap();
         child.wait().unwrap();
         let now = check(&store, &settings);
-        assert!(now >= last, "committed transactions were lost: {now} < {last}");
+        assert!(
+            now >= last,
+            "committed transactions were lost: {now} < {last}"
+        );
         last = now;
     }
-    assert!(last > 0, "no transaction was committed before a kill: the test proved nothing");
+    assert!(
+        last > 0,
+        "no transaction was committed before a kill: the test proved nothing"
+    );
 }

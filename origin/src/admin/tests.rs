@@ -188,6 +188,19 @@ impl<'a> Browser<'a> {
         self.send(Method::POST, path, form, &[]).await
     }
 
+    /// DELETE with the CSRF token in its header.
+    async fn delete(&mut self, path: &str, csrf: &str) -> Answer {
+        let header = [("x-csrf-token", csrf)];
+        self.send(Method::DELETE, path, &[], &header).await
+    }
+
+    /// Sets a user's groups with the user page's form.
+    async fn set_groups(&mut self, name: &str, csrf: &str, groups: &[&str]) -> Answer {
+        let mut form = vec![("csrf", csrf), ("action", "groups")];
+        form.extend(groups.iter().map(|g| ("groups", *g)));
+        self.post(&format!("/admin/users/{name}"), &form).await
+    }
+
     /// Loads the login form and posts it.
     async fn login(&mut self, username: &str, password: &str) -> Answer {
         let was = self.json;
@@ -392,28 +405,14 @@ async fn state_changes_need_the_sessions_csrf_token() {
     let mut ann = Browser::new(&site);
     ann.login("ann", "password of user").await;
     let anns = ann.csrf().await;
-    let a = b
-        .send(
-            Method::DELETE,
-            "/admin/users/ann",
-            &[],
-            &[("x-csrf-token", &anns)],
-        )
-        .await;
+    let a = b.delete("/admin/users/ann", &anns).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     assert!(site.store().user("mallory").unwrap().is_none());
     assert!(site.store().user("ann").unwrap().is_some());
     // The session's own token, in the form or the header: done.
     let fresh = b.csrf().await;
     assert_eq!(send(&mut b, add(&fresh)).await.status, StatusCode::CREATED);
-    let a = b
-        .send(
-            Method::DELETE,
-            "/admin/users/ann",
-            &[],
-            &[("x-csrf-token", &fresh)],
-        )
-        .await;
+    let a = b.delete("/admin/users/ann", &fresh).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     assert!(site.store().user("ann").unwrap().is_none());
 }
@@ -479,23 +478,9 @@ async fn a_user_outside_the_group_gets_403_on_every_method() {
         b.post("/admin/users", &add).await.status,
         StatusCode::FORBIDDEN
     );
-    let promote = [
-        ("csrf", csrf.as_str()),
-        ("action", "groups"),
-        ("groups", "admin"),
-    ];
-    assert_eq!(
-        b.post("/admin/users/ann", &promote).await.status,
-        StatusCode::FORBIDDEN
-    );
-    let del = b
-        .send(
-            Method::DELETE,
-            "/admin/users/root",
-            &[],
-            &[("x-csrf-token", &csrf)],
-        )
-        .await;
+    let promote = b.set_groups("ann", &csrf, &["admin"]).await;
+    assert_eq!(promote.status, StatusCode::FORBIDDEN);
+    let del = b.delete("/admin/users/root", &csrf).await;
     assert_eq!(del.status, StatusCode::FORBIDDEN);
     assert!(!site.store().user("ann").unwrap().unwrap().has(Group::Admin));
     assert!(site.store().user("root").unwrap().is_some());
@@ -760,12 +745,7 @@ async fn admins_add_regroup_reset_and_delete_but_never_themselves() {
         ann.login("ann", &made).await.header("location"),
         "/admin/password"
     );
-    let f = [
-        ("csrf", csrf.as_str()),
-        ("action", "groups"),
-        ("groups", "user"),
-    ];
-    let a = b.post("/admin/users/ann", &f).await;
+    let a = b.set_groups("ann", &csrf, &["user"]).await;
     assert_eq!(a.json()["user"]["groups"], serde_json::json!(["user"]));
     let f = [("csrf", csrf.as_str()), ("action", "reset")];
     let a = b.post("/admin/users/ann", &f).await;
@@ -775,36 +755,15 @@ async fn admins_add_regroup_reset_and_delete_but_never_themselves() {
     ann.json = true;
     assert_eq!(ann.get("/admin/").await.status, StatusCode::UNAUTHORIZED);
     // Nobody deletes themselves, nor drops their own admin group.
-    let del = b
-        .send(
-            Method::DELETE,
-            "/admin/users/root",
-            &[],
-            &[("x-csrf-token", &csrf)],
-        )
-        .await;
+    let del = b.delete("/admin/users/root", &csrf).await;
     assert_eq!(del.status, StatusCode::FORBIDDEN);
     assert!(del.json()["error"]
         .as_str()
         .unwrap()
         .contains("nobody deletes themselves"));
-    let f = [
-        ("csrf", csrf.as_str()),
-        ("action", "groups"),
-        ("groups", "media"),
-    ];
-    assert_eq!(
-        b.post("/admin/users/root", &f).await.status,
-        StatusCode::FORBIDDEN
-    );
-    let del = b
-        .send(
-            Method::DELETE,
-            "/admin/users/ann",
-            &[],
-            &[("x-csrf-token", &csrf)],
-        )
-        .await;
+    let demote = b.set_groups("root", &csrf, &["media"]).await;
+    assert_eq!(demote.status, StatusCode::FORBIDDEN);
+    let del = b.delete("/admin/users/ann", &csrf).await;
     assert_eq!(del.status, StatusCode::OK);
     assert_eq!(
         b.get("/admin/users/ann").await.status,
