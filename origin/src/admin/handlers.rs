@@ -335,19 +335,17 @@ fn parse_groups(fields: &Fields) -> Result<Vec<Group>, StoreError> {
 
 fn users(admin: &Admin, req: &Req, me: &Authed, fields: &Fields) -> Answer {
     let s = &admin.store;
-    let mut made = None;
-    let mut status = StatusCode::OK;
+    // A user just added: (name, the password made up for them, if any).
+    let mut added: Option<(String, Option<String>)> = None;
     if *req.method == Method::POST {
         let username = required(fields, "username")?;
         let groups = parse_groups(fields)?;
-        let password = match fields.get("password").filter(|p| !p.is_empty()) {
-            Some(p) => p.to_string(),
-            None => {
-                let p = store::random_password()?;
-                made = Some(p.clone());
-                p
-            }
+        let given = fields.get("password").filter(|p| !p.is_empty());
+        let made = match given {
+            Some(_) => None,
+            None => Some(store::random_password()?),
         };
+        let password = given.or(made.as_deref()).unwrap_or_default();
         // Whoever chose the password, its owner changes it, unless a
         // script says otherwise.
         let must_change = fields.get("must_change") != Some("0");
@@ -356,27 +354,32 @@ fn users(admin: &Admin, req: &Req, me: &Authed, fields: &Fields) -> Answer {
             now_ms: req.now_ms,
         };
         let email = fields.get("email").unwrap_or("");
-        let user = s.add_user(by, username, email, &password, &groups, must_change)?;
-        status = StatusCode::CREATED;
+        let user = s.add_user(by, username, email, password, &groups, must_change)?;
         if req.json {
-            return Ok(json(
-                status,
-                &json!({ "user": user_json(&user), "password": made }),
-            ));
+            let body = json!({ "user": user_json(&user), "password": made });
+            return Ok(json(StatusCode::CREATED, &body));
         }
-        made = made.map(|p| format!("{}\n{p}", user.username));
+        added = Some((user.username, made));
     }
     let all = s.users()?;
     if req.json {
         let list: Vec<_> = all.iter().map(user_json).collect();
-        return Ok(json(status, &json!({ "users": list, "csrf": me.csrf() })));
+        return Ok(json(
+            StatusCode::OK,
+            &json!({ "users": list, "csrf": me.csrf() }),
+        ));
     }
     let rows: Vec<UserRow> = all.iter().map(row).collect();
-    let shown = made.as_deref().and_then(|m| m.split_once('\n'));
-    let notice = (status == StatusCode::CREATED).then_some("user added");
+    let shown = added
+        .as_ref()
+        .and_then(|(name, made)| Some((name.as_str(), made.as_deref()?)));
     let f = Frame {
-        notice,
+        notice: added.is_some().then_some("user added"),
         ..frame("Users", Some(me))
+    };
+    let status = match added {
+        Some(_) => StatusCode::CREATED,
+        None => StatusCode::OK,
     };
     Ok(html(status, page::users(f, me.csrf(), &rows, shown)))
 }

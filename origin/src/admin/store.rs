@@ -48,6 +48,9 @@ pub const ADDRESS_FAILURES: u32 = 20;
 pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
 pub const LOCK_FIRST_MS: i64 = 60 * 1000;
 pub const LOCK_MAX_MS: i64 = 15 * 60 * 1000;
+/// Audit entries kept: past this, each new entry drops the oldest (so
+/// failed logins from many addresses cannot fill the disk).
+pub const AUDIT_KEEP: u64 = 100_000;
 /// Throttle rows kept before the ones whose window has passed are pruned
 /// (so many addresses trying cannot grow the table without bound).
 const THROTTLE_PRUNE_AT: u64 = 1024;
@@ -224,6 +227,8 @@ pub enum Gate {
 pub struct Store {
     db: Database,
     path: PathBuf,
+    /// [`AUDIT_KEEP`] (the tests lower it).
+    audit_keep: u64,
 }
 
 /// A fresh secret: 256 random bits, base64url.
@@ -367,6 +372,7 @@ impl Store {
         let store = Store {
             db,
             path: path.to_path_buf(),
+            audit_keep: AUDIT_KEEP,
         };
         store.migrate()?;
         Ok(store)
@@ -477,7 +483,7 @@ impl Store {
             }
             db!(t.insert(username, encode(&user).as_slice()))?;
         }
-        audit(&tx, by, "user.add", username)?;
+        audit(&tx, self.audit_keep, by, "user.add", username)?;
         db!(tx.commit())?;
         Ok(user)
     }
@@ -511,7 +517,7 @@ impl Store {
                 revoke_tokens_of(&tx, username)?;
             }
         }
-        audit(&tx, by, action, username)?;
+        audit(&tx, self.audit_keep, by, action, username)?;
         db!(tx.commit())?;
         Ok(user)
     }
@@ -578,7 +584,7 @@ impl Store {
         }
         end_sessions_of(&tx, username, None)?;
         revoke_tokens_of(&tx, username)?;
-        audit(&tx, by, "user.delete", username)?;
+        audit(&tx, self.audit_keep, by, "user.delete", username)?;
         db!(tx.commit())
     }
 
@@ -677,7 +683,7 @@ impl Store {
             name: account.unwrap_or("-"),
             now_ms,
         };
-        audit(&tx, by, "login.failed", address)?;
+        audit(&tx, self.audit_keep, by, "login.failed", address)?;
         db!(tx.commit())
     }
 
@@ -729,7 +735,7 @@ impl Store {
             name: username,
             now_ms,
         };
-        audit(&tx, by, "login", username)?;
+        audit(&tx, self.audit_keep, by, "login", username)?;
         db!(tx.commit())?;
         Ok((id, session))
     }
@@ -817,7 +823,13 @@ impl Store {
             let mut t = db!(tx.open_table(TOKENS))?;
             db!(t.insert(key.as_slice(), encode(&token).as_slice()))?;
         }
-        audit(&tx, by, "token.add", &format!("{username} {}", token.id))?;
+        audit(
+            &tx,
+            self.audit_keep,
+            by,
+            "token.add",
+            &format!("{username} {}", token.id),
+        )?;
         db!(tx.commit())?;
         Ok((secret, token))
     }
@@ -877,7 +889,7 @@ impl Store {
             }
         };
         if found {
-            audit(&tx, by, "token.revoke", id)?;
+            audit(&tx, self.audit_keep, by, "token.revoke", id)?;
         }
         db!(tx.commit())?;
         Ok(found)
@@ -911,7 +923,7 @@ impl Store {
             name: "churn",
             now_ms,
         };
-        audit(&tx, by, "churn", "-")?;
+        audit(&tx, self.audit_keep, by, "churn", "-")?;
         db!(tx.commit())
     }
 
@@ -999,14 +1011,20 @@ fn revoke_tokens_of(tx: &redb::WriteTransaction, username: &str) -> Result<(), S
     Ok(())
 }
 
+/// Appends to the audit log, in the change's own transaction; at `keep`
+/// entries the oldest goes.
 fn audit(
     tx: &redb::WriteTransaction,
+    keep: u64,
     by: Actor,
     action: &str,
     target: &str,
 ) -> Result<(), StoreError> {
     let mut t = db!(tx.open_table(AUDIT))?;
     let next = db!(t.last())?.map_or(0, |(k, _)| k.value() + 1);
+    if db!(t.len())? >= keep {
+        db!(t.pop_first())?;
+    }
     let entry = AuditEntry {
         at_ms: by.now_ms,
         actor: by.name.to_string(),
@@ -1226,6 +1244,20 @@ mod tests {
             store.gate("ann", "10.0.0.3", NOW + 200_000).unwrap(),
             Gate::Open
         );
+    }
+
+    #[test]
+    fn the_audit_log_keeps_its_newest_entries() {
+        let (_d, mut store) = open();
+        store.audit_keep = 3;
+        for i in 0..5 {
+            store
+                .login_failed(None, &format!("10.0.0.{i}"), NOW)
+                .unwrap();
+        }
+        let log = store.audit_log(10).unwrap();
+        let targets: Vec<&str> = log.iter().map(|e| e.target.as_str()).collect();
+        assert_eq!(targets, ["10.0.0.4", "10.0.0.3", "10.0.0.2"]);
     }
 
     #[test]
