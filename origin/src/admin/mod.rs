@@ -2,6 +2,11 @@
 //! the origin that has a store (setting `DASHLIVE_STORE`) serves it; live
 //! origins stay stateless and answer its routes 404.
 //!
+//! The store is a module of the origin, not of the library: only the
+//! origin (and its `user`/`token`/`store` subcommands, which open the same
+//! file while it is stopped) reads it; the upload and download CLIs talk to
+//! a running origin over HTTP with an API token.
+//!
 //! Adding an admin page is a row in the route table (`routes.rs`: its
 //! pattern, its methods and body limit in `Route::accepts`, who may use it
 //! in `Route::guard`) and an arm in [`handlers::handle`], whose handler
