@@ -301,26 +301,7 @@ pub async fn admit(
             .and_then(|v| v.to_str().ok())
             .or_else(|| input.fields().get(CSRF_FIELD))
             .unwrap_or("");
-        let ok = match (guard.who, &caller) {
-            (Who::Anyone, _) => {
-                let nonce = req.cookie(LOGIN_COOKIE).unwrap_or_default();
-                admin.login_token_ok(&nonce, given)
-            }
-            (
-                _,
-                Some(Authed {
-                    via: Via::Session { csrf, .. },
-                    ..
-                }),
-            ) => !given.is_empty() && bool::from(given.as_bytes().ct_eq(csrf.as_bytes())),
-            (
-                _,
-                Some(Authed {
-                    via: Via::Token, ..
-                }),
-            ) => true,
-            (_, None) => false,
-        };
+        let ok = csrf_ok(admin, guard.who, caller.as_ref(), req, given);
         if !ok {
             let why = if given.is_empty() {
                 "the CSRF token is missing (form field csrf or header X-CSRF-Token): load the page again"
@@ -331,6 +312,23 @@ pub async fn admit(
         }
     }
     Ok((caller, input))
+}
+
+/// Whether `given` is the CSRF token the request needs: the login form's
+/// signed token on a route open to anyone, the session's own token with a
+/// session; none with a bearer token.
+fn csrf_ok(admin: &Admin, who: Who, caller: Option<&Authed>, req: &Req, given: &str) -> bool {
+    match (who, caller.map(|c| &c.via)) {
+        (Who::Anyone, _) => {
+            let nonce = req.cookie(LOGIN_COOKIE).unwrap_or_default();
+            admin.login_token_ok(&nonce, given)
+        }
+        (_, Some(Via::Session { csrf, .. })) => {
+            !given.is_empty() && bool::from(given.as_bytes().ct_eq(csrf.as_bytes()))
+        }
+        (_, Some(Via::Token)) => true,
+        (_, None) => false,
+    }
 }
 
 /// The caller: a bearer token (an invalid one is refused, never taken as
