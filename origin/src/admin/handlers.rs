@@ -26,7 +26,10 @@ pub async fn handle(
         (Route::AdminLogin, caller) if *req.method == Method::POST => {
             login(admin, req, caller, fields).await
         }
-        (Route::AdminLogin, _) => Ok(login_form(admin, req, None, "")),
+        (Route::AdminLogin, _) => {
+            let next = query_param(req, "next").unwrap_or_default();
+            Ok(login_form(admin, req, None, "", &next))
+        }
         (_, None) => Ok(refuse(req, StatusCode::UNAUTHORIZED, "log in first")),
         (Route::AdminHome, Some(me)) => Ok(home(req, &me)),
         (Route::AdminLogout, Some(me)) => logout(admin, req, &me),
@@ -142,7 +145,14 @@ fn query_param(req: &Req, name: &str) -> Option<String> {
 }
 
 /// The login form with a fresh signed-double-submit token.
-fn login_form(admin: &Admin, req: &Req, error: Option<&str>, username: &str) -> Response<Body> {
+/// `next`: where to go after logging in (checked by [`safe_next`]).
+fn login_form(
+    admin: &Admin,
+    req: &Req,
+    error: Option<&str>,
+    username: &str,
+    next: &str,
+) -> Response<Body> {
     let nonce = match store::random_secret() {
         Ok(n) => n,
         Err(e) => return refuse(req, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
@@ -160,12 +170,11 @@ fn login_form(admin: &Admin, req: &Req, error: Option<&str>, username: &str) -> 
         }
         json(status, &body)
     } else {
-        let next = query_param(req, "next").unwrap_or_default();
         let f = Frame {
             error,
             ..frame("Log in", None)
         };
-        html(status, page::login(f, username, &token, safe_next(&next)))
+        html(status, page::login(f, username, &token, safe_next(next)))
     };
     r.headers_mut()
         .append(SET_COOKIE, cookie_header(req, LOGIN_COOKIE, &nonce, None));
@@ -222,12 +231,9 @@ async fn login(admin: &Admin, req: &Req<'_>, caller: Option<Authed>, fields: &Fi
                 &req.client,
                 req.now_ms,
             )?;
-            return Ok(login_form(
-                admin,
-                req,
-                Some("wrong user name or password"),
-                username,
-            ));
+            let next = fields.get("next").unwrap_or("");
+            let e = Some("wrong user name or password");
+            return Ok(login_form(admin, req, e, username, next));
         }
     };
     // The session the client came with (if any) ends: the new one gets a

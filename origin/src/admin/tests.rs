@@ -355,6 +355,24 @@ async fn without_a_session_scripts_get_401_and_people_the_login_page() {
         ("password", "password of user"),
         ("next", "/admin/password"),
     ];
+    // A failed attempt keeps where to go in the form shown again.
+    let wrong = [
+        fields[0],
+        fields[1],
+        ("password", "not the password"),
+        fields[3],
+    ];
+    let again = b.post("/admin/login", &wrong).await;
+    assert!(again
+        .body
+        .contains("name=\"next\" value=\"/admin/password\""));
+    let fields = [
+        ("csrf", again.csrf_field()),
+        ("username", "ann".into()),
+        ("password", "password of user".into()),
+        ("next", "/admin/password".into()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(
         b.post("/admin/login", &fields).await.header("location"),
         "/admin/password"
