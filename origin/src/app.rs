@@ -27,7 +27,7 @@ use crate::live;
 use crate::metrics::Metrics;
 use crate::panics::CatchPanic;
 use crate::play;
-use crate::respond::{bad_request, ok, shown_path, text};
+use crate::respond::{bad_request, not_found, ok, shown_path, text};
 use crate::routes::{Route, Routes};
 use crate::trees::{Snapshot, Trees};
 
@@ -40,6 +40,8 @@ pub struct App {
     pub trees: Trees,
     /// Signs the clients' counts of injected faults (`failures=`).
     pub fault_secret: FaultSecret,
+    /// The admin side; `None` on an origin without a store.
+    pub admin: Option<crate::admin::Admin>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +128,7 @@ impl App {
             cors,
             players,
             fault_secret: FaultSecret::random(),
+            admin: None,
         })
     }
 
@@ -243,8 +246,13 @@ impl App {
         let matched = self.routes.find(path);
         let route = matched.route;
         let accepts = route.accepts();
+        // The admin side answers no other site's scripts.
+        let cors = route.guard().is_none();
         let mut response = if method == Method::OPTIONS {
-            cors::preflight(&self.cors, method, headers, accepts.methods).unwrap_or_else(|| {
+            let preflight = cors
+                .then(|| cors::preflight(&self.cors, method, headers, accepts.methods))
+                .flatten();
+            preflight.unwrap_or_else(|| {
                 let mut r = text(StatusCode::NO_CONTENT, "");
                 *r.body_mut() = Body::empty();
                 r.headers_mut().remove(CONTENT_LENGTH);
@@ -266,6 +274,10 @@ impl App {
             r
         } else if let Some(r) = over_limit(method, headers, accepts.body_limit) {
             r
+        } else if let Some(guard) = route.guard() {
+            let https = site_url(uri, headers).starts_with("https:");
+            let admin = self.admin.as_ref();
+            crate::admin::serve(admin, guard, &matched, parts, body, clock_ms, https).await
         } else {
             let view = View {
                 snapshot,
@@ -304,7 +316,8 @@ impl App {
                 }
             }
         };
-        for (name, value) in cors::response_headers(&self.cors, headers.get("origin")) {
+        let origin = headers.get("origin").filter(|_| cors);
+        for (name, value) in cors::response_headers(&self.cors, origin) {
             // Appended: a handler may have set its own Vary.
             response.headers_mut().append(name, value);
         }
@@ -428,6 +441,13 @@ impl View<'_> {
             Route::PlayerLibrary => self.players.serve(method, m.param("path"), headers),
             Route::Static => self.files.serve(method, &ctx.path, headers),
             Route::ClearKey => self.clearkey(body).await,
+            // Answered before dispatch, behind their guard (`Route::guard`).
+            Route::AdminHome
+            | Route::AdminLogin
+            | Route::AdminLogout
+            | Route::AdminPassword
+            | Route::AdminUsers
+            | Route::AdminUser => not_found("an admin page"),
             #[cfg(test)]
             Route::TestEcho => test_echo(body).await,
             #[cfg(test)]

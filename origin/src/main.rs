@@ -3,6 +3,7 @@
 //! options). On start it makes sure the demo content exists and the tree is
 //! up to date, building it when the catalog changed.
 
+mod admin;
 mod app;
 #[cfg(test)]
 mod app_tests;
@@ -66,6 +67,9 @@ struct Cli {
     /// Serve the tree as it is, without checking the catalog or building.
     #[arg(long)]
     no_build: bool,
+    /// The admin store (settings: DASHLIVE_STORE); unset, the admin pages are off.
+    #[arg(long, global = true)]
+    store: Option<PathBuf>,
     /// Build again whenever the catalog (config/) changes, and serve the new tree.
     #[arg(long, conflicts_with = "no_build")]
     watch: bool,
@@ -95,6 +99,15 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Manage the admin users in the store (with the origin stopped).
+    #[command(subcommand)]
+    User(admin::cli::UserCommand),
+    /// Manage API tokens for scripts (with the origin stopped).
+    #[command(subcommand)]
+    Token(admin::cli::TokenCommand),
+    /// Check the admin store.
+    #[command(subcommand)]
+    Store(admin::cli::StoreCommand),
 }
 
 fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
@@ -163,6 +176,22 @@ fn default_max_connections() -> usize {
     limit.saturating_sub(MARGIN).clamp(16, 65_536) as usize
 }
 
+/// The admin side: the store opened (and migrated), and on first start
+/// the default administrator, whose made-up password goes to stderr once
+/// and nowhere else.
+fn open_admin(
+    path: &std::path::Path,
+    settings: &settings::Settings,
+) -> anyhow::Result<admin::Admin> {
+    let store = admin::store::Store::open(path).with_context(|| format!("{}", path.display()))?;
+    let now = time::unix_ms(std::time::SystemTime::now());
+    let name = &settings.admin_username;
+    if let Some(password) = store.ensure_admin(now, name, settings.admin_password.as_deref())? {
+        eprintln!("created the admin user {name} with the password {password} (shown once; change it at first login)");
+    }
+    Ok(admin::Admin::new(store, settings.csrf_secret.as_deref())?)
+}
+
 fn main() -> std::process::ExitCode {
     // Errors name the file and the reason, without a backtrace (as the CLI does).
     match run() {
@@ -191,8 +220,20 @@ fn run() -> anyhow::Result<()> {
         idle_timeout: cli.idle_timeout,
         max_connections: cli.max_connections,
         settings_file: cli.settings.clone(),
+        store: cli.store.clone(),
     };
     let settings = settings::Settings::from_process(&overrides)?;
+    let store = settings.store.as_deref();
+    match &cli.command {
+        Some(Command::User(c)) => return admin::cli::user(store, c),
+        Some(Command::Token(c)) => return admin::cli::token(store, c),
+        Some(Command::Store(c)) => return admin::cli::store(store, c),
+        _ => {}
+    }
+    let admin = match store {
+        Some(path) => Some(open_admin(path, &settings)?),
+        None => None,
+    };
     let _log = init_logging();
     for w in &settings.warnings {
         tracing::warn!("settings: {w}");
@@ -232,24 +273,24 @@ fn run() -> anyhow::Result<()> {
         }
     };
     let watch_config = cli.watch || build_problem.is_some();
-    let app = Arc::new(
-        app::App::new(
-            &out,
-            settings.allowed_domains.clone(),
-            play::Players::load(&settings.players),
-        )
-        .with_context(|| format!("{}: cannot serve", out.display()))?
-        .with_fault_secret(match &settings.secret_key {
-            Some(key) => fault_cookie::FaultSecret::new(key.as_bytes()),
-            None => {
-                tracing::warn!(
-                    "no secret key in the settings: failures= counts are signed with a key of \
-                     this process, so other origins and a restart do not read them"
-                );
-                fault_cookie::FaultSecret::random()
-            }
-        }),
-    );
+    let mut app = app::App::new(
+        &out,
+        settings.allowed_domains.clone(),
+        play::Players::load(&settings.players),
+    )
+    .with_context(|| format!("{}: cannot serve", out.display()))?
+    .with_fault_secret(match &settings.secret_key {
+        Some(key) => fault_cookie::FaultSecret::new(key.as_bytes()),
+        None => {
+            tracing::warn!(
+                "no secret key in the settings: failures= counts are signed with a key of \
+                 this process, so other origins and a restart do not read them"
+            );
+            fault_cookie::FaultSecret::random()
+        }
+    });
+    app.admin = admin;
+    let app = Arc::new(app);
     app.trees.set_build_problem(build_problem);
     let streams = app.snapshot().tree.streams.len();
     let limits = server::Limits {

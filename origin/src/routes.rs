@@ -9,6 +9,8 @@ use hyper::header::HeaderValue;
 use hyper::Method;
 use matchit::Router;
 
+use crate::admin::store::Group;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     Health,
@@ -43,6 +45,18 @@ pub enum Route {
     PlayerLibrary,
     /// `POST /clearkey`: the ClearKey licence (W3C EME JSON in, JWK set out).
     ClearKey,
+    /// `/admin/`: who is signed in, and what they may do.
+    AdminHome,
+    /// `/admin/login`: the form, and logging in (a new session).
+    AdminLogin,
+    /// `POST /admin/logout`.
+    AdminLogout,
+    /// `/admin/password`: changing one's own password.
+    AdminPassword,
+    /// `/admin/users`: the users, and adding one.
+    AdminUsers,
+    /// `/admin/users/{username}`: one user's groups, reset, delete.
+    AdminUser,
     /// Anything else: a file of `out/`.
     Static,
     /// Test only: echoes a POST or PUT body (limit [`TEST_BODY_LIMIT`]),
@@ -152,6 +166,12 @@ impl Route {
             Route::PlayerLibrary => "player_library",
             Route::Static => "static",
             Route::ClearKey => "clearkey",
+            Route::AdminHome
+            | Route::AdminLogin
+            | Route::AdminLogout
+            | Route::AdminPassword
+            | Route::AdminUsers
+            | Route::AdminUser => "admin",
             #[cfg(test)]
             Route::TestEcho => "test_echo",
             #[cfg(test)]
@@ -173,10 +193,72 @@ impl Route {
                 methods: Methods::POST,
                 body_limit: CLEARKEY_BODY_LIMIT,
             },
+            Route::AdminLogin | Route::AdminPassword | Route::AdminUsers => Accepts {
+                methods: Methods::GET.or(Methods::POST),
+                body_limit: ADMIN_FORM_LIMIT,
+            },
+            Route::AdminLogout => Accepts {
+                methods: Methods::POST,
+                body_limit: ADMIN_FORM_LIMIT,
+            },
+            Route::AdminUser => Accepts {
+                methods: Methods::GET.or(Methods::POST).or(Methods::DELETE),
+                body_limit: ADMIN_FORM_LIMIT,
+            },
             _ => READ_ONLY,
         }
     }
+
+    /// Who may use the route, for the routes of the admin side (`None`: a
+    /// public route of the streams). The app enforces it before any
+    /// handler runs (`admin::guard`): a session or an API token, the
+    /// groups, a password change first, and a CSRF token on every request
+    /// that is not GET or HEAD (which are what change state: a GET handler
+    /// never does).
+    pub const fn guard(self) -> Option<Guard> {
+        let signed_in = Guard {
+            who: Who::SignedIn,
+            before_password_change: false,
+        };
+        match self {
+            Route::AdminLogin => Some(Guard {
+                who: Who::Anyone,
+                before_password_change: true,
+            }),
+            Route::AdminHome => Some(signed_in),
+            Route::AdminLogout | Route::AdminPassword => Some(Guard {
+                before_password_change: true,
+                ..signed_in
+            }),
+            Route::AdminUsers | Route::AdminUser => Some(Guard {
+                who: Who::Group(Group::Admin),
+                ..signed_in
+            }),
+            _ => None,
+        }
+    }
 }
+
+/// Who may use an admin route ([`Route::guard`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guard {
+    pub who: Who,
+    /// Usable by a user who must change their password first (the password
+    /// page, logout, login); every other route sends them there.
+    pub before_password_change: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// Signed in or not (the login page).
+    Anyone,
+    SignedIn,
+    /// A member of the group (admin is a member of every group).
+    Group(Group),
+}
+
+/// The admin forms are a few short fields: 16 kB is plenty.
+pub const ADMIN_FORM_LIMIT: u64 = 16 * 1024;
 
 /// The table: pattern → route.
 pub const TABLE: &[(&str, Route)] = &[
@@ -197,6 +279,13 @@ pub const TABLE: &[(&str, Route)] = &[
     ("/play/{mode}/{stream}/{file}", Route::PlayPage),
     ("/players/{*path}", Route::PlayerLibrary),
     ("/clearkey", Route::ClearKey),
+    ("/admin/", Route::AdminHome),
+    ("/admin", Route::AdminHome),
+    ("/admin/login", Route::AdminLogin),
+    ("/admin/logout", Route::AdminLogout),
+    ("/admin/password", Route::AdminPassword),
+    ("/admin/users", Route::AdminUsers),
+    ("/admin/users/{username}", Route::AdminUser),
 ];
 
 /// Routes that exist only in the origin's own tests, to exercise the
@@ -328,10 +417,35 @@ mod tests {
         assert!(!all.allows(&Method::OPTIONS));
         assert!(!all.allows(&Method::PATCH));
         assert!(!all.allows(&Method::from_bytes(b"BREW").unwrap()));
-        // Every table route is read-only but the licence server's.
-        for (_, route) in TABLE.iter().filter(|(_, r)| *r != Route::ClearKey) {
+        // Every table route is read-only but the licence server's and the
+        // admin side's, which are all guarded.
+        for (_, route) in TABLE
+            .iter()
+            .filter(|(_, r)| *r != Route::ClearKey && r.guard().is_none())
+        {
             assert_eq!(route.accepts(), READ_ONLY, "{route:?}");
         }
         assert_eq!(Route::ClearKey.accepts().methods.list(), "OPTIONS, POST");
+    }
+
+    /// One mechanism: every admin URL has a guard, and every route that
+    /// takes a body but the licence server's is an admin one.
+    #[test]
+    fn every_admin_route_is_guarded() {
+        for (pattern, route) in TABLE {
+            let admin = pattern.starts_with("/admin");
+            assert_eq!(route.guard().is_some(), admin, "{pattern}");
+            if route.accepts().body_limit > 0 && *route != Route::ClearKey {
+                assert!(admin, "{pattern} takes a body without a guard");
+            }
+        }
+        let r = Routes::new();
+        assert_eq!(r.find("/admin/users/ann").route, Route::AdminUser);
+        assert_eq!(r.find("/admin/users/ann").param("username"), "ann");
+        assert_eq!(
+            Route::AdminUsers.guard().map(|g| g.who),
+            Some(Who::Group(Group::Admin))
+        );
+        assert_eq!(Route::AdminLogin.guard().map(|g| g.who), Some(Who::Anyone));
     }
 }

@@ -30,6 +30,11 @@ use crate::body::{Body, RequestBody};
 use crate::live::HoldUntil;
 use crate::time::unix_ms;
 
+/// The client's address, put in each request's extensions for the admin
+/// side's throttling.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
+
 /// How long requests in flight may take to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -254,8 +259,9 @@ pub async fn serve(
             moved: moved.clone(),
         });
         let app = app.clone();
-        let service = service_fn(move |req| {
+        let service = service_fn(move |mut req: Request<Incoming>| {
             let app = app.clone();
+            req.extensions_mut().insert(Peer(peer));
             async move { Ok::<_, Infallible>(answer(&app, req).await) }
         });
         let conn = builder.serve_connection(io, service).into_owned();

@@ -45,6 +45,8 @@ pub const KEY_PLAYERS: &str = "DASHLIVE_PLAYERS";
 pub const KEY_HEADER_TIMEOUT: &str = "DASHLIVE_HEADER_TIMEOUT";
 pub const KEY_IDLE_TIMEOUT: &str = "DASHLIVE_IDLE_TIMEOUT";
 pub const KEY_MAX_CONNECTIONS: &str = "DASHLIVE_MAX_CONNECTIONS";
+/// The admin store (a redb file); unset, the admin side is off.
+pub const KEY_STORE: &str = "DASHLIVE_STORE";
 /// Seconds for a request head (HTTP/1.1), and so for a keep-alive
 /// connection between requests: far more than a client on any network
 /// needs for a few hundred bytes, and short enough that connections which
@@ -70,6 +72,7 @@ pub struct Overrides {
     pub header_timeout: Option<u64>,
     pub idle_timeout: Option<u64>,
     pub max_connections: Option<usize>,
+    pub store: Option<PathBuf>,
     /// Read this settings file instead of `DASHLIVE_SETTINGS` or `.env`.
     pub settings_file: Option<PathBuf>,
 }
@@ -90,6 +93,8 @@ pub struct Settings {
     pub idle_timeout: u64,
     /// `None`: derived from the descriptor limit.
     pub max_connections: Option<usize>,
+    /// The admin store; `None`: no users, no admin pages (a live origin).
+    pub store: Option<PathBuf>,
     pub secret_key: Option<String>,
     pub csrf_secret: Option<String>,
     pub admin_username: String,
@@ -299,6 +304,10 @@ impl Settings {
         let out = path_setting(&o.out, KEY_OUT, DEFAULT_OUT);
         let config = path_setting(&o.config, KEY_CONFIG, DEFAULT_CONFIG);
         let players = path_setting(&o.players, KEY_PLAYERS, DEFAULT_PLAYERS);
+        let store = o
+            .store
+            .clone()
+            .or_else(|| lookup.get(KEY_STORE).map(|(v, _)| PathBuf::from(v)));
         let allowed_domains = match lookup.get(KEY_ALLOWED_DOMAINS) {
             Some((value, place)) => {
                 AllowedDomains::parse(&value).map_err(|error| SettingsError::BadAllowedDomains {
@@ -318,6 +327,7 @@ impl Settings {
             header_timeout,
             idle_timeout,
             max_connections,
+            store,
             secret_key: lookup.get(KEY_SECRET_KEY).map(|(v, _)| v),
             csrf_secret: lookup.get(KEY_CSRF_SECRET).map(|(v, _)| v),
             admin_username: lookup
@@ -344,6 +354,7 @@ impl fmt::Debug for Settings {
             .field("header_timeout", &self.header_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_connections", &self.max_connections)
+            .field("store", &self.store)
             .field("secret_key", &hidden(&self.secret_key))
             .field("csrf_secret", &hidden(&self.csrf_secret))
             .field("admin_username", &self.admin_username)
@@ -388,8 +399,9 @@ fn parse_ip(value: &str) -> Option<IpAddr> {
 }
 
 /// The keys this server reads from a settings file.
-const OUR_KEYS: [&str; 10] = [
+const OUR_KEYS: [&str; 11] = [
     KEY_PORT,
+    KEY_STORE,
     KEY_BIND,
     KEY_OUT,
     KEY_CONFIG,
@@ -633,6 +645,10 @@ fn env_file_text(secret_key: &str, csrf_secret: &str, password: &str) -> String 
 # dash.js and Shaka Player for the player pages (`npm ci --prefix
 # origin/players`); without them the pages load the players' releases.
 #{KEY_PLAYERS}={DEFAULT_PLAYERS}
+
+# The admin store (users, sessions, tokens, audit log): set it on the one
+# origin that serves the admin pages; unset, they answer 404.
+#{KEY_STORE}=admin.redb
 
 # {KEY_SETTINGS}, set in the environment, names a settings file to read
 # instead of .env in the current directory.
@@ -1249,7 +1265,26 @@ DB_SSL={"sslmode": "require"}
                 "#DASHLIVE_OUT=out",
                 "#DASHLIVE_CONFIG=config",
                 "#DASHLIVE_PLAYERS=origin/players/node_modules",
+                "#DASHLIVE_STORE=admin.redb",
             ]
+        );
+    }
+
+    #[test]
+    fn the_admin_store_is_off_unless_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = load_in(dir.path(), &Overrides::default(), &no_env()).unwrap();
+        assert_eq!(none.store, None);
+        let env = env_of(&[(KEY_STORE, "/var/lib/dashlive/admin.redb")]);
+        let s = load_in(dir.path(), &Overrides::default(), &env).unwrap();
+        assert_eq!(s.store, Some(PathBuf::from("/var/lib/dashlive/admin.redb")));
+        let o = Overrides {
+            store: Some("flag.redb".into()),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            load_in(dir.path(), &o, &env).unwrap().store,
+            Some("flag.redb".into())
         );
     }
 

@@ -3,6 +3,7 @@
 //! option table), and the player page `dashlive-origin` renders for `/play/…`.
 //! Both are askama templates under `templates/pages/`.
 
+pub mod admin;
 pub mod home;
 pub mod play;
 
