@@ -446,14 +446,23 @@ fn segment_template(
     let number = (!use_timeline)
         .then(|| NumberTiming::new(r, live.map_or(reference, |w| w.reference)))
         .flatten();
-    let (timescale, duration, presentation_time_offset) = match number {
+    let (timescale, duration, first) = match number {
         Some(n) => (n.timescale, n.duration, n.presentation_time_offset),
-        None => (
-            r.timescale,
-            r.segment_duration,
-            r.start_time.saturating_add(r.edit_offset),
-        ),
+        None => (r.timescale, r.segment_duration, r.start_time),
     };
+    // The edit list moves where the presentation starts (B-frame delay, AAC
+    // priming): in static manifests. Live ones keep the first decode time:
+    // ffmpeg's dash demuxer (5.1, and to date) picks its first live
+    // `$Number$` differently for a non-zero presentationTimeOffset (it takes
+    // minBufferTime off in segments, not seconds), so a track with an edit
+    // list would start segments away from its siblings without one.
+    let edit = match live {
+        None => timescale
+            .checked_div(r.timescale)
+            .map_or(0, |scale| r.edit_offset.saturating_mul(u64::from(scale))),
+        Some(_) => 0,
+    };
+    let presentation_time_offset = first.saturating_add(edit);
     SegmentTemplateContext {
         timescale,
         duration,
@@ -1046,6 +1055,50 @@ mod tests {
             timing: None,
         };
         manifest_context("s", "S", "v1", reps, def, &req, opts).unwrap()
+    }
+
+    #[test]
+    fn an_edit_list_offsets_static_manifests_only() {
+        let mut audio = rep("a1", ContentType::Audio, "mp4a.40.2", 3, 2000);
+        audio.edit_offset = 21; // ms of priming, in this 1 kHz timescale
+        let reps = [rep("v1", ContentType::Video, "avc1.64001f", 3, 2000), audio];
+        let def = crate::mpd::registry::find("hand_made").unwrap();
+        let pto = |mode: Mode| {
+            let timing = (mode == Mode::Live).then(|| {
+                let o = crate::options::Options::parse_query("start=epoch", Mode::Live)
+                    .unwrap()
+                    .0;
+                LiveTiming::new(&o, 1_662_477_000_000, false, 2000).unwrap()
+            });
+            let req = Request {
+                mode,
+                site_url: None,
+                manifest_url: None,
+                now_ms: 1_662_477_000_000,
+                timing,
+            };
+            let ctx = manifest_context(
+                "s",
+                "S",
+                "v1",
+                &reps,
+                def,
+                &req,
+                &ManifestOptions::default(),
+            )
+            .unwrap();
+            let sets = &ctx.periods[0].adaptation_sets;
+            let t = &sets
+                .iter()
+                .find(|a| a.content_type == "audio")
+                .unwrap()
+                .segment_template;
+            t.presentation_time_offset * 1000 / u64::from(t.timescale)
+        };
+        assert_eq!(pto(Mode::Vod), 21, "the priming is before the period");
+        // Live keeps the first decode time: ffmpeg's live start differs for
+        // a track whose presentationTimeOffset is not 0.
+        assert_eq!(pto(Mode::Live), 0);
     }
 
     #[test]

@@ -197,9 +197,7 @@ impl NumberTiming {
     /// `None` when the representation or reference has no media or no timescale.
     pub fn new(rep: &Representation, reference: &Representation) -> Option<NumberTiming> {
         let media = rep.media_segments();
-        // Media time at the period's start: the first decode time, past
-        // what the edit list skips.
-        let first = media.first()?.decode_time.checked_add(rep.edit_offset)?;
+        let first = media.first()?.decode_time;
         if reference.media_duration == 0 || reference.timescale == 0 || rep.timescale == 0 {
             return None;
         }
