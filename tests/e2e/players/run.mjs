@@ -2,7 +2,7 @@
 // Real players against a running dashlive origin: dash.js and Shaka Player in headless
 // Chromium (playwright-core drives the system's Chromium): one browser, a fresh context per check.
 //
-//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra]
+//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,drm]
 //                [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--bbb STREAM] [--chromium /usr/bin/chromium]
 //   node run.mjs --origin http://127.0.0.1:5000 --url 'http://127.0.0.1:5000/dash/live/testcard/manifest_e.mpd?acodec=mp4a&time=xsd' \
 //                [--url MPD_URL ...] [--player shaka] [--seconds 20] [--plan] [--jobs N]
@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { mpdFacts, latencyBounds, plannedStart } from './expect.mjs';
+import { drmChecks, prepareContext, countLicence, judgeDrm, emeEvidence } from './drm.mjs';
 
 const FPS = 25;
 const MAX_STALL_S = 4;
@@ -39,7 +40,7 @@ const CHROMIUM_ARGS = [
 
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
-  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL ... [--seconds N] [--plan]] [--chromium PATH] [--bbb STREAM]');
+  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,drm] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL ... [--seconds N] [--plan]] [--chromium PATH] [--bbb STREAM]');
   process.exit(2);
 }
 
@@ -71,7 +72,7 @@ function parseArgs(argv) {
   }
   if (!opts.origin) usage('--origin is required');
   for (const p of opts.players) if (!['dashjs', 'shaka'].includes(p)) usage(`unknown player ${p}`);
-  for (const m of opts.modes) if (!['pages', 'vod', 'live', 'patch', 'negative', 'extra'].includes(m)) usage(`unknown mode ${m}`);
+  for (const m of opts.modes) if (!['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'drm'].includes(m)) usage(`unknown mode ${m}`);
   if (opts.seconds !== null && !(opts.seconds > 0)) usage('--seconds takes a positive number');
   if (!(Number.isInteger(opts.jobs) && opts.jobs > 0)) usage('--jobs takes a positive whole number');
   return opts;
@@ -133,8 +134,10 @@ function buildChecks(opts, staticBase, bbb) {
       checks.push(live(player, 'extra', `${o}/dash/live/testcard/${m}`));
     }
     checks.push(negative(player, 'hung segments (no answer after segment 1: a stall, no error event)', `${staticBase}/neg/hang/hand_made.mpd`, 10, true));
+    // Opt-in (--mode drm): EME ClearKey through the origin's licence server (drm.mjs).
+    checks.push(...drmChecks(o, player, bbb, { vod, live, negative }));
   }
-  const order = ['pages', 'vod', 'live', 'patch', 'negative', 'extra'];
+  const order = ['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'drm'];
   checks.sort((a, b) => opts.players.indexOf(a.player) - opts.players.indexOf(b.player) || order.indexOf(a.mode) - order.indexOf(b.mode));
   return checks.filter((c) => (opts.urls.length || opts.modes.includes(c.mode)) && opts.only.every((s) => `${c.player} ${c.mode} ${c.url}`.includes(s)));
 }
@@ -378,6 +381,7 @@ async function runCheck(check, opts) {
   let mpd = null;
   try {
     context = await (await getBrowser(opts)).newContext({ viewport: { width: 800, height: 450 } });
+    await prepareContext(context, check);
     const page = await context.newPage();
     const sentAt = new Map();
     page.on('request', (req) => { net.requests++; sentAt.set(req, Date.now()); });
@@ -386,6 +390,7 @@ async function runCheck(check, opts) {
       if (!mpd && resp.status() === 200 && /dash\+xml/.test(resp.headers()['content-type'] || '')) mpd = resp.text().catch(() => null);
       if (resp.status() === 200 && /\/dash\/live\/[^?]*\.mpd(\?|$)/.test(resp.url())) net.manifests++;
       if (resp.status() === 200 && /\/patch\//.test(resp.url())) net.patches++;
+      if (check.drm) countLicence(net, resp);
       if (resp.status() >= 400) {
         const req = resp.request();
         net.bad.push(`${resp.status()} ${req.method()} ${resp.url()}${availabilityNote(resp.url(), sentAt.get(req) || Date.now())}`);
@@ -433,7 +438,8 @@ async function runCheck(check, opts) {
       if (stats.ended) break;
     }
     const panel = check.fromHome ? await readPanel(page) : null;
-    return { stats, net, consoleErrors, crashed, pageProblems, panel, plan, url, mpd: await mpd };
+    const eme = check.drm ? await page.evaluate(() => window.__eme || null) : null;
+    return { stats, net, consoleErrors, crashed, pageProblems, panel, plan, url, mpd: await mpd, eme };
   } catch (e) {
     return { stats: null, net, consoleErrors, crashed, plan, url: plan ? plan.url : check.url, setupError: e.message.split('\n')[0] };
   } finally {
@@ -453,7 +459,7 @@ function judge(check, result) {
   if (result.crashed) reasons.push(result.crashed);
   if (!s) {
     reasons.push('no statistics from the page');
-    return { ok: false, reasons, evidence: '' };
+    return { ok: false, reasons, drmReasons: [], evidence: '' };
   }
   if (!s.ready) reasons.push('the player never started (library not loaded)');
   for (const p of result.pageProblems || []) reasons.push(p);
@@ -500,6 +506,10 @@ function judge(check, result) {
     }
   }
   // Patched live: the MPD once, then patches only (one per update period of 8 s, so at least 2).
+  // DRM: the run went through EME ClearKey with a licence from the origin (drm.mjs); a
+  // wrong-key run that fails for want of these fails the wrong way (drmReasons).
+  const drmReasons = check.drm ? judgeDrm(check, result.eme, net) : [];
+  if (!check.negative) reasons.push(...drmReasons);
   if (check.patches && !(net.manifests === 1 && net.patches >= 2)) reasons.push(`fetched the MPD ${net.manifests} times and ${net.patches} patches: want the MPD once, then patches (at least 2)`);
   const rep = s.rep ? `${s.rep.height ? `${s.rep.height}p@` : ''}${Math.round(s.rep.bandwidth / 1000)}kbps` : 'none';
   const parts = [
@@ -523,8 +533,9 @@ function judge(check, result) {
   if (s.seeks.length) parts.push(`seeks ${s.seeks.map((k) => `${f1(k.from)}->${f1(k.to)}`).join(', ')}`);
   parts.push(`requests ${net.requests}, http>=400 ${net.bad.length}, failed ${net.failed.length}`);
   if (check.patches) parts.push(`MPD fetched ${net.manifests}, patches ${net.patches}`);
+  if (check.drm) parts.push(emeEvidence(result.eme, net));
   parts.push(s.version || 'player not loaded');
-  return { ok: reasons.length === 0, reasons, evidence: parts.join('; ') };
+  return { ok: reasons.length === 0, reasons, drmReasons, evidence: parts.join('; ') };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -568,8 +579,9 @@ async function main() {
       if (check.negative) {
         // stallOrError: only the error-event or stall detection may be what caught it.
         const caught = !check.stallOrError || verdict.reasons.some((r) => /^(error event|stalled|currentTime frozen)/.test(r));
-        ok = !verdict.ok && caught;
-        if (ok) line = `${check.what}: expected failure detected: ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
+        ok = !verdict.ok && caught && !verdict.drmReasons.length;
+        if (verdict.drmReasons.length) line = `${check.what}: failed before decryption, not with the wrong key: ${verdict.drmReasons.join('; ')} | ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
+        else if (ok) line = `${check.what}: expected failure detected: ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
         else if (verdict.ok) line = `${check.what}: the harness judged this broken stream as playing: ${verdict.evidence}`;
         else line = `${check.what}: judged FAIL, but neither by an error event nor by the stall detection: ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
       } else {
