@@ -65,6 +65,9 @@ pub fn resolve(
     // Before the template's features reset what it ignores: `drm` asked of
     // any template is refused, not dropped.
     refuse_not_supported(&o)?;
+    if mode == Mode::Odvod {
+        crate::drm::on_demand::refuse(&o)?;
+    }
     for (name, value) in def.restrictions {
         o.set(name, value)?;
     }
