@@ -47,11 +47,15 @@ are its features and restrictions, src/mpd/registry.rs):
   product would be 6x2x4x3x2x3x3x2x3x3x3 = 2.5 million per template and mode,
   none of which interacts beyond pairs in the manifest code.
 * Edge: the test card with acodec=ec-3 (a manifest without audio).
+* DRM (matrix_drm.py): drm x location x each stream's encryption in full
+  for every template and mode, and the DRM sub-options and structural
+  options pairwise beside them; rendered, schema-validated and their
+  ContentProtection judged, not decoded (ffmpeg's DASH demuxer takes no
+  key: the drm group decrypts and plays them); odvod's refusals as 400s.
 Options left out: those with no effect on a manifest (periodDur on a single
-Period, time_value, update without merr, the player-page options, DRM and
-event sub-options without drm/events, frames without vcorrupt, bugs without
-DRM), and those the origin answers 400 "not supported yet": drm (but none),
-events, patch, failures, merr, aerr, verr, terr, vcorrupt, thumbnails. The
+Period, time_value, update without merr, the player-page options, event
+sub-options without events, frames without vcorrupt), and those the origin
+answers 400 "not supported yet": events, patch, failures, merr, aerr, verr, terr, vcorrupt, thumbnails. The
 latter are asked once each: still 400 passes, a 200 prints a NOTE that the
 option landed and belongs in the matrix.
 
@@ -134,6 +138,7 @@ import os
 import sys
 import time
 
+import matrix_drm as mdrm
 import matrixlib as ml
 
 PINNED_NOW = ml.ms_of("2026-03-01T00:00:01+00:00")
@@ -147,13 +152,13 @@ LIVE_REST = [
     ("leeway", [None, "60", "0"]),
     ("drift", [None, "10"]),
 ]
-UNSUPPORTED = ["drm=all", "drm=clearkey", "events=ping", "failures=1", "merr=404=1",
+UNSUPPORTED = ["events=ping", "failures=1", "merr=404=1",
                "aerr=404=1", "verr=404=1", "terr=404=1", "vcorrupt=1", "thumbnails=1"]
 BAD_VALUES = ["abr=2", "acodec=flac", "time=sundial", "depth=x", "mup=soon", "start=yesterday",
               "tcodec=stpp", "timeline=maybe", "base=-", "leeway=1.5"]
 # Option order in URLs: the table's order (src/options/table.rs).
 ORDER = ["abr", "start", "leeway", "mup", "timeline", "depth", "base", "patch", "acodec", "ad_audio",
-         "main_audio", "tcodec", "tlang", "main_text", "drift", "time", "ntp_servers"]
+         "main_audio", "tcodec", "tlang", "main_text", "drift", "time", "ntp_servers"] + mdrm.ORDER
 
 
 class Combo:
@@ -267,6 +272,9 @@ def build_combos(streams):
         if not bbb_like:
             for mode in ("vod", "live"):
                 add(Combo("edge", "hand_made", mode, stream, {"acodec": "ec-3"}, ["acodec"]))
+    # drm x location x template (matrix_drm.py).
+    for c in mdrm.combos(streams, Combo, template_dims, pairwise):
+        add(c)
     return combos
 
 
@@ -498,6 +506,8 @@ def main():
                 c.problems.append(f'render: MPD@type="{root.get("type")}", want {want}')
             c.summary = ml.manifest_summary(root)
             docs[c.name] = body
+            if hasattr(c, "drm_expect"):
+                c.problems += [f"drm: {p}" for p in mdrm.judge(c, body)]
     rendered = [c for c in combos if c.summary is not None and not c.problems]
     t_render = time.monotonic() - t_start
 
@@ -527,7 +537,7 @@ def main():
                 c.decode = f"skip: {why}"
                 not_decodable.append(c)
     if args.decode in ("vod", "all"):
-        vod_jobs = [c for c in rendered if c.mode != "live"]
+        vod_jobs = [c for c in rendered if c.mode != "live" and c.decode is None]
     if args.decode in ("live", "all"):
         candidates = [c for c in rendered if c.mode == "live" and c.decode is None]
         live_jobs = select_live_sample(candidates) if args.sample else candidates
@@ -624,6 +634,7 @@ def main():
     live_url = f"{base}dash/live/{first}/hand_made.mpd?now={PINNED_NOW}&"
     for q in BAD_VALUES:
         status_items.append((f"bad value {q} is 400", live_url + q, 400, None))
+    status_items += mdrm.refusals(base, streams)
     if args.only:
         status_items = []  # --only narrows to the matching combinations and checks
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -658,7 +669,8 @@ def main():
                 c.problems.append(f"first run: {c.retried}")
     groups = {}
     for c in combos:
-        groups.setdefault((c.template, c.mode, c.stream), []).append(c)
+        drm = " drm" if hasattr(c, "drm_expect") else ""
+        groups.setdefault((c.template, c.mode, c.stream + drm), []).append(c)
     failed_combos = [c for c in combos if c.problems]
     decoded = [c for c in combos if isinstance(c.decode, dict)]
     for c in failed_combos:
@@ -670,7 +682,10 @@ def main():
             skip = sum(1 for c in cs if isinstance(c.decode, str))
             quirks = sorted(set().union(*[c.quirks for c in cs]))
             detail = f"{len(cs)} combinations rendered and schema-checked, {dec} decoded"
-            if skip:
+            if stream.endswith(" drm"):
+                detail = (f"{len(cs)} DRM combinations rendered, schema-checked and their "
+                          "ContentProtection judged (encrypted: decoded by the drm group)")
+            elif skip:
                 detail += f", {skip} not decodable by ffmpeg 5.1"
             if quirks:
                 detail += f"; expected quirks: {', '.join(quirks)}"
