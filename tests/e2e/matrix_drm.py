@@ -132,7 +132,7 @@ def refusals(base, streams):
                          ("drm=playready-pro-moov", "drm=playready-moov-pro"),
                          ("drm=all-cenc-moov", "drm=clearkey-cenc-moov"),
                          ("drm=clearkey&enc=cenc", "enc=cenc")]:
-            items.append((f"odvod/{stream}/hand_made.mpd?{q} is 400 (no pssh in the on-demand init)",
+            items.append((f"odvod/{stream}/hand_made.mpd?{q} is 400 (the on-demand files are served as built)",
                           f"{base}dash/odvod/{stream}/hand_made.mpd?{q}", 400, param))
     return items
 

@@ -4,7 +4,7 @@
 // licence server, both players read Laurl themselves).
 //
 // - drmChecks(...): the checks (pre-encrypted BBB, the test card encrypted on the fly with
-//   enc=cenc and enc=cbcs; VOD and live; a wrong key).
+//   enc=cenc and enc=cbcs; VOD and live; every system signalled; a wrong key).
 // - prepareContext(context, check): before the page loads, an init script that records what the
 //   page does with EME on window.__eme, and for the wrong-key check a route that hands the page
 //   the origin's licence with every key's bytes inverted (the server is not changed at all).
@@ -21,6 +21,8 @@ export function drmChecks(origin, player, bbb, { vod, live, negative }) {
     checks.push(mark(vod(player, 'drm', tc('vod', enc)), `test card encrypted on the fly (${enc})`));
     checks.push(mark(live(player, 'drm', tc('live', enc)), `test card encrypted on the fly (${enc}), live`));
   }
+  // Every system signalled (PlayReady and Marlin first): the players must pick ClearKey.
+  checks.push(mark(vod(player, 'drm', `${origin}/dash/vod/testcard/manifest_e.mpd?acodec=mp4a&drm=all&enc=cenc`), 'drm=all: ClearKey chosen'));
   if (bbb) {
     const bb = (mode) => `${origin}/dash/${mode}/${bbb}/hand_made.mpd?acodec=mp4a&drm=clearkey`;
     checks.push(mark(vod(player, 'drm', bb('vod')), 'BBB pre-encrypted'));
