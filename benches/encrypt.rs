@@ -15,9 +15,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use dashlive::drm::signal::{DrmOptions, Signal, StreamDrm, TEST_KID};
 use dashlive::media::index_file;
 use dashlive::media::synth::{parse_ladder, synth, SynthOptions};
-use dashlive::drm::signal::{DrmOptions, Signal, StreamDrm, TEST_KID};
 use dashlive::mp4::encrypt::{protect_media, MediaOptions, Protection, Scheme, TrackKind};
 use dashlive::options::{Mode, Options};
 
