@@ -28,8 +28,11 @@ export function drmChecks(origin, player, bbb, { vod, live, negative }) {
     checks.push(mark(vod(player, 'drm', bb('vod')), 'BBB pre-encrypted'));
     checks.push(mark(live(player, 'drm', bb('live')), 'BBB pre-encrypted, live'));
   }
-  // The wrong key: the licence the page receives carries the right KID with a wrong key.
-  checks.push({ ...negative(player, 'wrong key: the licence answer with every key inverted', tc('vod', 'cenc'), 10, true), mode: 'drm', drm: true, wrongKey: true });
+  // The wrong key: the licence the page receives carries the right KID with a wrong key; on
+  // the fly and, when there, in the packager's encryption.
+  const wrong = (what, url) => ({ ...negative(player, `wrong key: ${what}, the licence answer with every key inverted`, url, 10, true), mode: 'drm', drm: true, wrongKey: true });
+  checks.push(wrong('test card cenc', tc('vod', 'cenc')));
+  if (bbb) checks.push(wrong('BBB pre-encrypted', `${origin}/dash/vod/${bbb}/hand_made.mpd?acodec=mp4a&drm=clearkey`));
   return checks;
 }
 
