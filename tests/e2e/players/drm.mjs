@@ -15,6 +15,7 @@ export const CLEARKEY = 'org.w3.clearkey';
 // The streams: what each case asks the origin for (Chromium's MSE plays AAC, not E-AC-3).
 export function drmChecks(origin, player, bbb, { vod, live, negative }) {
   const tc = (mode, enc) => `${origin}/dash/${mode}/testcard/hand_made.mpd?acodec=mp4a&drm=clearkey&enc=${enc}`;
+  const bb = (mode) => `${origin}/dash/${mode}/${bbb}/hand_made.mpd?acodec=mp4a&drm=clearkey`;
   const mark = (c, what) => ({ ...c, mode: 'drm', drm: true, what });
   const checks = [];
   for (const enc of ['cenc', 'cbcs']) {
@@ -24,7 +25,6 @@ export function drmChecks(origin, player, bbb, { vod, live, negative }) {
   // Every system signalled (PlayReady and Marlin first): the players must pick ClearKey.
   checks.push(mark(vod(player, 'drm', `${origin}/dash/vod/testcard/manifest_e.mpd?acodec=mp4a&drm=all&enc=cenc`), 'drm=all: ClearKey chosen'));
   if (bbb) {
-    const bb = (mode) => `${origin}/dash/${mode}/${bbb}/hand_made.mpd?acodec=mp4a&drm=clearkey`;
     checks.push(mark(vod(player, 'drm', bb('vod')), 'BBB pre-encrypted'));
     checks.push(mark(live(player, 'drm', bb('live')), 'BBB pre-encrypted, live'));
   }
@@ -32,7 +32,7 @@ export function drmChecks(origin, player, bbb, { vod, live, negative }) {
   // the fly and, when there, in the packager's encryption.
   const wrong = (what, url) => ({ ...negative(player, `wrong key: ${what}, the licence answer with every key inverted`, url, 10, true), mode: 'drm', drm: true, wrongKey: true });
   checks.push(wrong('test card cenc', tc('vod', 'cenc')));
-  if (bbb) checks.push(wrong('BBB pre-encrypted', `${origin}/dash/vod/${bbb}/hand_made.mpd?acodec=mp4a&drm=clearkey`));
+  if (bbb) checks.push(wrong('BBB pre-encrypted', bb('vod')));
   return checks;
 }
 

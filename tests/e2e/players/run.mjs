@@ -505,11 +505,11 @@ function judge(check, result) {
       reasons.push(`the loop boundary at media time ${p.boundary} s was not crossed in continuous playback (media time ${f1(s.firstTime)} .. ${f1(s.currentTime)}${s.loopCrossings.length ? `; crossed ${s.loopCrossings.join(', ')}` : ''})`);
     }
   }
-  // Patched live: the MPD once, then patches only (one per update period of 8 s, so at least 2).
   // DRM: the run went through EME ClearKey with a licence from the origin (drm.mjs); a
   // wrong-key run that fails for want of these fails the wrong way (drmReasons).
   const drmReasons = check.drm ? judgeDrm(check, result.eme, net) : [];
   if (!check.negative) reasons.push(...drmReasons);
+  // Patched live: the MPD once, then patches only (one per update period of 8 s, so at least 2).
   if (check.patches && !(net.manifests === 1 && net.patches >= 2)) reasons.push(`fetched the MPD ${net.manifests} times and ${net.patches} patches: want the MPD once, then patches (at least 2)`);
   const rep = s.rep ? `${s.rep.height ? `${s.rep.height}p@` : ''}${Math.round(s.rep.bandwidth / 1000)}kbps` : 'none';
   const parts = [
