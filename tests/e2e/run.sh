@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
         --only) only="${2//,/ }"; shift 2 ;;
         --skip) skip="${2//,/ }"; shift 2 ;;
         --list) echo "$ALL_GROUPS" | tr ' ' '\n'; exit 0 ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
