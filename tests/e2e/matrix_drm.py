@@ -71,7 +71,7 @@ def selected(drm):
     return out
 
 
-def encryptions(info, pre_encrypted, mode):
+def encryptions(pre_encrypted, mode):
     if mode == "odvod":
         return [None]
     return [None, "cenc", "cbcs"] if pre_encrypted else ["cenc", "cbcs"]
@@ -92,7 +92,7 @@ def combos(streams, Combo, template_dims, pairwise):
         pre = any(e.get("encrypted") for e in info["reps"].values()) or len(info["audio"]) > 1
         for template, modes in ml.TEMPLATE_MODES.items():
             for mode in modes:
-                encs = encryptions(info, pre, mode)
+                encs = encryptions(pre, mode)
                 sels = [s for s in SELECTIONS if not (mode == "odvod" and s in LISTS)]
                 locs = [loc for loc in LOCATIONS
                         if not (mode == "odvod" and refused_on_demand(drm_value("all", loc)))]
