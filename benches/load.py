@@ -34,6 +34,12 @@ Steps:
       f. nginx serving the static manifest of (b);
       g. the live segment of (c) with `vcorrupt` naming it (frames=4: the
          default), corrupted for each request, never cached;
+      h. the live segment of (c) encrypted per request (drm=clearkey&enc=cenc:
+         AES-CTR over every sample, senc/saiz/saio), against (d): nginx
+         serving the clear bytes it is cut from;
+      i. the live segment of (c) with in-band events (events=ping,scte35: a
+         ping and a SCTE-35 splice a second, emsg boxes made and inserted per
+         request);
     around each run it reads the CPU time (utime + stime, /proc/<pid>/stat)
     of the server measured (the origin's process, or nginx's master and
     workers) and divides its growth by wrk's request count;
@@ -76,6 +82,8 @@ PINNED = f"start={START}&now={NOW_MS}"
 MANIFEST_RATIO_MIN = 0.5  # live manifest rps / origin static file rps
 SEGMENT_RATIO_MIN = 0.7   # live segment rps / nginx static segment rps
 CORRUPT_RATIO_MIN = 0.3   # corrupted live segment rps / nginx static segment rps
+CENC_RATIO_MIN = 0.3      # live segment with enc=cenc rps / nginx static segment rps
+EMSG_RATIO_MIN = 0.3      # live segment with emsg insertion rps / nginx static segment rps
 STATIC_RATIO_MIN = 0.6    # origin static file rps / nginx rps, same file
 START_MS_MAX = 200.0
 RSS_MB_MAX = 64.0
@@ -297,6 +305,8 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
+    # The tree's nginx.conf sends media URLs with a query to the origin.
+    upstream dashlive_origin {{ server 127.0.0.1:{origin_port}; }}
     server {{
         listen 127.0.0.1:{port};
         root {root};
@@ -306,13 +316,13 @@ http {{
 """
 
 
-def start_nginx(nginx, work, out, probe):
+def start_nginx(nginx, work, out, probe, origin_port):
     tmp = os.path.join(work, "nginx")
     os.makedirs(tmp)
     port = free_port()
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp, port=port, root=out))
+        f.write(NGINX_CONF.format(tmp=tmp, port=port, root=out, origin_port=origin_port))
     log_path = os.path.join(work, "nginx.log")
     with open(log_path, "w") as log:
         t0 = time.perf_counter()
@@ -428,6 +438,14 @@ def main():
     status, bad = get(oport, corrupt_seg)
     if status != 200 or len(bad) != len(seg) or bad == seg:
         sys.exit(f"{corrupt_seg}: {status}, not a corrupted copy of {live_seg}")
+    cenc_seg = f"{live_seg}&drm=clearkey&enc=cenc"
+    status, cenc_body = get(oport, cenc_seg)
+    if status != 200 or b"senc" not in cenc_body:
+        sys.exit(f"{cenc_seg}: {status}, not an encrypted segment: {cenc_body[:300]!r}")
+    emsg_seg = f"{live_seg}&events=ping,scte35"
+    status, emsg_body = get(oport, emsg_seg)
+    if status != 200 or b"emsg" not in emsg_body[:4096]:
+        sys.exit(f"{emsg_seg}: {status}, not a segment with emsg boxes: {emsg_body[:300]!r}")
     vod_rep = os.path.join(out, "dash", "vod", STREAM, REP)
     loop = sorted(int(f[:-4]) for f in os.listdir(vod_rep) if re.fullmatch(r"\d+\.m4v", f))
     k = (n - start_number) % len(loop) + loop[0]
@@ -449,7 +467,7 @@ def main():
         if status != 200 or len(body) != size:
             sys.exit(f"{path}: {status}, {len(body)} bytes, expected 200 and {size}")
 
-    ngx, nport = start_nginx(nginx, work, out, static_seg)
+    ngx, nport = start_nginx(nginx, work, out, static_seg, oport)
     for path in (static_seg, static_mpd):
         status, body = get(nport, path)
         with open(os.path.join(out, path.lstrip("/")), "rb") as f:
@@ -468,6 +486,8 @@ def main():
         ("d", "nginx static segment", ng + static_seg, static_seg_size, nginx_pids),
         ("e", "origin static segment", o + static_seg, static_seg_size, origin_pids),
         ("g", "origin corrupted segment", o + corrupt_seg, len(bad), origin_pids),
+        ("h", "origin live segment cenc", o + cenc_seg, len(cenc_body), origin_pids),
+        ("i", "origin live segment emsg", o + emsg_seg, len(emsg_body), origin_pids),
     ]
     print(f"origin {out} on :{oport} (RUST_LOG=warn, --no-build); nginx on :{nport}; "
           f"wrk -t2 -c64 -d{SECONDS}s --latency; {os.cpu_count()} cores, "
@@ -510,6 +530,15 @@ def main():
     cr = results["g"]["rps"] / results["d"]["rps"]
     check("corrupted live segment / nginx static segment (req/s)",
           f"{cr:.2f} ≥ {CORRUPT_RATIO_MIN}", cr >= CORRUPT_RATIO_MIN)
+    hr = results["h"]["rps"] / results["d"]["rps"]
+    check("live segment enc=cenc / nginx static segment (req/s)", f"{hr:.2f} ≥ {CENC_RATIO_MIN}",
+          hr >= CENC_RATIO_MIN)
+    print(f"{'  (CPU per request, cenc live / clear live)':<58}"
+          f"{results['h']['cpu_us'] / results['c']['cpu_us']:.2f}  "
+          f"({results['h']['cpu_us']:.1f} / {results['c']['cpu_us']:.1f} µs)")
+    er = results["i"]["rps"] / results["d"]["rps"]
+    check("live segment with emsg / nginx static segment (req/s)", f"{er:.2f} ≥ {EMSG_RATIO_MIN}",
+          er >= EMSG_RATIO_MIN)
     for label, origin_key, nginx_key in (("manifest", "b", "f"), ("segment", "e", "d")):
         o_r, n_r = results[origin_key], results[nginx_key]
         ratio = o_r["rps"] / n_r["rps"]

@@ -151,6 +151,19 @@ fn every_template_mode_and_location_renders_without_new_schema_errors() {
                 "playready-cenc-pro",
                 "clearkey-cenc,widevine-cenc",
             ] {
+                if mode == Mode::Odvod && drm.ends_with("moov") {
+                    // The on-demand files' init has no pssh (src/drm/on_demand.rs).
+                    let err = common::try_render_bbb_query(
+                        &reps,
+                        def.name,
+                        mode,
+                        &format!("drm={drm}"),
+                        common::GOLDEN_NOW_MS,
+                    )
+                    .unwrap_err();
+                    assert!(err.is_bad_request(), "{name} drm={drm}: {err}");
+                    continue;
+                }
                 let xml = render(&reps, def.name, mode, &format!("drm={drm}"));
                 common::well_formed(&xml, &name);
                 let takes_drm = def.features.contains(&"drmSelection")

@@ -1153,3 +1153,24 @@ async fn manifests_signal_inband_events_or_list_them() {
     assert!(!xml.contains(r#"id="79967""#));
     assert_eq!(xml.matches("<Event ").count(), 80_000 - 79_968);
 }
+
+#[tokio::test]
+async fn on_demand_refuses_what_its_byte_ranges_cannot_carry() {
+    // The on-demand files are served as built: no pssh in their init range, no
+    // encryption on the fly (src/drm/on_demand.rs); the manifest locations work.
+    for (q, param) in [
+        ("drm=clearkey-moov", "drm=clearkey-moov: "),
+        ("drm=playready-pro-moov", "drm=playready-moov-pro: "),
+        ("drm=clearkey&enc=cenc", "enc=cenc: "),
+    ] {
+        let a = get(&format!("/dash/odvod/card/hand_made.mpd?{q}")).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{q}: {}", a.text());
+        assert!(a.text().contains(param), "{q}: {}", a.text());
+    }
+    for q in ["drm=clearkey", "drm=playready-pro,clearkey-cenc"] {
+        let a = get(&format!("/dash/odvod/card/hand_made.mpd?{q}")).await;
+        assert_eq!(a.status, StatusCode::OK, "{q}: {}", a.text());
+    }
+    let vod = get("/dash/vod/card/hand_made.mpd?drm=clearkey-moov&enc=cenc").await;
+    assert_eq!(vod.status, StatusCode::OK, "{}", vod.text());
+}

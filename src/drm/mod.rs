@@ -5,6 +5,7 @@
 pub mod clearkey;
 pub mod describe;
 pub mod keys;
+pub mod on_demand;
 pub mod playready;
 pub mod pssh;
 pub mod signal;

@@ -79,6 +79,9 @@ pub fn resolve(
     // any template is refused, not dropped.
     refuse_not_supported(&o)?;
     check_faults(&o)?;
+    if mode == Mode::Odvod {
+        crate::drm::on_demand::refuse(&o)?;
+    }
     for (name, value) in def.restrictions {
         o.set(name, value)?;
     }

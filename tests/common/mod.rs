@@ -120,6 +120,19 @@ pub fn render_bbb_query(
     query: &str,
     now_ms: i64,
 ) -> dashlive::mpd::manifest::Manifest {
+    try_render_bbb_query(reps, manifest, mode, query, now_ms)
+        .unwrap_or_else(|e| panic!("{manifest} {} ?{query}: {e}", mode.as_str()))
+}
+
+/// The same, or the error the request gets.
+#[allow(dead_code)]
+pub fn try_render_bbb_query(
+    reps: &[dashlive::media::Representation],
+    manifest: &str,
+    mode: dashlive::mpd::registry::Mode,
+    query: &str,
+    now_ms: i64,
+) -> Result<dashlive::mpd::manifest::Manifest, dashlive::mpd::manifest::ManifestError> {
     use dashlive::mpd::manifest::{render_manifest, ManifestQuery};
     let def = dashlive::mpd::registry::find(manifest).unwrap();
     let defaults = dashlive::mpd::request::Defaults::new();
@@ -141,7 +154,6 @@ pub fn render_bbb_query(
         std::sync::OnceLock::new();
     let renderer = RENDERER.get_or_init(|| dashlive::mpd::render::Renderer::new().unwrap());
     render_manifest(renderer, &stream, &q)
-        .unwrap_or_else(|e| panic!("{manifest} {} ?{query}: {e}", mode.as_str()))
 }
 
 /// Panics, naming `name` and the position, unless `xml` is well-formed.

@@ -19,7 +19,9 @@
 #   matrix        every option combination of hand_made (and the other templates' allowed ones)
 #   players       dash.js and Shaka in Chromium, through the origin's player pages
 #   drm           ffmpeg decrypts (key from the origin's /clearkey) and decodes frame for frame
-#                 the test card encrypted on the fly (cenc) and BBB's pre-encrypted copies
+#                 the test card encrypted on the fly (cenc) and BBB's pre-encrypted copies;
+#                 dash.js and Shaka play them through EME ClearKey, VOD and live, and fail
+#                 with a wrong key
 #   faults        dash.js and Shaka retry past injected 404s (verr=404=2&failures=1 in vod,
 #                 statuscode=404:10:0:video&failures=1 live) and play on; a permanent one
 #                 (verr=404=2) ends in an error event
@@ -39,7 +41,7 @@ while [ $# -gt 0 ]; do
         --only) only="${2//,/ }"; shift 2 ;;
         --skip) skip="${2//,/ }"; shift 2 ;;
         --list) echo "$ALL_GROUPS" | tr ' ' '\n'; exit 0 ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -176,7 +178,24 @@ run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
 run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,patch,negative,extra --jobs 3
 drm_cases=("testcard:drm=clearkey&enc=cenc" "testcard:drm=clearkey&enc=cbcs" "testcard:drm=playready&enc=cenc")
 [ -d "$out/dash/vod/upload-test" ] && drm_cases+=("upload-test:drm=clearkey:_enc" "upload-test:drm=all-moov:_enc")
-run_group drm python3 "$here/drm_ffmpeg.py" "$base" "${drm_cases[@]}"
+# ffmpeg decrypts, then dash.js and Shaka play through EME ClearKey (players/run.sh --mode drm);
+# one summary line for both.
+drm_group() {
+    local p=0 f=0 part summary
+    for part in ffmpeg players; do
+        if [ "$part" = ffmpeg ]; then
+            python3 "$here/drm_ffmpeg.py" "$base" "${drm_cases[@]}"
+        else
+            ORIGIN="$base" "$here/players/run.sh" --mode drm --jobs 3
+        fi > "$work/drm-$part.log" 2>&1
+        cat "$work/drm-$part.log"
+        summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/drm-$part.log" | tail -n 1)"
+        if [ -z "$summary" ]; then f=$((f + 1)); continue; fi
+        p=$((p + ${summary%% passed*})); summary="${summary#*passed, }"; f=$((f + ${summary%% failed}))
+    done
+    echo "$p passed, $f failed"
+}
+run_group drm drm_group
 run_group events node "$here/players/events.mjs" --origin "$base"
 run_group faults env ORIGIN="$base" "$here/players/run.sh" --mode faults --jobs 2
 # Its own catalog, tree and origin (on another free port), made in $work.

@@ -2,7 +2,7 @@
 // Real players against a running dashlive origin: dash.js and Shaka Player in headless
 // Chromium (playwright-core drives the system's Chromium): one browser, a fresh context per check.
 //
-//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults]
+//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults,drm]
 //                [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--bbb STREAM] [--chromium /usr/bin/chromium]
 //   node run.mjs --origin http://127.0.0.1:5000 --url 'http://127.0.0.1:5000/dash/live/testcard/manifest_e.mpd?acodec=mp4a&time=xsd' \
 //                [--url MPD_URL ...] [--player shaka] [--seconds 20] [--plan] [--jobs N]
@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { mpdFacts, latencyBounds, plannedStart, videoTimelineEnd } from './expect.mjs';
+import { drmChecks, prepareContext, countLicence, judgeDrm, emeEvidence } from './drm.mjs';
 
 const FPS = 25;
 const MAX_STALL_S = 4;
@@ -39,7 +40,7 @@ const CHROMIUM_ARGS = [
 
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
-  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL ... [--seconds N] [--plan]] [--chromium PATH] [--bbb STREAM]');
+  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults,drm] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL ... [--seconds N] [--plan]] [--chromium PATH] [--bbb STREAM]');
   process.exit(2);
 }
 
@@ -71,7 +72,7 @@ function parseArgs(argv) {
   }
   if (!opts.origin) usage('--origin is required');
   for (const p of opts.players) if (!['dashjs', 'shaka'].includes(p)) usage(`unknown player ${p}`);
-  for (const m of opts.modes) if (!['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults'].includes(m)) usage(`unknown mode ${m}`);
+  for (const m of opts.modes) if (!['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults', 'drm'].includes(m)) usage(`unknown mode ${m}`);
   if (opts.seconds !== null && !(opts.seconds > 0)) usage('--seconds takes a positive number');
   if (!(Number.isInteger(opts.jobs) && opts.jobs > 0)) usage('--jobs takes a positive whole number');
   return opts;
@@ -144,8 +145,10 @@ function buildChecks(opts, staticBase, bbb) {
     // once per client; the player plays on across the loop boundary as `live` requires.
     checks.push({ ...live(player, 'faults', `${o}/dash/live/testcard/hand_made.mpd?acodec=mp4a&statuscode=404:10:0:video&failures=1`), mustSee: /^404 GET .*\.m4v\?/ });
     checks.push({ ...negative(player, 'permanent 404 of video segment 2 (verr=404=2)', `${o}/dash/vod/testcard/hand_made.mpd?acodec=mp4a&verr=404=2`, 12), mode: 'faults', errorEvent: true, mustSee: segment2 });
+    // Opt-in (--mode drm): EME ClearKey through the origin's licence server (drm.mjs).
+    checks.push(...drmChecks(o, player, bbb, { vod, live, negative }));
   }
-  const order = ['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults'];
+  const order = ['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults', 'drm'];
   checks.sort((a, b) => opts.players.indexOf(a.player) - opts.players.indexOf(b.player) || order.indexOf(a.mode) - order.indexOf(b.mode));
   return checks.filter((c) => (opts.urls.length || opts.modes.includes(c.mode)) && opts.only.every((s) => `${c.player} ${c.mode} ${c.url}`.includes(s)));
 }
@@ -389,6 +392,7 @@ async function runCheck(check, opts) {
   let mpd = null;
   try {
     context = await (await getBrowser(opts)).newContext({ viewport: { width: 800, height: 450 } });
+    await prepareContext(context, check);
     const page = await context.newPage();
     const sentAt = new Map();
     page.on('request', (req) => { net.requests++; sentAt.set(req, Date.now()); });
@@ -400,6 +404,7 @@ async function runCheck(check, opts) {
       // $Time$ of the video segments fetched (patch checks: were the patched timelines used?).
       const vt = resp.status() === 200 && /\/dash\/live\/[^?]*\/time\/(\d+)\.m4v(\?|$)/.exec(resp.url());
       if (vt) net.videoTimes.push(Number(vt[1]));
+      if (check.drm) countLicence(net, resp);
       if (resp.status() >= 400) {
         const req = resp.request();
         net.bad.push(`${resp.status()} ${req.method()} ${resp.url()}${availabilityNote(resp.url(), sentAt.get(req) || Date.now())}`);
@@ -447,7 +452,8 @@ async function runCheck(check, opts) {
       if (stats.ended) break;
     }
     const panel = check.fromHome ? await readPanel(page) : null;
-    return { stats, net, consoleErrors, crashed, pageProblems, panel, plan, url, mpd: await mpd };
+    const eme = check.drm ? await page.evaluate(() => window.__eme || null) : null;
+    return { stats, net, consoleErrors, crashed, pageProblems, panel, plan, url, mpd: await mpd, eme };
   } catch (e) {
     return { stats: null, net, consoleErrors, crashed, plan, url: plan ? plan.url : check.url, setupError: e.message.split('\n')[0] };
   } finally {
@@ -467,7 +473,7 @@ function judge(check, result) {
   if (result.crashed) reasons.push(result.crashed);
   if (!s) {
     reasons.push('no statistics from the page');
-    return { ok: false, reasons, evidence: '' };
+    return { ok: false, reasons, drmReasons: [], evidence: '' };
   }
   if (!s.ready) reasons.push('the player never started (library not loaded)');
   for (const p of result.pageProblems || []) reasons.push(p);
@@ -515,6 +521,10 @@ function judge(check, result) {
       reasons.push(`the loop boundary at media time ${p.boundary} s was not crossed in continuous playback (media time ${f1(s.firstTime)} .. ${f1(s.currentTime)}${s.loopCrossings.length ? `; crossed ${s.loopCrossings.join(', ')}` : ''})`);
     }
   }
+  // DRM: the run went through EME ClearKey with a licence from the origin (drm.mjs); a
+  // wrong-key run that fails for want of these fails the wrong way (drmReasons).
+  const drmReasons = check.drm ? judgeDrm(check, result.eme, net) : [];
+  if (!check.negative) reasons.push(...drmReasons);
   // Patched live: the MPD once, then patches only (one per update period of 8 s, so at least 2).
   if (check.patches && !(net.manifests === 1 && net.patches >= 2)) reasons.push(`fetched the MPD ${net.manifests} times and ${net.patches} patches: want the MPD once, then patches (at least 2)`);
   // ... and the player used them: it fetched video segments that only a patch listed.
@@ -543,8 +553,9 @@ function judge(check, result) {
   if (s.seeks.length) parts.push(`seeks ${s.seeks.map((k) => `${f1(k.from)}->${f1(k.to)}`).join(', ')}`);
   parts.push(`requests ${net.requests}, http>=400 ${net.bad.length}, failed ${net.failed.length}`);
   if (check.patches) parts.push(`MPD fetched ${net.manifests}, patches ${net.patches}, video segments listed only by patches ${patchedOnly}`);
+  if (check.drm) parts.push(emeEvidence(result.eme, net));
   parts.push(s.version || 'player not loaded');
-  return { ok: reasons.length === 0, reasons, evidence: parts.join('; ') };
+  return { ok: reasons.length === 0, reasons, drmReasons, evidence: parts.join('; ') };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -588,10 +599,13 @@ async function main() {
       if (check.negative) {
         // stallOrError: only the error-event or stall detection may be what caught it.
         // errorEvent: only an error event may be what caught it. A harness problem never counts.
+        // A DRM negative must fail with the wrong key, after the licence, not before decryption.
         const by = check.errorEvent ? /^error event/ : check.stallOrError ? /^(error event|stalled|currentTime frozen)/ : /./;
         const caught = verdict.reasons.some((r) => by.test(r)) && !(check.mustSee && verdict.reasons.some((r) => r.startsWith('harness:')));
-        ok = !verdict.ok && caught;
-        if (ok) line = `${check.what}: expected failure detected: ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
+        const drmReasons = verdict.drmReasons || [];
+        ok = !verdict.ok && caught && !drmReasons.length;
+        if (drmReasons.length) line = `${check.what}: failed before decryption, not with the wrong key: ${drmReasons.join('; ')} | ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
+        else if (ok) line = `${check.what}: expected failure detected: ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
         else if (verdict.ok) line = `${check.what}: the harness judged this broken stream as playing: ${verdict.evidence}`;
         else line = `${check.what}: judged FAIL, but not by ${check.errorEvent ? 'an error event' : 'an error event or the stall detection'}: ${verdict.reasons.join('; ')} | ${verdict.evidence}`;
       } else {
