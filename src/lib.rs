@@ -21,3 +21,4 @@ pub mod options;
 pub mod pages;
 pub mod policy;
 pub mod serve;
+pub mod validate;
