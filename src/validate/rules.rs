@@ -1601,3 +1601,47 @@ pub fn markdown_table() -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/validator.md");
+    const MARK: &str = "<!-- rules: generated from src/validate/rules.rs -->\n";
+
+    /// docs/validator.md lists the table as it is; `DASHLIVE_BLESS=1`
+    /// rewrites it.
+    #[test]
+    fn the_docs_list_every_rule() {
+        let text = std::fs::read_to_string(DOC).unwrap();
+        let at = text.find(MARK).expect("the marker in docs/validator.md") + MARK.len();
+        let want = format!("{}{}", &text[..at], markdown_table());
+        if std::env::var_os("DASHLIVE_BLESS").is_some() {
+            std::fs::write(DOC, &want).unwrap();
+        }
+        assert_eq!(text, want, "docs/validator.md is stale: DASHLIVE_BLESS=1 cargo test -p dashlive --lib validate");
+    }
+
+    #[test]
+    fn ids_are_unique_and_every_id_the_code_names_is_a_row() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate rule ids");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/validate");
+        for f in ["segments.rs", "schema.rs", "rules.rs", "mod.rs"] {
+            let src = std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
+            for (i, _) in src.match_indices("rule(\"") {
+                let rest = &src[i + 6..];
+                let id = &rest[..rest.find('"').unwrap()];
+                assert!(ids.contains(&id), "{f} names {id}, which is not in RULES");
+            }
+            for (i, _) in src.match_indices("seen.add(\"") {
+                let rest = &src[i + 10..];
+                let id = &rest[..rest.find('"').unwrap()];
+                assert!(ids.contains(&id), "{f} names {id}, which is not in RULES");
+            }
+        }
+    }
+}
