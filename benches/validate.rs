@@ -16,7 +16,11 @@ fn golden(name: &str) -> Option<Vec<u8>> {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("validate_manifest");
     g.throughput(Throughput::Elements(1));
-    for name in ["hand_made_live.mpd", "hand_made_vod_enc.mpd", "manifest_vod_aiv_odvod.mpd"] {
+    for name in [
+        "hand_made_live.mpd",
+        "hand_made_vod_enc.mpd",
+        "manifest_vod_aiv_odvod.mpd",
+    ] {
         let Some(xml) = golden(name) else {
             eprintln!("skipping {name}: no ../shared/reference/golden");
             continue;

@@ -1619,7 +1619,10 @@ mod tests {
         if std::env::var_os("DASHLIVE_BLESS").is_some() {
             std::fs::write(DOC, &want).unwrap();
         }
-        assert_eq!(text, want, "docs/validator.md is stale: DASHLIVE_BLESS=1 cargo test -p dashlive --lib validate");
+        assert_eq!(
+            text, want,
+            "docs/validator.md is stale: DASHLIVE_BLESS=1 cargo test -p dashlive --lib validate"
+        );
     }
 
     #[test]
