@@ -545,10 +545,11 @@ fn check_lang(c: &Ctx, o: &mut Out, name: &str) {
 }
 
 fn check_ratio(c: &Ctx, o: &mut Out, name: &str, attr: &str) {
-    for n in c.doc.all(name) {
+    let expected = format!("@{attr} n:m");
+    for n in c.doc.all(name).collect::<Vec<_>>() {
         if let Some(v) = c.doc.node(n).attr(attr) {
             if value::ratio(v).is_none() {
-                o.at(n, format!("@{attr} n:m"), v.to_string());
+                o.at(n, expected.clone(), v.to_string());
             }
         }
     }
@@ -1213,42 +1214,64 @@ fn st_init_identifiers(c: &Ctx, o: &mut Out) {
     }
 }
 
-const MULTI: &[&str] = &["SegmentTemplate", "SegmentList", "SegmentBase"];
-
-fn st_timescale(c: &Ctx, o: &mut Out) {
-    for name in MULTI {
+/// Reports every `attr` of the elements `names` whose value `valid` refuses.
+fn check_attr(
+    c: &Ctx,
+    o: &mut Out,
+    names: &[&str],
+    attr: &str,
+    valid: fn(&str) -> bool,
+    expected: &str,
+) {
+    for name in names {
         for n in c.doc.all(name).collect::<Vec<_>>() {
-            if let Some(t) = c.doc.node(n).attr("timescale") {
-                if value::positive(t).is_none() {
-                    o.at(n, "@timescale a positive whole number", t.to_string());
+            if let Some(v) = c.doc.node(n).attr(attr) {
+                if !valid(v) {
+                    o.at(n, expected, v.to_string());
                 }
             }
         }
     }
+}
+
+fn is_positive(v: &str) -> bool {
+    value::positive(v).is_some()
+}
+
+fn st_timescale(c: &Ctx, o: &mut Out) {
+    let names = ["SegmentTemplate", "SegmentList", "SegmentBase"];
+    check_attr(
+        c,
+        o,
+        &names,
+        "timescale",
+        is_positive,
+        "@timescale a positive whole number",
+    );
 }
 
 fn st_duration(c: &Ctx, o: &mut Out) {
-    for name in ["SegmentTemplate", "SegmentList"] {
-        for n in c.doc.all(name).collect::<Vec<_>>() {
-            if let Some(t) = c.doc.node(n).attr("duration") {
-                if value::positive(t).is_none() {
-                    o.at(n, "@duration a positive whole number", t.to_string());
-                }
-            }
-        }
-    }
+    let names = ["SegmentTemplate", "SegmentList"];
+    check_attr(
+        c,
+        o,
+        &names,
+        "duration",
+        is_positive,
+        "@duration a positive whole number",
+    );
 }
 
 fn st_start_number(c: &Ctx, o: &mut Out) {
-    for name in ["SegmentTemplate", "SegmentList"] {
-        for n in c.doc.all(name).collect::<Vec<_>>() {
-            if let Some(t) = c.doc.node(n).attr("startNumber") {
-                if t.parse::<u64>().is_err() {
-                    o.at(n, "@startNumber a whole number", t.to_string());
-                }
-            }
-        }
-    }
+    let names = ["SegmentTemplate", "SegmentList"];
+    check_attr(
+        c,
+        o,
+        &names,
+        "startNumber",
+        |v| v.parse::<u64>().is_ok(),
+        "@startNumber a whole number",
+    );
 }
 
 // ---------------------------------------------------------------- SegmentTimeline
@@ -1475,13 +1498,14 @@ fn ev_scheme(c: &Ctx, o: &mut Out) {
 }
 
 fn ev_timescale(c: &Ctx, o: &mut Out) {
-    for e in event_streams(c) {
-        if let Some(t) = c.doc.node(e).attr("timescale") {
-            if value::positive(t).is_none() {
-                o.at(e, "@timescale a positive whole number", t.to_string());
-            }
-        }
-    }
+    check_attr(
+        c,
+        o,
+        &["EventStream"],
+        "timescale",
+        is_positive,
+        "@timescale a positive whole number",
+    );
 }
 
 fn ev_id_unique(c: &Ctx, o: &mut Out) {
