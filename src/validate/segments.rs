@@ -230,9 +230,12 @@ pub fn list(doc: &Doc, r: usize, url: &str, now_ms: Option<i64>) -> RepSegments 
                     if out.media.len() as u64 >= MAX_SEGMENTS {
                         break;
                     }
+                    // mfhd numbers are checked against $Number$ only where
+                    // the template addresses segments by it.
+                    let n = media.contains("$Number").then_some(number);
                     out.media.push(seg(
                         fill(media, &id, &bandwidth, number, t),
-                        Some(number),
+                        n,
                         Some(t),
                         Some(d),
                     ));
@@ -384,32 +387,23 @@ fn check_rep(
         tick();
         got.map(|b| (i.url.clone(), b))
     });
-    let bodies: Vec<Option<Vec<u8>>> = rep
+    // Each body, or why there is none (reported in order below).
+    let bodies: Vec<Result<Vec<u8>, String>> = rep
         .media
         .par_iter()
         .map(|s| {
             let r = fetch.get(&s.url, s.range);
             tick();
             match r {
-                Ok(f) if ok_status(&f, s) => Some(f.body),
-                _ => None,
+                Ok(f) if ok_status(&f, s) => Ok(f.body),
+                Ok(f) => Err(format!("HTTP {}", f.status)),
+                Err(e) => Err(e),
             }
         })
         .collect();
-    // Fetch failures are reported in order, after the parallel part.
     for (s, b) in rep.media.iter().zip(&bodies) {
-        if b.is_none() {
-            let again = fetch.get(&s.url, s.range);
-            match again {
-                Ok(f) if ok_status(&f, s) => {}
-                Ok(f) => seen.add(
-                    "seg.fetch",
-                    &s.url,
-                    "HTTP 200",
-                    format!("HTTP {}", f.status),
-                ),
-                Err(e) => seen.add("seg.fetch", &s.url, "HTTP 200", e),
-            }
+        if let Err(why) = b {
+            seen.add("seg.fetch", &s.url, "HTTP 200", why.clone());
         }
     }
     let Some((init_url, init)) = init else {
@@ -419,14 +413,19 @@ fn check_rep(
         .media
         .iter()
         .zip(&bodies)
-        .filter_map(|(s, b)| b.as_deref().map(|b| (s, b)))
+        .filter_map(|(s, b)| b.as_deref().ok().map(|b| (s, b)))
         .collect();
     let track = check_init(&mut seen, &init_url, &init, &media);
-    let mut previous: Option<(u64, u64)> = None;
+    // (manifest end, media end, tolerance) of the segment checked before.
+    let mut previous: Option<(u64, u64, u64)> = None;
     for (s, body) in &media {
         let got = check_media(&mut seen, s, body, track.as_ref());
-        if let (Some((num, end)), Some(n), Some(g)) = (previous, s.number, &got) {
-            if n == num + 1 && g.decode_time != end {
+        // Continuity where the manifest says this segment follows the last
+        // one at once; a gap the manifest lists (a timeline's S@t) is not
+        // one, and less than a sample is rounding (audio frames across a
+        // content loop).
+        if let (Some((m_end, end, tolerance)), Some(g), Some(t)) = (previous, &got, s.time) {
+            if t == m_end && g.decode_time.abs_diff(end) > tolerance {
                 seen.add(
                     "media.continuity",
                     &s.url,
@@ -435,8 +434,12 @@ fn check_rep(
                 );
             }
         }
-        previous = match (s.number, got) {
-            (Some(n), Some(g)) => Some((n, g.decode_time + g.duration)),
+        previous = match (s.time, s.duration, got) {
+            (Some(t), Some(d), Some(g)) => Some((
+                t + d,
+                g.decode_time + g.duration,
+                g.duration / g.samples.max(1),
+            )),
             _ => None,
         };
     }
@@ -640,6 +643,7 @@ fn check_init_encryption(seen: &mut Seen, url: &str, track: &Representation) {
 struct MediaInfo {
     decode_time: u64,
     duration: u64,
+    samples: u64,
 }
 
 fn check_media(
@@ -783,6 +787,7 @@ fn check_media(
     Some(MediaInfo {
         decode_time: tfdt.base_media_decode_time,
         duration,
+        samples: truns.iter().map(|t| u64::from(t.sample_count)).sum(),
     })
 }
 
