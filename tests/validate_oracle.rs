@@ -283,3 +283,67 @@ fn a_broken_timeline_is_reported() {
         "{ids:?}"
     );
 }
+
+/// The value of `attr="…"` after the first `after` in `text`.
+fn attr_after(text: &str, after: &str, attr: &str) -> String {
+    let from = text.find(after).unwrap();
+    let key = format!("{attr}=\"");
+    let at = from + text[from..].find(&key).unwrap() + key.len();
+    text[at..at + text[at..].find('"').unwrap()].to_string()
+}
+
+/// The video of the card with its third segment left out (the fourth in its
+/// place), under a timeline that lists the gap: `gap_listed` false lists
+/// the segments as abutting instead.
+fn gap_findings(gap_listed: bool) -> Vec<Finding> {
+    let (_, out) = card_tree();
+    let built = std::fs::read_to_string(out.join("dash/vod/card/hand_made.mpd")).unwrap();
+    let ts: u64 = attr_after(&built, "<SegmentTemplate", "timescale")
+        .parse()
+        .unwrap();
+    let d: u64 = attr_after(&built, "<SegmentTemplate", "duration")
+        .parse()
+        .unwrap();
+    let codecs = attr_after(&built, "<Representation id=\"card_180p\"", "codecs");
+    let copy = tempfile::tempdir().unwrap();
+    let rep = copy.path().join("card_180p");
+    std::fs::create_dir_all(&rep).unwrap();
+    let src = out.join("dash/vod/card/card_180p");
+    for (from, to) in [("init", "init"), ("1", "1"), ("2", "2"), ("4", "3")] {
+        std::fs::copy(
+            src.join(format!("{from}.m4v")),
+            rep.join(format!("{to}.m4v")),
+        )
+        .unwrap();
+    }
+    let third = if gap_listed { 3 * d } else { 2 * d };
+    let mpd = format!(
+        r#"<?xml version="1.0"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" profiles="urn:mpeg:dash:profile:isoff-live:2011" mediaPresentationDuration="PT3.84S" minBufferTime="PT2S">
+  <Period id="p0" start="PT0S">
+    <AdaptationSet id="1" contentType="video" mimeType="video/mp4" segmentAlignment="true">
+      <SegmentTemplate timescale="{ts}" startNumber="1" initialization="$RepresentationID$/init.m4v" media="$RepresentationID$/$Number$.m4v">
+        <SegmentTimeline><S t="0" d="{d}" r="1"/><S t="{third}" d="{d}"/></SegmentTimeline>
+      </SegmentTemplate>
+      <Representation id="card_180p" codecs="{codecs}" width="320" height="180" bandwidth="300000"/>
+    </AdaptationSet>
+  </Period>
+</MPD>
+"#
+    );
+    let path = copy.path().join("gap.mpd");
+    std::fs::write(&path, mpd).unwrap();
+    validate_file(&path)
+}
+
+#[test]
+fn a_gap_the_timeline_lists_is_no_error_and_one_it_hides_is() {
+    let listed = gap_findings(true);
+    assert!(!has_errors(&listed), "{:#?}", errors(&listed));
+    let hidden: Vec<&str> = gap_findings(false)
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule)
+        .collect();
+    assert!(hidden.contains(&"media.tfdt"), "{hidden:?}");
+}
