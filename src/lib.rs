@@ -24,3 +24,4 @@ pub mod pages;
 pub mod policy;
 pub mod scte35;
 pub mod serve;
+pub mod validate;

@@ -14,20 +14,20 @@ use crate::app::App;
 use crate::cors::AllowedDomains;
 
 /// 2023-11-14T22:13:20Z.
-const NOW: i64 = 1_700_000_000_000;
-const START: &str = "2023-11-14T00:00:00Z";
+pub(crate) const NOW: i64 = 1_700_000_000_000;
+pub(crate) const START: &str = "2023-11-14T00:00:00Z";
 const START_MS: i64 = NOW - ELAPSED_S as i64 * 1000;
 /// Seconds from START to NOW.
 const ELAPSED_S: u64 = 80_000;
 /// The card: 1.92 s of 0.96 s segments, so a loop is two segments.
 const SEGMENT_MS: u64 = 960;
 
-struct Fixture {
+pub(crate) struct Fixture {
     _dir: tempfile::TempDir,
-    app: App,
+    pub(crate) app: App,
 }
 
-fn fixture() -> &'static Fixture {
+pub(crate) fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();

@@ -26,6 +26,8 @@ mod static_files;
 mod swap_tests;
 mod time;
 mod trees;
+#[cfg(test)]
+mod validate_tests;
 mod watch;
 
 use std::net::{IpAddr, SocketAddr};

@@ -118,6 +118,9 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Check a DASH manifest and its segments: exit 0 without errors, 1 with
+    /// errors, 2 when it could not be checked.
+    Validate(ValidateArgs),
     /// Index fragmented MP4 files: the DASH Representation each one gives.
     Index {
         #[arg(required = true)]
@@ -159,6 +162,7 @@ enum CatalogCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Validate(args) => return cmd_validate(&args),
         Command::Inspect {
             file,
             segments,
@@ -583,4 +587,78 @@ fn cmd_options(json: bool) -> Result<bool> {
     }
     out!("{} options; usage letters: M manifest, V/A/T video/audio/text segments, Ti /time, H player page", docs.len());
     Ok(true)
+}
+
+#[derive(clap::Args)]
+struct ValidateArgs {
+    /// The manifest: an http(s) URL or a file (its segments resolve beside it).
+    manifest: String,
+    /// Media segments checked per Representation: the first, the last and
+    /// spread between (default: every one; 0: the manifest only).
+    #[arg(long)]
+    segments: Option<usize>,
+    /// The stream is meant to be encrypted: check that it is signalled so.
+    #[arg(long)]
+    encrypted: bool,
+    /// Findings as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Folder holding DASH-MPD.xsd (checked with xmllint when installed).
+    #[arg(long, default_value = "../shared/reference/schema")]
+    schema: PathBuf,
+    /// Segments fetched at once.
+    #[arg(long, default_value_t = 8)]
+    connections: usize,
+}
+
+fn cmd_validate(a: &ValidateArgs) -> ExitCode {
+    use dashlive::validate::{fetch::Web, has_errors, report, Options, Validator};
+    use std::io::IsTerminal;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let options = Options {
+        encrypted: a.encrypted,
+        segments: a.segments,
+        schema: Some(a.schema.clone()),
+        now_ms: Some(now_ms),
+        connections: a.connections.clamp(1, 64),
+    };
+    let web = Web::default();
+    let v = match Validator::load(&web, &a.manifest, options) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("dashlive validate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut findings = v.check_manifest();
+    let terminal = std::io::stderr().is_terminal() && !a.json;
+    let progress = |done: usize, total: usize| {
+        if terminal {
+            eprint!("\rsegments {done}/{total}");
+        }
+    };
+    let checked = std::sync::atomic::AtomicUsize::new(0);
+    let count = |done: usize, total: usize| {
+        checked.store(done, std::sync::atomic::Ordering::Relaxed);
+        progress(done, total);
+    };
+    if a.segments != Some(0) {
+        findings.extend(v.check_segments(&web, &count));
+    }
+    if terminal {
+        eprint!("\r\x1b[K");
+    }
+    let checked = checked.load(std::sync::atomic::Ordering::Relaxed);
+    if a.json {
+        out!("{}", report::json(&a.manifest, &findings, checked));
+    } else {
+        out_raw!("{}", report::text(&a.manifest, &findings));
+    }
+    if has_errors(&findings) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
