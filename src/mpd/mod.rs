@@ -6,6 +6,7 @@ pub mod events;
 pub mod holes;
 pub mod live;
 pub mod manifest;
+pub mod mps;
 pub mod patch;
 pub mod protection;
 pub mod registry;
