@@ -266,6 +266,38 @@ pub fn segment_index(rep: &Representation, p: &ProgrammePeriod, number: u64) -> 
         .flatten()
 }
 
+/// How a Period follows the one before it, signalled on each of its
+/// AdaptationSets (DASH-IF IOP 4.3.3.3): `continuity` when it carries on the
+/// same media where that one stopped, `connectivity` when it shows the same
+/// representations from elsewhere in the media (no new init segment needed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodLink {
+    pub scheme: &'static str,
+    /// The previous Period's id.
+    pub previous: String,
+}
+
+pub const CONTINUITY: &str = "urn:mpeg:dash:period-continuity:2015";
+pub const CONNECTIVITY: &str = "urn:mpeg:dash:period-connectivity:2015";
+
+impl ProgrammePeriod {
+    /// How `self` follows `prev` (`None`: from another stream, or with
+    /// other tracks).
+    pub fn link_from(&self, prev: &ProgrammePeriod, prev_id: &str) -> Option<PeriodLink> {
+        let scheme = if prev.continued_by(self) {
+            CONTINUITY
+        } else if prev.stream == self.stream && prev.tracks == self.tracks {
+            CONNECTIVITY
+        } else {
+            return None;
+        };
+        Some(PeriodLink {
+            scheme,
+            previous: prev_id.to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
