@@ -498,7 +498,12 @@ fn cmd_catalog_check(config: &Path) -> Result<bool> {
             .iter()
             .map(|q| format!("{} ({})", q.id, q.stream))
             .collect();
-        out!("mps {}: {} — periods {}", p.name, p.title, periods.join(", "));
+        out!(
+            "mps {}: {} — periods {}",
+            p.name,
+            p.title,
+            periods.join(", ")
+        );
     }
     out!(
         "{}: {} streams, {} multi-period programmes, site writes to {}",

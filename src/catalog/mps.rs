@@ -91,7 +91,10 @@ fn url_segment(s: &str) -> bool {
 }
 
 /// Reads and checks one programme file against the catalog's streams.
-pub fn load(file: &Path, streams: Option<&[super::Stream]>) -> Result<MpsSource, Vec<CatalogError>> {
+pub fn load(
+    file: &Path,
+    streams: Option<&[super::Stream]>,
+) -> Result<MpsSource, Vec<CatalogError>> {
     let (text, raw): (String, MpsFile) = read_yaml(file)?;
     let mut errors = Vec::new();
     let invalid = |field: &str, message: String| invalid_field(file, &text, field, message);
@@ -121,7 +124,10 @@ pub fn load(file: &Path, streams: Option<&[super::Stream]>) -> Result<MpsSource,
         if !url_segment(&p.id) {
             bad(
                 "id",
-                format!("{:?} must be one URL path segment (letters, digits, '-', '_', '.')", p.id),
+                format!(
+                    "{:?} must be one URL path segment (letters, digits, '-', '_', '.')",
+                    p.id
+                ),
             );
         }
         if raw.periods[..i].iter().any(|q| q.id == p.id) {
@@ -143,7 +149,11 @@ pub fn load(file: &Path, streams: Option<&[super::Stream]>) -> Result<MpsSource,
             ),
             _ => {}
         }
-        if let Some(r) = p.role.as_deref().filter(|r| !matches!(*r, "content" | "ad")) {
+        if let Some(r) = p
+            .role
+            .as_deref()
+            .filter(|r| !matches!(*r, "content" | "ad"))
+        {
             bad("role", format!("{r:?}: allowed values are content, ad"));
         }
         if !(p.start.is_finite() && p.start >= 0.0) {
@@ -164,29 +174,39 @@ pub fn load(file: &Path, streams: Option<&[super::Stream]>) -> Result<MpsSource,
                 .as_deref()
                 .filter(|l| oxilangtag::LanguageTag::parse(*l).is_err())
             {
-                bad(&format!("tracks[{j}].lang"), format!("{l:?} is not a BCP-47 language tag"));
+                bad(
+                    &format!("tracks[{j}].lang"),
+                    format!("{l:?} is not a BCP-47 language tag"),
+                );
             }
             if p.tracks[..j].iter().any(|u| u.rep == t.rep) {
-                bad(&format!("tracks[{j}].rep"), format!("{:?} is listed twice", t.rep));
+                bad(
+                    &format!("tracks[{j}].rep"),
+                    format!("{:?} is listed twice", t.rep),
+                );
             }
         }
     }
-    errors.extend(check_defaults(file, &text, &raw.options).into_iter().map(|e| match e {
-        CatalogError::Invalid {
-            file,
-            line,
-            column,
-            message,
-            ..
-        } => CatalogError::Invalid {
-            file,
-            line,
-            column,
-            field: "options".into(),
-            message,
-        },
-        other => other,
-    }));
+    errors.extend(
+        check_defaults(file, &text, &raw.options)
+            .into_iter()
+            .map(|e| match e {
+                CatalogError::Invalid {
+                    file,
+                    line,
+                    column,
+                    message,
+                    ..
+                } => CatalogError::Invalid {
+                    file,
+                    line,
+                    column,
+                    field: "options".into(),
+                    message,
+                },
+                other => other,
+            }),
+    );
     if errors.is_empty() {
         Ok(MpsSource {
             file: raw,
@@ -247,7 +267,10 @@ impl Catalog {
                     .iter()
                     .find(|r| r.id == s.stream.timing_ref)
                 else {
-                    errors.push(err(format!("periods[{i}].stream"), "no timing reference".into()));
+                    errors.push(err(
+                        format!("periods[{i}].stream"),
+                        "no timing reference".into(),
+                    ));
                     continue;
                 };
                 match mps::snap(reference, p.start, p.duration) {
@@ -293,7 +316,8 @@ impl Catalog {
                     &m.source,
                     &text,
                     "periods",
-                    "the periods' timescales have no common multiple this server can count in".into(),
+                    "the periods' timescales have no common multiple this server can count in"
+                        .into(),
                 ));
             }
             programmes.push(programme);

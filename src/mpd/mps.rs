@@ -145,9 +145,11 @@ pub fn snap(reference: &Representation, start_s: f64, duration_s: f64) -> Result
         .iter()
         .map(|s| s.decode_time.saturating_sub(first))
         .collect();
-    let end = media
-        .last()
-        .map_or(0, |s| s.decode_time.saturating_add(s.duration).saturating_sub(first));
+    let end = media.last().map_or(0, |s| {
+        s.decode_time
+            .saturating_add(s.duration)
+            .saturating_sub(first)
+    });
     bounds.push(end);
     let secs = |t: u64| t as f64 / f64::from(ts);
     let want_start = (start_s * f64::from(ts)).round();
@@ -218,7 +220,11 @@ fn rescale(t: u64, from: u32, to: u32) -> u64 {
 /// timing reference inside the span is there), and of them, when `until` is
 /// given, those that end by `until` ticks (of `p.timescale`) after the
 /// period's start. `None` when none is left.
-pub fn period_rep(rep: &Representation, p: &ProgrammePeriod, until: Option<u64>) -> Option<PeriodRep> {
+pub fn period_rep(
+    rep: &Representation,
+    p: &ProgrammePeriod,
+    until: Option<u64>,
+) -> Option<PeriodRep> {
     let media = rep.media_segments();
     let first = media.first()?.decode_time;
     let ts = rep.timescale;
@@ -246,7 +252,13 @@ pub fn period_rep(rep: &Representation, p: &ProgrammePeriod, until: Option<u64>)
         .start_number
         .saturating_add(u32::try_from(first_index).unwrap_or(u32::MAX));
     cut.media_duration = span_end.saturating_sub(span_start);
-    cut.segments = rep.segments.first().cloned().into_iter().chain(kept).collect();
+    cut.segments = rep
+        .segments
+        .first()
+        .cloned()
+        .into_iter()
+        .chain(kept)
+        .collect();
     Some(PeriodRep {
         rep: cut,
         presentation_time_offset: first
@@ -299,7 +311,7 @@ impl ProgrammePeriod {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::media::representation::Segment;
     use crate::media::ContentType;
@@ -389,7 +401,12 @@ mod tests {
         // period holding its middle.
         let a = rep("a", 48_000, 10, 95_000, 0);
         let cut = period_rep(&a, &p, None).unwrap();
-        let starts: Vec<u64> = cut.rep.media_segments().iter().map(|s| s.decode_time).collect();
+        let starts: Vec<u64> = cut
+            .rep
+            .media_segments()
+            .iter()
+            .map(|s| s.decode_time)
+            .collect();
         assert_eq!(starts, [190_000, 285_000, 380_000]);
         assert_eq!(cut.presentation_time_offset, 192_000);
         // Live, the open period lists what has ended.

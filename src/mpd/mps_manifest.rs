@@ -87,7 +87,8 @@ pub fn render_programme<'s>(
         .ok_or_else(|| MpsError::NotFound(format!("{} has no periods", p.name)))?;
     let timing = match q.mode {
         Mode::Live => {
-            let t = LiveTiming::new(&o, q.now_ms, true, segment_ms(p, streams)).map_err(|e| bad(&e))?;
+            let t =
+                LiveTiming::new(&o, q.now_ms, true, segment_ms(p, streams)).map_err(|e| bad(&e))?;
             pin_live_clock(&mut o, &t);
             Some(t)
         }
@@ -146,11 +147,15 @@ pub fn render_programme<'s>(
     let mut ctx = periods_context(&p.name, &p.title, reference, q.def, &req, &opts, inputs)
         .map_err(|e| MpsError::NotFound(e.to_string()))?;
     ctx.patch_location = None;
-    let site = q.site_url.as_deref().unwrap_or("");
+    // Relative to the manifest (`/mps/<mode>/<name>/`) without a site URL.
+    let period_base = |id: &str| match q.site_url.as_deref() {
+        Some(site) => format!("{site}mps/{}/{}/{id}/", q.mode.as_str(), p.name),
+        None => format!("{id}/"),
+    };
     let mut previous: Option<(usize, String)> = None;
     for (i, (period, s)) in ctx.periods.iter_mut().zip(&shown).enumerate() {
         let def = &p.periods[s.at.index];
-        period.base_url = Some(format!("{site}mps/{}/{}/{}/", q.mode.as_str(), p.name, def.id));
+        period.base_url = Some(period_base(&def.id));
         period.closed = timing.is_none() || i < last;
         period.link = previous
             .as_ref()
@@ -192,7 +197,7 @@ fn shown_periods<'s>(
             let ahead = if use_timeline {
                 0
             } else {
-                clock.ticks_of_ms(ms(t.min_update_period_s.unwrap_or(0) * 2000))
+                clock.ticks_of_ms(ms(t.min_update_period_s.unwrap_or(0).saturating_mul(1000)))
             };
             (
                 clock.window(from, now.saturating_add(ahead), MAX_LIVE_PERIODS),
@@ -200,7 +205,8 @@ fn shown_periods<'s>(
             )
         }
     };
-    list.into_iter()
+    let mut shown = list
+        .into_iter()
         .map(|at| {
             let def = &p.periods[at.index];
             let stream = streams(&def.stream).ok_or_else(|| {
@@ -234,7 +240,13 @@ fn shown_periods<'s>(
                 reference,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, MpsError>>()?;
+    // Live with a timeline: the Period that has just begun has no segment
+    // complete yet; it is listed from the next update on.
+    if shown.len() > 1 && shown.last().is_some_and(|s| s.reps.is_empty()) {
+        shown.pop();
+    }
+    Ok(shown)
 }
 
 /// Each AdaptationSet's SegmentTemplate as its Period has it: the first
@@ -293,7 +305,11 @@ fn ad_break(clock: &ProgrammeClock, s: &Shown) -> EventStreamContext {
     const TIMESCALE: u32 = 90_000;
     let start = clock.convert(s.at.start, TIMESCALE) & PTS_MASK;
     let duration = clock.convert(s.at.duration, TIMESCALE);
-    let id = (s.at.loop_count.wrapping_mul(1000).wrapping_add(s.at.index as u64)) as u32;
+    let id = (s
+        .at
+        .loop_count
+        .wrapping_mul(1000)
+        .wrapping_add(s.at.index as u64)) as u32;
     let section = SpliceInfoSection::new(SpliceCommand::Insert(SpliceInsert {
         splice_event_id: id,
         cancel: false,
@@ -327,5 +343,139 @@ fn ad_break(clock: &ProgrammeClock, s: &Shown) -> EventStreamContext {
                 base64::engine::general_purpose::STANDARD.encode(section.encode())
             ),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mpd::mps::{ProgrammePeriod, Track};
+    use crate::options::Defaults;
+
+    fn programme() -> Programme {
+        let period = |id: &str, start, ad, tracks: Vec<Track>| ProgrammePeriod {
+            id: id.into(),
+            stream: "s".into(),
+            ad,
+            start,
+            duration: 4000,
+            timescale: 1000,
+            tracks,
+        };
+        Programme {
+            name: "prog".into(),
+            title: "P".into(),
+            defaults: Defaults::new(),
+            periods: vec![
+                period("a", 0, false, Vec::new()),
+                period("b", 4000, false, Vec::new()),
+                period(
+                    "ad",
+                    0,
+                    true,
+                    vec![Track {
+                        rep: "v".into(),
+                        role: Some("alternate".into()),
+                        lang: None,
+                    }],
+                ),
+            ],
+        }
+    }
+
+    fn render(mode: Mode, query: &str, now_ms: i64) -> Result<String, MpsError> {
+        let reps = vec![crate::mpd::mps::tests::rep("v", 1000, 5, 2000, 0)];
+        let defaults = Defaults::new();
+        let drm = crate::drm::signal::StreamDrm::default();
+        let streams = |d: &str| {
+            (d == "s").then(|| StreamView {
+                directory: "s",
+                title: "S",
+                timing_ref: "v",
+                representations: &reps,
+                defaults: &defaults,
+                drm: &drm,
+            })
+        };
+        let q = ManifestQuery {
+            def: crate::mpd::registry::find("hand_made").unwrap(),
+            mode,
+            site_defaults: &defaults,
+            query,
+            now_ms,
+            now_override: false,
+            site_url: Some("http://h/".into()),
+            manifest_url: None,
+        };
+        let renderer = Renderer::new().unwrap();
+        render_programme(&renderer, &programme(), &streams, &q).map(|m| m.xml)
+    }
+
+    #[test]
+    fn vod_periods_play_back_to_back() {
+        let xml = render(Mode::Vod, "", 0).unwrap();
+        assert!(
+            xml.contains(r#"mediaPresentationDuration="PT12S""#),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"<Period start="PT4S" id="b" duration="PT4S">"#));
+        assert!(xml.contains("<BaseURL>http://h/mps/vod/prog/b/</BaseURL>"));
+        // b carries on a: continuity, and its segments from number 3, at
+        // media time 4 s.
+        assert!(xml.contains(
+            r#"<SupplementalProperty schemeIdUri="urn:mpeg:dash:period-continuity:2015" value="a"/>"#
+        ));
+        assert!(xml.contains(
+            r#"startNumber="3" timescale="1000" duration="2000" presentationTimeOffset="4000""#
+        ));
+        // The ad break: SCTE-35 at its start, and the role the programme gives.
+        let ad = &xml[xml.find(r#"id="ad""#).unwrap()..];
+        assert!(ad.contains(
+            r#"<EventStream schemeIdUri="urn:scte:scte35:2014:xml+bin" timescale="90000">"#
+        ));
+        assert!(ad.contains(r#"<Role schemeIdUri="urn:mpeg:dash:role:2011" value="alternate"/>"#));
+        assert!(
+            !ad.contains("period-continuity"),
+            "the ad restarts the media"
+        );
+        assert!(matches!(
+            render(Mode::Vod, "drm=all", 0),
+            Err(MpsError::BadRequest(_))
+        ));
+        assert!(matches!(
+            render(Mode::Odvod, "", 0),
+            Err(MpsError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn live_loops_the_programme() {
+        // 12 s programme; 100 loops and 5 s after the availability start.
+        let start = "start=2024-01-01T00:00:00Z&depth=6";
+        let now = 1_704_067_200_000 + 100 * 12_000 + 5_000;
+        let xml = render(Mode::Live, start, now).unwrap();
+        assert!(xml.contains(r#"type="dynamic""#));
+        // The window (−1 s to 5 s of loop 100) holds the last of loop 99 and
+        // a of loop 100, then what starts within an update period (4 s) of
+        // now, listed ahead for `$Number$` players: b and the ad break.
+        assert!(
+            xml.contains(r#"<Period start="PT20M" id="a_100" duration="PT4S">"#),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"id="ad_99""#));
+        assert!(xml.contains(r#"<Period start="PT20M4S" id="b_100" duration="PT4S">"#));
+        assert!(
+            xml.contains(r#"<Period start="PT20M8S" id="ad_100">"#),
+            "last open: {xml}"
+        );
+        assert!(!xml.contains("a_101"));
+        // With a timeline only what has ended is listed, and b has not begun.
+        let xml = render(Mode::Live, &format!("{start}&timeline=1"), now).unwrap();
+        assert!(
+            xml.contains(r#"<Period start="PT20M" id="a_100">"#),
+            "{xml}"
+        );
+        assert!(!xml.contains("b_100"));
+        assert!(xml.contains(r#"<S t="0" d="2000"/>"#) || xml.contains(r#"t="0""#));
     }
 }

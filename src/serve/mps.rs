@@ -44,7 +44,10 @@ impl<T: TreeView> Resolver<'_, T> {
             ));
         };
         let Some(programme) = self.tree.programme(name) else {
-            return Plan::not_found(format!("no multi-period stream {}", crate::options::shown(name)));
+            return Plan::not_found(format!(
+                "no multi-period stream {}",
+                crate::options::shown(name)
+            ));
         };
         // The build wrote the query-less vod manifest.
         if mode == Mode::Vod && req.query.is_empty() {
@@ -93,10 +96,16 @@ impl<T: TreeView> Resolver<'_, T> {
             Err(p) => return p,
         };
         let Some(programme) = self.tree.programme(name) else {
-            return Plan::not_found(format!("no multi-period stream {}", crate::options::shown(name)));
+            return Plan::not_found(format!(
+                "no multi-period stream {}",
+                crate::options::shown(name)
+            ));
         };
         let Some(def) = programme.period(period) else {
-            return Plan::not_found(format!("{name} has no period {}", crate::options::shown(period)));
+            return Plan::not_found(format!(
+                "{name} has no period {}",
+                crate::options::shown(period)
+            ));
         };
         let Some(view) = self.tree.stream(&def.stream) else {
             return Plan::not_found(format!("no stream {}", def.stream));
@@ -115,7 +124,12 @@ impl<T: TreeView> Resolver<'_, T> {
             Ok(n) => n,
             Err(e) => return Plan::not_found(e.to_string()),
         };
-        let (opts, _) = match resolve_media(mode, self.tree.site_defaults(), &programme.defaults, req.query) {
+        let (opts, _) = match resolve_media(
+            mode,
+            self.tree.site_defaults(),
+            &programme.defaults,
+            req.query,
+        ) {
             Ok(o) => o,
             Err(e) => return Plan::bad_request(e.to_string()),
         };
@@ -125,7 +139,11 @@ impl<T: TreeView> Resolver<'_, T> {
         let media = rep.media_segments();
         let (source, at) = match name_of {
             SegmentName::Init => (
-                if mode == Mode::Live { Source::LiveInit } else { Source::Init },
+                if mode == Mode::Live {
+                    Source::LiveInit
+                } else {
+                    Source::Init
+                },
                 SegmentAt::Init,
             ),
             SegmentName::Media(value) => {

@@ -198,7 +198,10 @@ mod tests {
 
     fn programme() -> impl Strategy<Value = Vec<(u64, u32)>> {
         prop::collection::vec(
-            (1u64..100_000, prop::sample::select(vec![1000u32, 240, 12_800, 48_000, 44_100, 90_000])),
+            (
+                1u64..100_000,
+                prop::sample::select(vec![1000u32, 240, 12_800, 48_000, 44_100, 90_000]),
+            ),
             1..12,
         )
     }
