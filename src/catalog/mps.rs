@@ -134,20 +134,16 @@ pub fn load(
             bad("id", format!("{:?} is the id of an earlier period", p.id));
         }
         // Unless a stream file failed (its own error says why).
-        match streams.map(|all| (all, all.iter().find(|s| s.directory == p.stream))) {
-            Some((streams, None)) => bad(
+        if let Some(all) = streams.filter(|all| !all.iter().any(|s| s.directory == p.stream)) {
+            let names: Vec<&str> = all.iter().map(|s| s.directory.as_str()).collect();
+            bad(
                 "stream",
                 format!(
                     "{:?} is no stream's directory (there are {})",
                     p.stream,
-                    streams
-                        .iter()
-                        .map(|s| s.directory.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    names.join(", ")
                 ),
-            ),
-            _ => {}
+            );
         }
         if let Some(r) = p
             .role

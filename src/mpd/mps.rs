@@ -243,7 +243,7 @@ pub fn period_rep(
             break;
         }
         first_index.get_or_insert(i);
-        kept.push(s.clone());
+        kept.push(*s);
     }
     let first_index = first_index?;
     let mut cut = rep.clone();

@@ -16,13 +16,13 @@ use crate::serve::resolve::{encrypted_without_drm, Request, Resolver, TreeView};
 use crate::serve::transform::{self, SegmentAt};
 
 /// `live` or `vod`: the modes of a programme.
-fn mode_of(mode: &str) -> Result<Mode, Plan> {
+fn mode_of(mode: &str) -> Result<Mode, String> {
     match Mode::from_name(mode) {
         Some(m @ (Mode::Live | Mode::Vod)) => Ok(m),
-        _ => Err(Plan::not_found(format!(
+        _ => Err(format!(
             "multi-period streams are served in live and vod, not {}",
             crate::options::shown(mode)
-        ))),
+        )),
     }
 }
 
@@ -31,7 +31,7 @@ impl<T: TreeView> Resolver<'_, T> {
     pub(crate) fn mps_manifest(&self, mode: &str, name: &str, file: &str, req: &Request) -> Plan {
         let mode = match mode_of(mode) {
             Ok(m) => m,
-            Err(p) => return p,
+            Err(m) => return Plan::not_found(m),
         };
         let Some(template) = file.strip_suffix(".mpd") else {
             return Plan::not_found(format!("{file}: not a manifest (<name>.mpd)"));
@@ -93,7 +93,7 @@ impl<T: TreeView> Resolver<'_, T> {
     ) -> Plan {
         let mode = match mode_of(mode) {
             Ok(m) => m,
-            Err(p) => return p,
+            Err(m) => return Plan::not_found(m),
         };
         let Some(programme) = self.tree.programme(name) else {
             return Plan::not_found(format!(
