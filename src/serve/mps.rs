@@ -10,10 +10,11 @@ use crate::mpd::mps_manifest::{render_programme, segment_ms, MpsError, TEMPLATES
 use crate::mpd::registry::{self, Mode};
 use crate::mpd::request::resolve_media;
 use crate::policy::{self, Cache};
-use crate::serve::faults::{self, Verdict};
 use crate::serve::plan::{Plan, SegmentPlan, Source};
-use crate::serve::resolve::{encrypted_without_drm, Request, Resolver, TreeView};
-use crate::serve::transform::{self, SegmentAt};
+use crate::serve::resolve::{
+    encrypted_without_drm, stored_transforms, Request, Resolver, TreeView,
+};
+use crate::serve::transform::SegmentAt;
 
 /// `live` or `vod`: the modes of a programme.
 fn mode_of(mode: &str) -> Result<Mode, String> {
@@ -173,13 +174,8 @@ impl<T: TreeView> Resolver<'_, T> {
                 )
             }
         };
-        let cache = match faults::segment(&opts, rep, at, req.fault_counts, None) {
-            Ok(Verdict::Clean) => Cache::Immutable,
-            Ok(Verdict::Faulty) => Cache::NoStore,
-            Err(fault) => return Plan::Fault(fault),
-        };
-        match transform::plan(&opts, rep, at, view.drm) {
-            Ok(transforms) => Plan::Segment(SegmentPlan {
+        match stored_transforms(&opts, rep, at, req.fault_counts, view.drm) {
+            Ok((cache, transforms)) => Plan::Segment(SegmentPlan {
                 stream: def.stream.clone(),
                 rep: rep.id.clone(),
                 source,
@@ -187,7 +183,7 @@ impl<T: TreeView> Resolver<'_, T> {
                 cache,
                 transforms,
             }),
-            Err(refusal) => Plan::Refuse(refusal),
+            Err(plan) => *plan,
         }
     }
 }

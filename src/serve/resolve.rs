@@ -519,14 +519,11 @@ impl<T: TreeView> Resolver<'_, T> {
                 )
             }
         };
-        let cache = match faults::segment(&opts, rep, at, req.fault_counts, None) {
-            Ok(Verdict::Clean) => Cache::Immutable,
-            Ok(Verdict::Faulty) => Cache::NoStore,
-            Err(fault) => return Plan::Fault(fault),
-        };
-        match transform::plan(&opts, rep, at, view.drm) {
-            Ok(transforms) if transforms.is_empty() && cache == Cache::Immutable => Plan::Static,
-            Ok(transforms) => Plan::Segment(SegmentPlan {
+        match stored_transforms(&opts, rep, at, req.fault_counts, view.drm) {
+            Ok((cache, transforms)) if transforms.is_empty() && cache == Cache::Immutable => {
+                Plan::Static
+            }
+            Ok((cache, transforms)) => Plan::Segment(SegmentPlan {
                 stream: stream.to_string(),
                 rep: rep_id.to_string(),
                 source,
@@ -534,7 +531,7 @@ impl<T: TreeView> Resolver<'_, T> {
                 cache,
                 transforms,
             }),
-            Err(refusal) => Plan::Refuse(refusal),
+            Err(plan) => *plan,
         }
     }
 
@@ -619,6 +616,25 @@ impl<T: TreeView> Resolver<'_, T> {
         }
         Plan::Redirect { location }
     }
+}
+
+/// A stored segment's cache policy (a faulty answer is never cached) and
+/// transforms, or the plan that answers instead (an injected fault, a refusal).
+pub(crate) fn stored_transforms(
+    opts: &Options,
+    rep: &Representation,
+    at: SegmentAt,
+    counts: Option<&FaultCounts>,
+    drm: &crate::drm::signal::StreamDrm,
+) -> Result<(Cache, Vec<crate::serve::plan::Transform>), Box<Plan>> {
+    let cache = match faults::segment(opts, rep, at, counts, None) {
+        Ok(Verdict::Clean) => Cache::Immutable,
+        Ok(Verdict::Faulty) => Cache::NoStore,
+        Err(fault) => return Err(Box::new(Plan::Fault(fault))),
+    };
+    transform::plan(opts, rep, at, drm)
+        .map(|t| (cache, t))
+        .map_err(|r| Box::new(Plan::Refuse(r)))
 }
 
 /// Encrypted copies are for DRM requests only (dash-live answers 404
