@@ -22,6 +22,9 @@ pub struct TreeIndex {
     #[serde(default)]
     pub site_defaults: Defaults,
     pub streams: Vec<StreamIndex>,
+    /// Multi-period programmes, their spans snapped.
+    #[serde(default)]
+    pub mps: Vec<crate::mpd::mps::Programme>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -24,6 +24,16 @@ pub const LEGACY_STREAM_MANIFEST: &str = "/dash/{stream}/{file}";
 /// since the MPD whose publishTime is `{publish}` (Unix seconds, with
 /// milliseconds as decimals when it has them).
 pub const PATCH: &str = "/patch/{stream}/{manifest}/{publish}";
+/// A multi-period programme's manifest, and its periods' segments: the
+/// period's stream's own, by their own numbers and times.
+pub const MPS_MANIFEST: &str = "/mps/{mode}/{name}/{file}";
+pub const MPS_SEGMENT: &str = "/mps/{mode}/{name}/{period}/{rep}/{file}";
+pub const MPS_SEGMENT_BY_TIME: &str = "/mps/{mode}/{name}/{period}/{rep}/time/{file}";
+
+/// The manifest of programme `name` in `mode`, relative to the site root.
+pub fn mps_manifest_path(mode: Mode, name: &str, manifest: &str) -> String {
+    format!("mps/{}/{name}/{manifest}.mpd", mode.as_str())
+}
 
 /// The URL of [`PATCH`] on a site (`site` ends with `/`), with its query.
 pub fn patch_url(site: &str, stream: &str, manifest: &str, publish: &str, query: &str) -> String {

@@ -373,6 +373,9 @@ impl View<'_> {
             | Route::ModeSegment
             | Route::ModeSegmentByTime
             | Route::Patch
+            | Route::MpsManifest
+            | Route::MpsSegment
+            | Route::MpsSegmentByTime
             | Route::LegacyManifest => {
                 let p = |name| m.param(name);
                 let target = match route {
@@ -405,6 +408,19 @@ impl View<'_> {
                         stream: p("stream"),
                         manifest: p("manifest"),
                         publish: p("publish"),
+                    },
+                    Route::MpsManifest => Target::MpsManifest {
+                        mode: p("mode"),
+                        name: p("name"),
+                        file: p("file"),
+                    },
+                    Route::MpsSegment | Route::MpsSegmentByTime => Target::MpsSegment {
+                        mode: p("mode"),
+                        name: p("name"),
+                        period: p("period"),
+                        rep: p("rep"),
+                        file: p("file"),
+                        by_time: route == Route::MpsSegmentByTime,
                     },
                     _ => Target::LegacyManifest {
                         stream: Some(p("stream")).filter(|s| !s.is_empty()),

@@ -32,6 +32,11 @@ pub enum Route {
     ModeSegmentByTime,
     /// `/patch/{stream}/{manifest}/{publish}`: an MPD patch.
     Patch,
+    /// `/mps/{mode}/{name}/{file}`: a multi-period programme's manifest.
+    MpsManifest,
+    /// `/mps/{mode}/{name}/{period}/{rep}/{file}` and `…/time/{file}`.
+    MpsSegment,
+    MpsSegmentByTime,
     /// `/dash/{file}`, `/dash/{stream}/{file}`: dash-live's v1 and v2
     /// manifest URLs, redirected to today's.
     LegacyManifest,
@@ -161,6 +166,8 @@ impl Route {
             Route::ModeSegment | Route::ModeSegmentByTime => "segment",
             Route::LegacyManifest => "legacy_manifest",
             Route::Patch => "patch",
+            Route::MpsManifest => "mps_manifest",
+            Route::MpsSegment | Route::MpsSegmentByTime => "mps_segment",
             Route::PlayPage | Route::PlayUrl => "play",
             Route::PlayerScript => "player_script",
             Route::PlayerLibrary => "player_library",
@@ -274,6 +281,9 @@ pub const TABLE: &[(&str, Route)] = &[
     (layout::LEGACY_MANIFEST, Route::LegacyManifest),
     (layout::LEGACY_STREAM_MANIFEST, Route::LegacyManifest),
     (layout::PATCH, Route::Patch),
+    (layout::MPS_MANIFEST, Route::MpsManifest),
+    (layout::MPS_SEGMENT, Route::MpsSegment),
+    (layout::MPS_SEGMENT_BY_TIME, Route::MpsSegmentByTime),
     ("/play", Route::PlayUrl),
     ("/play/player.js", Route::PlayerScript),
     ("/play/{mode}/{stream}/{file}", Route::PlayPage),
@@ -374,6 +384,9 @@ mod tests {
                 Route::ModeSegmentByTime,
             ),
             ("/patch/bbb/hand_made/1662477000", Route::Patch),
+            ("/mps/live/prog/hand_made.mpd", Route::MpsManifest),
+            ("/mps/vod/prog/p1/v1/3.m4v", Route::MpsSegment),
+            ("/mps/vod/prog/p1/v1/time/960.m4v", Route::MpsSegmentByTime),
             ("/play", Route::PlayUrl),
             ("/play/player.js", Route::PlayerScript),
             ("/play/live/bbb/hand_made.mpd", Route::PlayPage),

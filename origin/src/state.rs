@@ -140,6 +140,8 @@ pub struct Tree {
     pub id: IndexId,
     pub site_defaults: Defaults,
     pub streams: HashMap<String, LiveStream>,
+    /// Multi-period programmes.
+    pub mps: Vec<dashlive::mpd::mps::Programme>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -304,6 +306,7 @@ impl Tree {
             id,
             site_defaults: index.site_defaults,
             streams,
+            mps: index.mps,
         })
     }
 }
@@ -325,6 +328,10 @@ impl dashlive::serve::resolve::TreeView for Tree {
         let mut names: Vec<&str> = self.streams.keys().map(String::as_str).collect();
         names.sort_unstable();
         names
+    }
+
+    fn programme(&self, name: &str) -> Option<&dashlive::mpd::mps::Programme> {
+        self.mps.iter().find(|p| p.name == name)
     }
 
     fn content_key(&self, kid: &dashlive::drm::Kid) -> Option<dashlive::drm::ContentKey> {

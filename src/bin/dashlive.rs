@@ -487,10 +487,33 @@ fn cmd_catalog_check(config: &Path) -> Result<bool> {
             reps.join(", ")
         );
     }
+    let programmes = match catalog.programmes(&indexed) {
+        Ok((programmes, notes)) => {
+            for n in notes {
+                eprintln!("dashlive: note: {n}");
+            }
+            programmes
+        }
+        Err(e) => return report(e),
+    };
+    for p in &programmes {
+        let periods: Vec<String> = p
+            .periods
+            .iter()
+            .map(|q| format!("{} ({})", q.id, q.stream))
+            .collect();
+        out!(
+            "mps {}: {} — periods {}",
+            p.name,
+            p.title,
+            periods.join(", ")
+        );
+    }
     out!(
-        "{}: {} streams, site writes to {}",
+        "{}: {} streams, {} multi-period programmes, site writes to {}",
         config.display(),
         indexed.len(),
+        programmes.len(),
         catalog.site.out.display()
     );
     Ok(true)

@@ -21,7 +21,8 @@ pub fn build<'a>(
         .site
         .source
         .iter()
-        .chain(catalog.streams.iter().map(|s| &s.source));
+        .chain(catalog.streams.iter().map(|s| &s.source))
+        .chain(catalog.mps.iter().map(|m| &m.source));
     for p in sources {
         h.update(p.to_string_lossy().as_bytes());
         h.update(&std::fs::read(p).map_err(io(p))?);

@@ -6,6 +6,7 @@
 pub mod cut;
 mod fingerprint;
 pub mod lock;
+mod mps;
 mod representation;
 pub mod site_files;
 pub mod swap;
@@ -287,6 +288,7 @@ fn build_locked(
         });
     }
     let indexed = catalog.index()?;
+    let (programmes, _) = catalog.programmes(&indexed)?;
     // Each representation's entry in the previous tree, if it was cut from
     // the same media: its files are linked instead of cut again.
     let reusable: Vec<Vec<Option<&index::RepresentationIndex>>> = indexed
@@ -377,7 +379,9 @@ fn build_locked(
         fingerprint: fp,
         site_defaults: catalog.site.defaults.clone(),
         streams,
+        mps: programmes,
     };
+    mps::render_vod(&w, catalog, &index, &renderer)?;
     w.write_or_link("_headers", site_files::headers_file().as_bytes())?;
     w.write_or_link("nginx.conf", site_files::nginx_conf().as_bytes())?;
     w.write_or_link(

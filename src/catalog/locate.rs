@@ -34,6 +34,9 @@ pub fn item(text: &str, key: &str, index: usize) -> (usize, usize) {
         return (1, 1);
     };
     let mut seen = 0;
+    // Items of this list are at the first item's indent; deeper ones
+    // belong to lists nested in its items.
+    let mut list_indent = None;
     for (i, l) in text.lines().enumerate().skip(line) {
         let trimmed = l.trim_start();
         if !l.starts_with([' ', '-', '\t']) && !trimmed.is_empty() && !trimmed.starts_with('#') {
@@ -43,8 +46,11 @@ pub fn item(text: &str, key: &str, index: usize) -> (usize, usize) {
             .strip_prefix("- ")
             .or(trimmed.strip_prefix('-').filter(|r| r.is_empty()))
         {
+            let indent = l.len() - trimmed.len();
+            if *list_indent.get_or_insert(indent) != indent {
+                continue;
+            }
             if seen == index {
-                let indent = l.len() - trimmed.len();
                 let pad = v.len() - v.trim_start().len();
                 return (i + 1, indent + 2 + pad + 1);
             }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod import;
 pub mod keys;
 mod locate;
+pub mod mps;
 pub mod site;
 pub mod stream;
 
@@ -23,6 +24,8 @@ pub struct Catalog {
     pub site: Site,
     /// Sorted by file name.
     pub streams: Vec<Stream>,
+    /// Multi-period programmes (`mps/*.yaml`), sorted by file name.
+    pub mps: Vec<mps::MpsSource>,
 }
 
 /// The stream files of a config folder, sorted.
@@ -87,11 +90,27 @@ impl Catalog {
                 Err(e) => errors.extend(e),
             }
         }
+        let mut programmes: Vec<mps::MpsSource> = Vec::new();
+        for file in mps::mps_files(config)? {
+            match mps::load(&file, errors.is_empty().then_some(&streams[..])) {
+                Ok(m) if programmes.iter().any(|o| o.file.name == m.file.name) => {
+                    errors.push(stream::invalid_field(
+                        &file,
+                        &std::fs::read_to_string(&file).unwrap_or_default(),
+                        "name",
+                        format!("{:?} is already the name of another programme", m.file.name),
+                    ));
+                }
+                Ok(m) => programmes.push(m),
+                Err(e) => errors.extend(e),
+            }
+        }
         match site {
             Some(site) if errors.is_empty() => Ok(Catalog {
                 root: config.to_path_buf(),
                 site,
                 streams,
+                mps: programmes,
             }),
             _ => Err(CatalogErrors(errors)),
         }

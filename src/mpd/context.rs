@@ -173,6 +173,12 @@ pub struct PeriodContext<'a> {
     /// Period `<EventStream>`s (events not carried in-band).
     pub event_streams: Vec<EventStreamContext>,
     pub adaptation_sets: Vec<AdaptationSetContext<'a>>,
+    /// Multi-period: the Period's own `<BaseURL>` (else the manifest's).
+    pub base_url: Option<String>,
+    /// Multi-period: write `Period@duration`.
+    pub closed: bool,
+    /// Multi-period: how this Period follows the one before it.
+    pub link: Option<crate::mpd::mps::PeriodLink>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -773,12 +779,24 @@ impl<'r> Layout<'_, 'r> {
             first_text: true,
         };
         let mut longest = 0;
+        // A Period of its own timing (multi-period) lays its segments out
+        // as a static one does, whatever the manifest's clock.
+        let own = p.own_timing.then(|| Layout {
+            def: self.def,
+            req: self.req,
+            opts: self.opts,
+            use_timeline: self.use_timeline,
+            reference: self.reference,
+            window: None,
+            stream_base: self.stream_base.clone(),
+        });
+        let layout = own.as_ref().unwrap_or(self);
         let adaptation_sets = p
             .groups
             .iter()
             .enumerate()
             .map(|(i, g)| {
-                let (set, ms) = self.adaptation_set(i, g, &mut roles);
+                let (set, ms) = layout.adaptation_set(i, g, &mut roles);
                 longest = longest.max(ms);
                 set
             })
@@ -796,6 +814,9 @@ impl<'r> Layout<'_, 'r> {
             duration: iso_duration_ms(p.duration_ms),
             event_streams,
             adaptation_sets,
+            base_url: None,
+            closed: false,
+            link: None,
         };
         Ok((context, longest))
     }
@@ -809,6 +830,9 @@ pub struct PeriodInput<'g, 'r> {
     pub start_ms: u64,
     pub duration_ms: u64,
     pub groups: &'g [Vec<&'r Representation>],
+    /// The Period's segments are its own, not the live loop's
+    /// (multi-period): their templates are laid out as in a static manifest.
+    pub own_timing: bool,
 }
 
 /// Computes the context of a manifest: static (vod, odvod) or dynamic (live,
@@ -845,6 +869,7 @@ pub fn manifest_context<'a>(
         start_ms: 0,
         duration_ms,
         groups: &groups,
+        own_timing: false,
     };
     periods_context(directory, title, reference, def, req, opts, vec![period])
 }

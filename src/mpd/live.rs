@@ -7,6 +7,8 @@
 //! are ticks of a representation's timescale (`u64`), counted from the
 //! availability start time, which is also the start of the only Period.
 
+pub mod periods;
+
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
 use crate::media::Representation;

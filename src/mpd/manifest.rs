@@ -318,15 +318,7 @@ fn context_at<'s>(
 ) -> Result<MpdContext<'s>, ManifestError> {
     let mut opts = resolved.options(stream, timing.as_ref())?;
     if q.now_override {
-        let o = Arc::make_mut(&mut opts);
-        let now = format!("now={}", now_ms);
-        let queries = o.segment_queries.iter_mut().chain([&mut o.time_query]);
-        for query in queries {
-            if !query.is_empty() {
-                query.push('&');
-            }
-            query.push_str(&now);
-        }
+        pin_now(Arc::make_mut(&mut opts), now_ms);
     }
     let req = Request {
         mode: q.mode,
@@ -346,4 +338,17 @@ fn context_at<'s>(
     )?;
     crate::mpd::protection::protect(&mut ctx, stream.drm, &opts.drm, q.site_url.as_deref());
     Ok(ctx)
+}
+
+/// Segment and `/time` URLs that carry a `now` override, so the whole
+/// presentation is pinned to that instant.
+pub fn pin_now(o: &mut ManifestOptions, now_ms: i64) {
+    let now = format!("now={}", now_ms);
+    let queries = o.segment_queries.iter_mut().chain([&mut o.time_query]);
+    for query in queries {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(&now);
+    }
 }

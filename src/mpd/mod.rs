@@ -6,6 +6,8 @@ pub mod events;
 pub mod holes;
 pub mod live;
 pub mod manifest;
+pub mod mps;
+pub mod mps_manifest;
 pub mod patch;
 pub mod protection;
 pub mod registry;

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod drm;
 pub mod events;
 pub mod faults;
+pub mod mps;
 pub mod plan;
 pub mod resolve;
 pub mod transform;

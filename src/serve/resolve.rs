@@ -36,6 +36,10 @@ pub trait TreeView {
     /// A content key of any stream (keys are site-wide, as in dash-live):
     /// for the ClearKey licence only.
     fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey>;
+    /// A multi-period programme by name.
+    fn programme(&self, _name: &str) -> Option<&crate::mpd::mps::Programme> {
+        None
+    }
 }
 
 /// Which resource the path names (the route table matched it).
@@ -74,6 +78,21 @@ pub enum Target<'a> {
         stream: &'a str,
         manifest: &'a str,
         publish: &'a str,
+    },
+    /// `/mps/{mode}/{name}/{file}`: a multi-period programme's manifest.
+    MpsManifest {
+        mode: &'a str,
+        name: &'a str,
+        file: &'a str,
+    },
+    /// `/mps/{mode}/{name}/{period}/{rep}/{file}` (or `…/time/{file}`).
+    MpsSegment {
+        mode: &'a str,
+        name: &'a str,
+        period: &'a str,
+        rep: &'a str,
+        file: &'a str,
+        by_time: bool,
     },
     /// `/dash/{file}` (dash-live's v1 manifest URL) or, with a stream,
     /// `/dash/{stream}/{file}` (v2).
@@ -150,6 +169,15 @@ impl<T: TreeView> Resolver<'_, T> {
                 manifest,
                 publish,
             } => self.patch(stream, manifest, publish, req),
+            Target::MpsManifest { mode, name, file } => self.mps_manifest(mode, name, file, req),
+            Target::MpsSegment {
+                mode,
+                name,
+                period,
+                rep,
+                file,
+                by_time,
+            } => self.mps_segment(mode, name, (period, rep, file), by_time, req),
             Target::LegacyManifest { stream, file } if file.ends_with(".mpd") => {
                 self.legacy(stream, file, req)
             }
@@ -491,14 +519,11 @@ impl<T: TreeView> Resolver<'_, T> {
                 )
             }
         };
-        let cache = match faults::segment(&opts, rep, at, req.fault_counts, None) {
-            Ok(Verdict::Clean) => Cache::Immutable,
-            Ok(Verdict::Faulty) => Cache::NoStore,
-            Err(fault) => return Plan::Fault(fault),
-        };
-        match transform::plan(&opts, rep, at, view.drm) {
-            Ok(transforms) if transforms.is_empty() && cache == Cache::Immutable => Plan::Static,
-            Ok(transforms) => Plan::Segment(SegmentPlan {
+        match stored_transforms(&opts, rep, at, req.fault_counts, view.drm) {
+            Ok((cache, transforms)) if transforms.is_empty() && cache == Cache::Immutable => {
+                Plan::Static
+            }
+            Ok((cache, transforms)) => Plan::Segment(SegmentPlan {
                 stream: stream.to_string(),
                 rep: rep_id.to_string(),
                 source,
@@ -506,7 +531,7 @@ impl<T: TreeView> Resolver<'_, T> {
                 cache,
                 transforms,
             }),
-            Err(refusal) => Plan::Refuse(refusal),
+            Err(plan) => *plan,
         }
     }
 
@@ -593,9 +618,28 @@ impl<T: TreeView> Resolver<'_, T> {
     }
 }
 
+/// A stored segment's cache policy (a faulty answer is never cached) and
+/// transforms, or the plan that answers instead (an injected fault, a refusal).
+pub(crate) fn stored_transforms(
+    opts: &Options,
+    rep: &Representation,
+    at: SegmentAt,
+    counts: Option<&FaultCounts>,
+    drm: &crate::drm::signal::StreamDrm,
+) -> Result<(Cache, Vec<crate::serve::plan::Transform>), Box<Plan>> {
+    let cache = match faults::segment(opts, rep, at, counts, None) {
+        Ok(Verdict::Clean) => Cache::Immutable,
+        Ok(Verdict::Faulty) => Cache::NoStore,
+        Err(fault) => return Err(Box::new(Plan::Fault(fault))),
+    };
+    transform::plan(opts, rep, at, drm)
+        .map(|t| (cache, t))
+        .map_err(|r| Box::new(Plan::Refuse(r)))
+}
+
 /// Encrypted copies are for DRM requests only (dash-live answers 404
 /// without `drm`); until DRM lands that is every request.
-fn encrypted_without_drm(rep: &Representation, opts: &Options) -> Option<Plan> {
+pub(crate) fn encrypted_without_drm(rep: &Representation, opts: &Options) -> Option<Plan> {
     (rep.encrypted() && opts.drm_selection().is_empty()).then(|| {
         Plan::not_found(format!(
             "{} is encrypted: it is served only to requests with drm=…",
