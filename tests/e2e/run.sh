@@ -30,11 +30,15 @@
 #                 judged by index, build, schema, VOD/live decode and loop continuity, and
 #                 dash.js and Shaka play the H.264/AAC ones, VOD and live
 #                 (tests/corpus/corpus.py, its own catalog and origin; docs/packagers.md)
+#   mps           multi-period programmes (the demo's testcard-break, and bbb-card: BBB -> test
+#                 card -> BBB): the schema accepts VOD and live manifests; ffmpeg decodes the
+#                 VOD programme period by period, frame count = sum of the periods; dash.js and
+#                 Shaka play VOD and live across two period boundaries (players --mode mps)
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players drm events faults corpus"
+ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players drm events faults corpus mps"
 only="" skip=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -111,11 +115,13 @@ step "catalog: the demo test card and BBB"
 # The demo catalog's build generates the test card's media on first use.
 (cd "$repo" && "$bin" build --config config > /dev/null) || die "dashlive build --config config failed"
 config="$work/config"
-mkdir -p "$config/streams"
+mkdir -p "$config/streams" "$config/mps"
+cp "$repo/config/mps/"*.yaml "$config/mps/"
 printf 'out: ../out\ndefaults: {}\n' > "$config/site.yaml"
 sed "s#\.\./demo-media/#$repo/config/demo-media/#" "$repo/config/streams/testcard.yaml" > "$config/streams/testcard.yaml"
 if [ -f "$media/bbb/upload_v2.json" ]; then
     "$bin" catalog import "$media/bbb/upload_v2.json" --config "$config" > /dev/null || die "catalog import failed"
+    cp "$here/mps/bbb-card.yaml" "$config/mps/"
 elif [ "${DASHLIVE_REQUIRE_TEST_MEDIA:-}" = 1 ]; then
     die "no BBB media at $media/bbb (DASHLIVE_TEST_MEDIA) and DASHLIVE_REQUIRE_TEST_MEDIA=1"
 else
@@ -201,6 +207,23 @@ run_group faults env ORIGIN="$base" "$here/players/run.sh" --mode faults --jobs 
 # Its own catalog, tree and origin (on another free port), made in $work.
 run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
     --bin "$bin" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
+# Schema and ffmpeg, then the players; one summary line for both.
+mps_group() {
+    local p=0 f=0 part summary
+    for part in check players; do
+        if [ "$part" = check ]; then
+            python3 "$here/mps_check.py" "$base" "$out"
+        else
+            ORIGIN="$base" "$here/players/run.sh" --mode mps --jobs 3
+        fi > "$work/mps-$part.log" 2>&1
+        cat "$work/mps-$part.log"
+        summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/mps-$part.log" | tail -n 1)"
+        if [ -z "$summary" ]; then f=$((f + 1)); continue; fi
+        p=$((p + ${summary%% passed*})); summary="${summary#*passed, }"; f=$((f + ${summary%% failed}))
+    done
+    echo "$p passed, $f failed"
+}
+run_group mps mps_group
 
 step "summary"
 if [ "$total_fail" != 0 ] && [ -s "$work/origin.log" ]; then

@@ -2,7 +2,7 @@
 // Real players against a running dashlive origin: dash.js and Shaka Player in headless
 // Chromium (playwright-core drives the system's Chromium): one browser, a fresh context per check.
 //
-//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults,drm]
+//   node run.mjs --origin http://127.0.0.1:5000 [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults,drm,mps]
 //                [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--bbb STREAM] [--chromium /usr/bin/chromium]
 //   node run.mjs --origin http://127.0.0.1:5000 --url 'http://127.0.0.1:5000/dash/live/testcard/manifest_e.mpd?acodec=mp4a&time=xsd' \
 //                [--url MPD_URL ...] [--player shaka] [--seconds 20] [--plan] [--jobs N]
@@ -17,6 +17,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { mpdFacts, latencyBounds, plannedStart, videoTimelineEnd } from './expect.mjs';
 import { drmChecks, prepareContext, countLicence, judgeDrm, emeEvidence } from './drm.mjs';
+import { mpsChecks, countPeriods, judgeMps } from './mps.mjs';
 
 const FPS = 25;
 const MAX_STALL_S = 4;
@@ -40,7 +41,7 @@ const CHROMIUM_ARGS = [
 
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
-  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults,drm] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL ... [--seconds N] [--plan]] [--chromium PATH] [--bbb STREAM]');
+  console.error('usage: node run.mjs --origin http://127.0.0.1:PORT [--player dashjs,shaka] [--mode pages,vod,live,patch,negative,extra,faults,drm,mps] [--only SUBSTRING] [--list] [--verbose] [--jobs N] [--url MPD_URL ... [--seconds N] [--plan]] [--chromium PATH] [--bbb STREAM]');
   process.exit(2);
 }
 
@@ -72,7 +73,7 @@ function parseArgs(argv) {
   }
   if (!opts.origin) usage('--origin is required');
   for (const p of opts.players) if (!['dashjs', 'shaka'].includes(p)) usage(`unknown player ${p}`);
-  for (const m of opts.modes) if (!['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults', 'drm'].includes(m)) usage(`unknown mode ${m}`);
+  for (const m of opts.modes) if (!['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults', 'drm', 'mps'].includes(m)) usage(`unknown mode ${m}`);
   if (opts.seconds !== null && !(opts.seconds > 0)) usage('--seconds takes a positive number');
   if (!(Number.isInteger(opts.jobs) && opts.jobs > 0)) usage('--jobs takes a positive whole number');
   return opts;
@@ -147,8 +148,10 @@ function buildChecks(opts, staticBase, bbb) {
     checks.push({ ...negative(player, 'permanent 404 of video segment 2 (verr=404=2)', `${o}/dash/vod/testcard/hand_made.mpd?acodec=mp4a&verr=404=2`, 12), mode: 'faults', errorEvent: true, mustSee: segment2 });
     // Opt-in (--mode drm): EME ClearKey through the origin's licence server (drm.mjs).
     checks.push(...drmChecks(o, player, bbb, { vod, live, negative }));
+    // Opt-in (--mode mps): multi-period programmes across at least two period boundaries (mps.mjs).
+    checks.push(...mpsChecks(o, player, bbb));
   }
-  const order = ['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults', 'drm'];
+  const order = ['pages', 'vod', 'live', 'patch', 'negative', 'extra', 'faults', 'drm', 'mps'];
   checks.sort((a, b) => opts.players.indexOf(a.player) - opts.players.indexOf(b.player) || order.indexOf(a.mode) - order.indexOf(b.mode));
   return checks.filter((c) => (opts.urls.length || opts.modes.includes(c.mode)) && opts.only.every((s) => `${c.player} ${c.mode} ${c.url}`.includes(s)));
 }
@@ -405,6 +408,7 @@ async function runCheck(check, opts) {
       const vt = resp.status() === 200 && /\/dash\/live\/[^?]*\/time\/(\d+)\.m4v(\?|$)/.exec(resp.url());
       if (vt) net.videoTimes.push(Number(vt[1]));
       if (check.drm) countLicence(net, resp);
+      if (check.mps) countPeriods(net, resp);
       if (resp.status() >= 400) {
         const req = resp.request();
         net.bad.push(`${resp.status()} ${req.method()} ${resp.url()}${availabilityNote(resp.url(), sentAt.get(req) || Date.now())}`);
@@ -554,6 +558,11 @@ function judge(check, result) {
   parts.push(`requests ${net.requests}, http>=400 ${net.bad.length}, failed ${net.failed.length}`);
   if (check.patches) parts.push(`MPD fetched ${net.manifests}, patches ${net.patches}, video segments listed only by patches ${patchedOnly}`);
   if (check.drm) parts.push(emeEvidence(result.eme, net));
+  if (check.mps) {
+    const mps = judgeMps(check, result);
+    reasons.push(...mps.reasons);
+    parts.push(mps.evidence);
+  }
   parts.push(s.version || 'player not loaded');
   return { ok: reasons.length === 0, reasons, drmReasons, evidence: parts.join('; ') };
 }
