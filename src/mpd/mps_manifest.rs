@@ -100,8 +100,14 @@ pub fn render_programme<'s>(
             "drm: not available for multi-period streams yet".into(),
         ));
     }
+    // A patch could not add or drop Periods with the per-stream patch
+    // documents the origin makes: say so rather than serve a full MPD that
+    // the player believes it may patch.
     if opts.patch_query.take().is_some() || o.flag("patch") {
-        warnings.push("patch: MPD patches are not offered for multi-period streams".into());
+        return Err(MpsError::BadRequest(
+            "patch: MPD patches are not available for multi-period streams: leave out patch=1"
+                .into(),
+        ));
     }
     if q.now_override {
         pin_now(&mut opts, q.now_ms);
@@ -147,6 +153,9 @@ pub fn render_programme<'s>(
     let mut ctx = periods_context(&p.name, &p.title, reference, q.def, &req, &opts, inputs)
         .map_err(|e| MpsError::NotFound(e.to_string()))?;
     ctx.patch_location = None;
+    if let (Some(t), Some(first)) = (timing.as_ref(), shown.first()) {
+        ctx.time_shift_buffer_depth = listed_depth(t, clock.ms_of_ticks(first.at.start));
+    }
     // Relative to the manifest (`/mps/<mode>/<name>/`) without a site URL.
     let period_base = |id: &str| match q.site_url.as_deref() {
         Some(site) => format!("{site}mps/{}/{}/{id}/", q.mode.as_str(), p.name),
@@ -172,6 +181,17 @@ pub fn render_programme<'s>(
         timing,
         faults: crate::faults::ManifestFaults::from_options(&o),
     })
+}
+
+/// MPD@timeShiftBufferDepth: the option's depth, or less when the Periods
+/// listed reach back less far (at most [`MAX_LIVE_PERIODS`] of them), so that
+/// no player seeks back to a time no Period covers.
+fn listed_depth(t: &LiveTiming, first_start_ms: u64) -> String {
+    let depth_ms = u64::try_from(t.depth_s).unwrap_or(0).saturating_mul(1000);
+    let listed_ms = u64::try_from(t.elapsed_ms)
+        .unwrap_or(0)
+        .saturating_sub(first_start_ms);
+    crate::mpd::time::iso_duration_ms(depth_ms.min(listed_ms))
 }
 
 /// Which Periods the manifest shows, each with its representations cut.
@@ -477,5 +497,39 @@ mod tests {
         );
         assert!(!xml.contains("b_100"));
         assert!(xml.contains(r#"<S t="0" d="2000"/>"#) || xml.contains(r#"t="0""#));
+    }
+
+    #[test]
+    fn patches_are_refused_with_a_400() {
+        let start = "start=2024-01-01T00:00:00Z";
+        let now = 1_704_067_200_000 + 100 * 12_000;
+        match render(Mode::Live, &format!("{start}&patch=1"), now) {
+            Err(MpsError::BadRequest(m)) => assert!(m.starts_with("patch:"), "{m}"),
+            other => panic!("patch=1 must be a 400, not {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn time_shift_depth_claims_no_more_than_is_listed() {
+        // An hour's depth over 4 s periods: 256 Periods listed, about 17 min.
+        let start = "start=2024-01-01T00:00:00Z&depth=3600";
+        let now = 1_704_067_200_000 + 1000 * 12_000 + 2_000;
+        let xml = render(Mode::Live, start, now).unwrap();
+        assert_eq!(xml.matches("<Period ").count(), MAX_LIVE_PERIODS);
+        // now is 12002 s; listed an update period (4 s) ahead, up to b of
+        // loop 1000 (12004 s to 12008 s), so the oldest of the 256 starts at
+        // 12008 - 256 x 4 = 10984 s, 1018 s before now.
+        assert!(
+            xml.contains(r#"<Period start="PT3H3M4S" id="b_915""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"timeShiftBufferDepth="PT16M58S""#),
+            "{}",
+            &xml[..600]
+        );
+        // A window the Periods cover is claimed as asked.
+        let xml = render(Mode::Live, "start=2024-01-01T00:00:00Z&depth=6", now).unwrap();
+        assert!(xml.contains(r#"timeShiftBufferDepth="PT6S""#));
     }
 }
