@@ -80,7 +80,7 @@ pub fn render_programme<'s>(
         ));
     }
     let bad = |e: &dyn std::fmt::Display| MpsError::BadRequest(e.to_string());
-    let (mut o, base, mut warnings) =
+    let (mut o, base, warnings) =
         resolve(q.def, q.mode, q.site_defaults, &p.defaults, q.query).map_err(|e| bad(&e))?;
     let clock = p
         .clock()

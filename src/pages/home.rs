@@ -37,10 +37,31 @@ struct Section<'a> {
     rows: Vec<Row>,
 }
 
+/// A multi-period programme: its live and vod manifests (`hand_made`).
+struct ProgrammeRow<'a> {
+    name: &'a str,
+    title: &'a str,
+    cells: [Links; 2],
+}
+
+/// Links of `/mps/<mode>/<name>/hand_made.mpd`: the player pages take it as
+/// `mpd=` (a programme has no `/play/<mode>/<stream>/` page of its own).
+fn programme_links(mode: Mode, name: &str) -> Links {
+    let mpd = format!("mps/{}/{name}/hand_made.mpd", mode.as_str());
+    let play = |player: &str| format!("play?player={player}&mpd=/{mpd}");
+    Links {
+        dashjs: play("dashjs"),
+        shaka: play("shaka"),
+        native: play("native"),
+        mpd,
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pages/index.html", config = "templates/askama.toml")]
 struct HomePage<'a> {
     streams: Vec<Section<'a>>,
+    programmes: Vec<ProgrammeRow<'a>>,
     modes: Vec<&'static str>,
     options: Vec<OptionDoc>,
     streams_json: String,
@@ -118,8 +139,18 @@ pub fn home_page(index: &TreeIndex) -> Result<String, PageError> {
             }
         })
         .collect();
+    let programmes = index
+        .mps
+        .iter()
+        .map(|p| ProgrammeRow {
+            name: &p.name,
+            title: &p.title,
+            cells: [Mode::Live, Mode::Vod].map(|m| programme_links(m, &p.name)),
+        })
+        .collect();
     let page = HomePage {
         streams,
+        programmes,
         modes: MODES.iter().map(|m| m.as_str()).collect(),
         // The mode is the URL's path, not a query option.
         options: describe().into_iter().filter(|o| o.cgi != "mode").collect(),
