@@ -268,14 +268,20 @@ pub fn period_rep(
 }
 
 /// Where a media segment of number `number` of `rep` is among its media
-/// segments, when period `p` plays it.
+/// segments, when period `p` plays it, or is the one just after its last.
+/// Shaka counts a live `$Number$` Period's segments in floating point
+/// (`ceil((end − start) / duration) − 1` over Unix-sized times), which can
+/// come out one over: it then asks for the segment after the Period's last.
+/// The stream's next segment answers (its media lies past the Period's end,
+/// where the player's append window drops it) rather than a 404 that stops
+/// playback. A Period that ends with its stream has no such segment.
 pub fn segment_index(rep: &Representation, p: &ProgrammePeriod, number: u64) -> Option<usize> {
     let cut = period_rep(rep, p, None)?;
     let from = u64::from(cut.rep.start_number);
     let count = cut.rep.media_segments().len() as u64;
-    (number >= from && number - from < count)
-        .then(|| usize::try_from(number - u64::from(rep.start_number)).ok())
-        .flatten()
+    let index = usize::try_from(number.checked_sub(u64::from(rep.start_number))?).ok()?;
+    (number >= from && number - from <= count && index < rep.media_segments().len())
+        .then_some(index)
 }
 
 /// How a Period follows the one before it, signalled on each of its
@@ -415,8 +421,14 @@ pub(crate) mod tests {
         assert!(period_rep(&v, &p, Some(1000)).is_none());
         assert_eq!(segment_index(&v, &p, 3), Some(2));
         assert_eq!(segment_index(&v, &p, 5), Some(4));
-        assert_eq!(segment_index(&v, &p, 6), None);
+        // One past the period's last (a player's rounding): the stream's next.
+        assert_eq!(segment_index(&v, &p, 6), Some(5));
+        assert_eq!(segment_index(&v, &p, 7), None);
         assert_eq!(segment_index(&v, &p, 2), None);
+        // A period ending with its stream has nothing after it.
+        let end = period(16_000, 4000, 1000);
+        assert_eq!(segment_index(&v, &end, 10), Some(9));
+        assert_eq!(segment_index(&v, &end, 11), None);
     }
 
     #[test]
