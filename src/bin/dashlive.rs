@@ -632,6 +632,11 @@ struct ValidateArgs {
     /// Segments fetched at once.
     #[arg(long, default_value_t = 8)]
     connections: usize,
+    /// A live MPD: refresh it for this many seconds (every
+    /// minimumUpdatePeriod, through its PatchLocation when it has one) and
+    /// check that its timeline moves as the clock does.
+    #[arg(long, default_value_t = 0)]
+    duration: u32,
 }
 
 fn cmd_validate(a: &ValidateArgs) -> ExitCode {
@@ -672,6 +677,28 @@ fn cmd_validate(a: &ValidateArgs) -> ExitCode {
     }
     if terminal {
         eprint!("\r\x1b[K");
+    }
+    if a.duration > 0 {
+        use dashlive::validate::live::{watch, SystemClock};
+        let note = |s: &str| {
+            if terminal {
+                eprintln!("{s}");
+            }
+        };
+        let r = watch(
+            &v,
+            &findings,
+            &web,
+            &SystemClock,
+            i64::from(a.duration) * 1000,
+            &note,
+        );
+        for why in &r.reloads {
+            if !a.json {
+                eprintln!("full reload instead of a patch: {why}");
+            }
+        }
+        findings.extend(r.findings);
     }
     let checked = checked.load(std::sync::atomic::Ordering::Relaxed);
     if a.json {
