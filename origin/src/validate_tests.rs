@@ -248,3 +248,32 @@ fn a_timeline_that_stops_or_runs_ahead_on_refresh_is_reported() {
         r.findings
     );
 }
+
+#[test]
+fn a_saved_stream_builds_and_its_manifest_validates() {
+    let fetch = InProcess {
+        rt: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    };
+    let v = Validator::load(
+        &fetch,
+        &format!("{HOST}/dash/vod/card/hand_made.mpd"),
+        Options::default(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("saved_card");
+    let yaml = dashlive::validate::save::save(&v, &fetch, &saved).unwrap();
+    assert!(yaml.ends_with("config/streams/saved_card.yaml"), "{yaml:?}");
+    let out = dir.path().join("out");
+    dashlive::build::build(&saved.join("config"), Some(&out)).unwrap();
+    // The rebuilt stream, validated with its segments as files.
+    let mpd = out.join("dash/vod/saved_card/hand_made.mpd");
+    let web = dashlive::validate::fetch::Web::default();
+    let v = Validator::load(&web, &mpd.to_string_lossy(), Options::default()).unwrap();
+    let mut f = v.check_manifest();
+    f.extend(v.check_segments(&web, &|_, _| {}));
+    assert!(errors(&f).is_empty(), "{:#?}", errors(&f));
+}

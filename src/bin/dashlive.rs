@@ -637,6 +637,10 @@ struct ValidateArgs {
     /// check that its timeline moves as the clock does.
     #[arg(long, default_value_t = 0)]
     duration: u32,
+    /// Write the manifest and its segments as a catalog stream here
+    /// (`dashlive build --config DIR/config` takes it).
+    #[arg(long)]
+    save: Option<PathBuf>,
 }
 
 fn cmd_validate(a: &ValidateArgs) -> ExitCode {
@@ -699,6 +703,15 @@ fn cmd_validate(a: &ValidateArgs) -> ExitCode {
             }
         }
         findings.extend(r.findings);
+    }
+    if let Some(dir) = &a.save {
+        match dashlive::validate::save::save(&v, &web, dir) {
+            Ok(file) => eprintln!("saved: {}", file.display()),
+            Err(e) => {
+                eprintln!("dashlive validate --save: {e}");
+                return ExitCode::from(2);
+            }
+        }
     }
     let checked = checked.load(std::sync::atomic::Ordering::Relaxed);
     if a.json {
