@@ -18,33 +18,43 @@ struct InProcess {
 
 impl Fetch for InProcess {
     fn get(&self, url: &str, range: Option<(u64, u64)>) -> Result<Fetched, String> {
-        let path = url
-            .strip_prefix(HOST)
-            .ok_or_else(|| format!("not {HOST}: {url}"))?;
-        self.rt.block_on(async {
-            let mut req = hyper::Request::builder()
-                .uri(path)
-                .header("host", "origin.test");
-            if let Some((a, b)) = range {
-                req = req.header("range", format!("bytes={a}-{b}"));
-            }
-            let req = req
-                .body(http_body_util::Full::new(bytes::Bytes::new()))
-                .map_err(|e| e.to_string())?;
-            let (_, response) = fixture().app.handle(req, NOW).await;
-            let (parts, body) = response.into_parts();
-            let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
-            Ok(Fetched {
-                status: parts.status.as_u16(),
-                content_type: parts
-                    .headers
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .map(String::from),
-                body: body.to_vec(),
-            })
-        })
+        get_at(&self.rt, url, range, NOW)
     }
+}
+
+/// What the origin answers `url` with at clock `at`.
+fn get_at(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    range: Option<(u64, u64)>,
+    at: i64,
+) -> Result<Fetched, String> {
+    let path = url
+        .strip_prefix(HOST)
+        .ok_or_else(|| format!("not {HOST}: {url}"))?;
+    rt.block_on(async {
+        let mut req = hyper::Request::builder()
+            .uri(path)
+            .header("host", "origin.test");
+        if let Some((a, b)) = range {
+            req = req.header("range", format!("bytes={a}-{b}"));
+        }
+        let req = req
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .map_err(|e| e.to_string())?;
+        let (_, response) = fixture().app.handle(req, at).await;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+        Ok(Fetched {
+            status: parts.status.as_u16(),
+            content_type: parts
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(String::from),
+            body: body.to_vec(),
+        })
+    })
 }
 
 fn validate(path: &str, segments: Option<usize>) -> (Vec<Finding>, usize) {
@@ -122,29 +132,7 @@ struct Clocked<'a> {
 impl Fetch for Clocked<'_> {
     fn get(&self, url: &str, range: Option<(u64, u64)>) -> Result<Fetched, String> {
         use dashlive::validate::live::Clock;
-        let path = url
-            .strip_prefix(HOST)
-            .ok_or_else(|| format!("not {HOST}: {url}"))?;
-        let at = (self.edit)(url, self.clock.now_ms());
-        self.rt.block_on(async {
-            let mut req = hyper::Request::builder()
-                .uri(path)
-                .header("host", "origin.test");
-            if let Some((a, b)) = range {
-                req = req.header("range", format!("bytes={a}-{b}"));
-            }
-            let req = req
-                .body(http_body_util::Full::new(bytes::Bytes::new()))
-                .map_err(|e| e.to_string())?;
-            let (_, response) = fixture().app.handle(req, at).await;
-            let (parts, body) = response.into_parts();
-            let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
-            Ok(Fetched {
-                status: parts.status.as_u16(),
-                content_type: None,
-                body: body.to_vec(),
-            })
-        })
+        get_at(&self.rt, url, range, (self.edit)(url, self.clock.now_ms()))
     }
 }
 
