@@ -632,6 +632,15 @@ struct ValidateArgs {
     /// Segments fetched at once.
     #[arg(long, default_value_t = 8)]
     connections: usize,
+    /// A live MPD: refresh it for this many seconds (every
+    /// minimumUpdatePeriod, through its PatchLocation when it has one) and
+    /// check that its timeline moves as the clock does.
+    #[arg(long, default_value_t = 0)]
+    duration: u32,
+    /// Write the manifest and its segments as a catalog stream here
+    /// (`dashlive build --config DIR/config` takes it).
+    #[arg(long)]
+    save: Option<PathBuf>,
 }
 
 fn cmd_validate(a: &ValidateArgs) -> ExitCode {
@@ -672,6 +681,37 @@ fn cmd_validate(a: &ValidateArgs) -> ExitCode {
     }
     if terminal {
         eprint!("\r\x1b[K");
+    }
+    if a.duration > 0 {
+        use dashlive::validate::live::{watch, SystemClock};
+        let note = |s: &str| {
+            if terminal {
+                eprintln!("{s}");
+            }
+        };
+        let r = watch(
+            &v,
+            &findings,
+            &web,
+            &SystemClock,
+            i64::from(a.duration) * 1000,
+            &note,
+        );
+        for why in &r.reloads {
+            if !a.json {
+                eprintln!("full reload instead of a patch: {why}");
+            }
+        }
+        findings.extend(r.findings);
+    }
+    if let Some(dir) = &a.save {
+        match dashlive::validate::save::save(&v, &web, dir) {
+            Ok(file) => eprintln!("saved: {}", file.display()),
+            Err(e) => {
+                eprintln!("dashlive validate --save: {e}");
+                return ExitCode::from(2);
+            }
+        }
     }
     let checked = checked.load(std::sync::atomic::Ordering::Relaxed);
     if a.json {

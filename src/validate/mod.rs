@@ -5,13 +5,16 @@
 //!
 //! A [`Validator`] holds one parsed MPD: [`Validator::check_manifest`] runs
 //! the manifest rules, [`Validator::check_segments`] fetches and checks the
-//! segments through a [`fetch::Fetch`]. Live refreshes (a later part) hold a
-//! Validator per refresh and compare them.
+//! segments through a [`fetch::Fetch`]; [`live::watch`] refreshes a live MPD
+//! (patches applied by [`patch`]) and compares each refresh with the one before.
 
 pub mod doc;
 pub mod fetch;
+pub mod live;
+pub mod patch;
 pub mod report;
 pub mod rules;
+pub mod save;
 pub mod schema;
 pub mod segments;
 pub mod value;

@@ -64,6 +64,10 @@ pub enum Check {
     Segment,
     /// XML well-formedness and the XML Schema (`schema.rs`).
     Document,
+    /// Carried out on a patch document as it is applied (`patch.rs`).
+    Patch,
+    /// Carried out across live refreshes of the MPD (`live.rs`).
+    Live,
 }
 
 pub struct Rule {
@@ -136,7 +140,7 @@ macro_rules! rules {
     };
 }
 
-use Check::{Document, Manifest, Segment};
+use Check::{Document, Live, Manifest, Patch, Segment};
 
 rules! {
     "xml.well-formed", Error, "XML 1.0 §2.1", "document", "The manifest is well-formed XML", Document;
@@ -223,6 +227,22 @@ rules! {
     "patch.needs-id", Error, "ISO/IEC 23009-1 5.15.2", "PatchLocation", "An MPD with PatchLocation has @id and @publishTime", Manifest(patch_needs_id);
     "patch.ttl", Error, "ISO/IEC 23009-1 5.15.2", "PatchLocation", "PatchLocation@ttl is a positive number", Manifest(patch_ttl);
     "patch.url", Error, "ISO/IEC 23009-1 5.15.2", "PatchLocation", "PatchLocation is an http(s) or relative URL", Manifest(patch_url);
+    "patch.doc-root", Error, "ISO/IEC 23009-1 5.15.3", "Patch", "A patch document's root is Patch (urn:mpeg:dash:schema:mpd-patch:2020)", Patch;
+    "patch.doc-mpd-id", Error, "ISO/IEC 23009-1 5.15.3", "Patch", "Patch@mpdId is the MPD's @id", Patch;
+    "patch.doc-original", Error, "ISO/IEC 23009-1 5.15.3", "Patch", "Patch@originalPublishTime is the publishTime of the MPD it was fetched for", Patch;
+    "patch.doc-publish-time", Error, "ISO/IEC 23009-1 5.15.3", "Patch", "Patch@publishTime is later than its @originalPublishTime", Patch;
+    "patch.doc-operations", Error, "ISO/IEC 23009-1 5.15.3; RFC 5261 §4", "Patch", "Every operation is add, replace or remove", Patch;
+    "patch.doc-sel", Error, "RFC 5261 §4.1", "Patch/add, replace, remove", "Every operation has @sel", Patch;
+    "patch.doc-selects-one", Error, "RFC 5261 §4.1; ISO/IEC 23009-1 5.15.3", "Patch/add, replace, remove", "@sel selects exactly one node of the MPD (as the operations before left it)", Patch;
+    "patch.answer", Error, "ISO/IEC 23009-1 5.15.2", "PatchLocation", "Within its @ttl the PatchLocation answers 200 with a patch (410 Gone: a stale patch)", Live;
+    "live.reload", Error, "ISO/IEC 23009-1 5.4.1", "MPD", "Every refresh of the MPD answers 200 with a well-formed MPD", Live;
+    "live.id", Error, "ISO/IEC 23009-1 5.4.1", "MPD", "MPD@id is the same in every refresh", Live;
+    "live.ast", Error, "ISO/IEC 23009-1 5.4.1", "MPD", "@availabilityStartTime is the same in every refresh", Live;
+    "live.publish-time", Error, "ISO/IEC 23009-1 5.4.1", "MPD", "@publishTime never goes back between refreshes", Live;
+    "live.future-segment", Error, "ISO/IEC 23009-1 5.3.9.5.3", "SegmentTimeline", "No segment is listed before it is available (its end is past when the MPD is fetched)", Live;
+    "live.left-window", Error, "ISO/IEC 23009-1 5.3.9.5.3; dash-live §9.2", "SegmentTimeline", "No segment is listed once it has left the time-shift window at publishTime", Live;
+    "live.edge", Error, "DASH-IF IOP 4.3 §4.4.3", "SegmentTimeline", "The timeline moves as the clock does: its newest segment ends at most @minimumUpdatePeriod and two segments before the fetch", Live;
+    "live.timeline-stable", Error, "ISO/IEC 23009-1 5.4.1", "SegmentTimeline", "A segment listed in two refreshes keeps its start and duration", Live;
     "utc.scheme", Warning, "ISO/IEC 23009-1 5.8.5.7", "UTCTiming", "UTCTiming@schemeIdUri is a urn:mpeg:dash:utc: scheme", Manifest(utc_scheme);
     "utc.dynamic", Warning, "DASH-IF IOP 4.3 §4.7.2", "MPD", "A dynamic MPD has a UTCTiming", Manifest(utc_dynamic);
     "seg.fetch", Error, "ISO/IEC 23009-1 5.3.9.5; dash-live §9.2", "segment", "The segment answers 200 (206 for a byte range)", Segment;
@@ -1657,7 +1677,14 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate rule ids");
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/validate");
-        for f in ["segments.rs", "schema.rs", "rules.rs", "mod.rs"] {
+        for f in [
+            "segments.rs",
+            "schema.rs",
+            "rules.rs",
+            "mod.rs",
+            "patch.rs",
+            "live.rs",
+        ] {
             let src = std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
             for (i, _) in src.match_indices("rule(\"") {
                 let rest = &src[i + 6..];
