@@ -184,46 +184,33 @@ run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
 run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,patch,negative,extra --jobs 3
 drm_cases=("testcard:drm=clearkey&enc=cenc" "testcard:drm=clearkey&enc=cbcs" "testcard:drm=playready&enc=cenc")
 [ -d "$out/dash/vod/upload-test" ] && drm_cases+=("upload-test:drm=clearkey:_enc" "upload-test:drm=all-moov:_enc")
-# ffmpeg decrypts, then dash.js and Shaka play through EME ClearKey (players/run.sh --mode drm);
-# one summary line for both.
-drm_group() {
-    local p=0 f=0 part summary
-    for part in ffmpeg players; do
-        if [ "$part" = ffmpeg ]; then
-            python3 "$here/drm_ffmpeg.py" "$base" "${drm_cases[@]}"
-        else
-            ORIGIN="$base" "$here/players/run.sh" --mode drm --jobs 3
-        fi > "$work/drm-$part.log" 2>&1
-        cat "$work/drm-$part.log"
-        summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/drm-$part.log" | tail -n 1)"
+# Runs each command (a name, then the words up to `--`), prints its output, and sums
+# their `N passed, M failed` lines into one (a command without one counts as a failure).
+parts() {
+    local p=0 f=0 name summary cmd
+    while [ $# -gt 0 ]; do
+        name="$1"; shift; cmd=()
+        while [ $# -gt 0 ] && [ "$1" != -- ]; do cmd+=("$1"); shift; done
+        shift || true
+        "${cmd[@]}" > "$work/part-$name.log" 2>&1
+        cat "$work/part-$name.log"
+        summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/part-$name.log" | tail -n 1)"
         if [ -z "$summary" ]; then f=$((f + 1)); continue; fi
         p=$((p + ${summary%% passed*})); summary="${summary#*passed, }"; f=$((f + ${summary%% failed}))
     done
     echo "$p passed, $f failed"
 }
-run_group drm drm_group
+# ffmpeg decrypts, then dash.js and Shaka play through EME ClearKey (players/run.sh --mode drm).
+run_group drm parts drm-ffmpeg python3 "$here/drm_ffmpeg.py" "$base" "${drm_cases[@]}" -- \
+    drm-players env ORIGIN="$base" "$here/players/run.sh" --mode drm --jobs 3
 run_group events node "$here/players/events.mjs" --origin "$base"
 run_group faults env ORIGIN="$base" "$here/players/run.sh" --mode faults --jobs 2
 # Its own catalog, tree and origin (on another free port), made in $work.
 run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
     --bin "$bin" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
-# Schema and ffmpeg, then the players; one summary line for both.
-mps_group() {
-    local p=0 f=0 part summary
-    for part in check players; do
-        if [ "$part" = check ]; then
-            python3 "$here/mps_check.py" "$base" "$out"
-        else
-            ORIGIN="$base" "$here/players/run.sh" --mode mps --jobs 3
-        fi > "$work/mps-$part.log" 2>&1
-        cat "$work/mps-$part.log"
-        summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/mps-$part.log" | tail -n 1)"
-        if [ -z "$summary" ]; then f=$((f + 1)); continue; fi
-        p=$((p + ${summary%% passed*})); summary="${summary#*passed, }"; f=$((f + ${summary%% failed}))
-    done
-    echo "$p passed, $f failed"
-}
-run_group mps mps_group
+# Schema and ffmpeg, then the players.
+run_group mps parts mps-check python3 "$here/mps_check.py" "$base" "$out" -- \
+    mps-players env ORIGIN="$base" "$here/players/run.sh" --mode mps --jobs 3
 
 step "summary"
 if [ "$total_fail" != 0 ] && [ -s "$work/origin.log" ]; then
