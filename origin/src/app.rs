@@ -470,7 +470,8 @@ impl View<'_> {
             | Route::AdminStreamKeys
             | Route::AdminStreamMedia
             | Route::AdminMediaInfo
-            | Route::AdminMediaSegment => not_found("an admin page"),
+            | Route::AdminMediaSegment
+            | Route::AdminUploadScript => not_found("an admin page"),
             #[cfg(test)]
             Route::TestEcho => test_echo(body).await,
             #[cfg(test)]

@@ -74,6 +74,8 @@ pub enum Route {
     AdminMediaInfo,
     /// `/admin/streams/{directory}/media/{rep}/{segment}`: a segment's box tree.
     AdminMediaSegment,
+    /// `/admin/upload.js`: the stream page's upload script.
+    AdminUploadScript,
     /// Anything else: a file of `out/`.
     Static,
     /// Test only: echoes a POST or PUT body (limit [`TEST_BODY_LIMIT`]),
@@ -196,7 +198,8 @@ impl Route {
             | Route::AdminStreamKeys
             | Route::AdminStreamMedia
             | Route::AdminMediaInfo
-            | Route::AdminMediaSegment => "admin",
+            | Route::AdminMediaSegment
+            | Route::AdminUploadScript => "admin",
             #[cfg(test)]
             Route::TestEcho => "test_echo",
             #[cfg(test)]
@@ -280,7 +283,8 @@ impl Route {
             | Route::AdminStreamKeys
             | Route::AdminStreamMedia
             | Route::AdminMediaInfo
-            | Route::AdminMediaSegment => Some(Guard {
+            | Route::AdminMediaSegment
+            | Route::AdminUploadScript => Some(Guard {
                 changes: Some(Group::Media),
                 ..signed_in
             }),
@@ -359,6 +363,7 @@ pub const TABLE: &[(&str, Route)] = &[
         "/admin/streams/{directory}/media/{rep}/{segment}",
         Route::AdminMediaSegment,
     ),
+    ("/admin/upload.js", Route::AdminUploadScript),
 ];
 
 /// Routes that exist only in the origin's own tests, to exercise the

@@ -33,8 +33,14 @@ pub fn owns(route: Route) -> bool {
             | Route::AdminStreamMedia
             | Route::AdminMediaInfo
             | Route::AdminMediaSegment
+            | Route::AdminUploadScript
     )
 }
+
+/// The upload script (no user data in it), and the CSP of the page that
+/// runs it: only scripts and requests of this site.
+const UPLOAD_JS: &str = include_str!("../../../templates/pages/admin/upload.js");
+const SCRIPT_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// What the handlers share: the request, the caller, the catalog.
 pub struct Call<'a> {
@@ -125,6 +131,11 @@ pub async fn handle(
         Route::AdminMediaSegment => {
             super::upload::segment(&call, directory, m.param("rep"), m.param("segment"))
         }
+        Route::AdminUploadScript => Ok(crate::respond::ok(
+            Body::from(UPLOAD_JS),
+            "text/javascript; charset=utf-8",
+            "no-store",
+        )),
         _ => Ok(refuse(req, StatusCode::NOT_FOUND, "no such admin page")),
     };
     result.unwrap_or_else(|e| call.fail(&e))
@@ -385,7 +396,14 @@ fn show(call: &Call, entry: &Entry, notice: Option<&str>) -> Answer {
         may_change: show_keys,
         play: play_url(&s.directory),
     };
-    Ok(html(StatusCode::OK, page::stream(f, call.me.csrf(), &view)))
+    let mut r = html(StatusCode::OK, page::stream(f, call.me.csrf(), &view));
+    if show_keys {
+        r.headers_mut().insert(
+            hyper::header::CONTENT_SECURITY_POLICY,
+            hyper::header::HeaderValue::from_static(SCRIPT_CSP),
+        );
+    }
+    Ok(r)
 }
 
 /// The defaults form, one field per option of the table.

@@ -209,9 +209,23 @@ async fn the_html_pages_render_and_escape_what_users_typed() {
             "{path}"
         );
     }
-    // The defaults form comes from the option table.
+    // The defaults form comes from the option table; the upload form runs
+    // the site's own script, which only this page's CSP allows.
     let a = b.get("/admin/streams/evil").await;
     assert!(a.body.contains("name=\"opt.abr\""), "{}", a.body);
+    assert!(a.body.contains("<script src=\"/admin/upload.js\">"));
+    let csp = a.header("content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let js = b.get("/admin/upload.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.body.contains("X-CSRF-Token") && js.body.contains("upload.onprogress"));
+    let list = b.get("/admin/streams").await;
+    assert!(list
+        .header("content-security-policy")
+        .starts_with("default-src 'none'; style-src"));
     // A directory that is no URL segment is refused.
     b.json = true;
     let a = add_stream(&mut b, &csrf, "../etc", "x").await;
