@@ -249,6 +249,21 @@ impl Route {
         }
     }
 
+    /// The admin pages of the catalog: streams, keys, media
+    /// (`admin::streams`).
+    pub const fn is_catalog_admin(self) -> bool {
+        matches!(
+            self,
+            Route::AdminStreams
+                | Route::AdminStream
+                | Route::AdminStreamKeys
+                | Route::AdminStreamMedia
+                | Route::AdminMediaInfo
+                | Route::AdminMediaSegment
+                | Route::AdminUploadScript
+        )
+    }
+
     /// Who may use the route, for the routes of the admin side (`None`: a
     /// public route of the streams). The app enforces it before any
     /// handler runs (`admin::guard`): a session or an API token, the
@@ -278,13 +293,7 @@ impl Route {
             }),
             // Anyone signed in sees the catalog (key values only the media
             // group); changing it is the media group's.
-            Route::AdminStreams
-            | Route::AdminStream
-            | Route::AdminStreamKeys
-            | Route::AdminStreamMedia
-            | Route::AdminMediaInfo
-            | Route::AdminMediaSegment
-            | Route::AdminUploadScript => Some(Guard {
+            r if r.is_catalog_admin() => Some(Guard {
                 changes: Some(Group::Media),
                 ..signed_in
             }),
@@ -528,5 +537,17 @@ mod tests {
             Some(Who::Group(Group::Admin))
         );
         assert_eq!(Route::AdminLogin.guard().map(|g| g.who), Some(Who::Anyone));
+        let m = r.find("/admin/streams/card/media/card_720p/init");
+        assert_eq!(m.route, Route::AdminMediaSegment);
+        assert_eq!((m.param("rep"), m.param("segment")), ("card_720p", "init"));
+        assert_eq!(
+            r.find("/admin/streams/card/keys").route,
+            Route::AdminStreamKeys
+        );
+        assert_eq!(r.find("/admin/upload.js").route, Route::AdminUploadScript);
+        assert_eq!(
+            Route::AdminStream.guard().and_then(|g| g.changes),
+            Some(Group::Media)
+        );
     }
 }

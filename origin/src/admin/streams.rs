@@ -23,20 +23,6 @@ use crate::body::Body;
 use crate::routes::{Matched, Route};
 use crate::trees::Trees;
 
-/// Whether the route is one of this module's.
-pub fn owns(route: Route) -> bool {
-    matches!(
-        route,
-        Route::AdminStreams
-            | Route::AdminStream
-            | Route::AdminStreamKeys
-            | Route::AdminStreamMedia
-            | Route::AdminMediaInfo
-            | Route::AdminMediaSegment
-            | Route::AdminUploadScript
-    )
-}
-
 /// The upload script (no user data in it), and the CSP of the page that
 /// runs it: only scripts and requests of this site.
 const UPLOAD_JS: &str = include_str!("../../../templates/pages/admin/upload.js");

@@ -137,6 +137,14 @@ async fn a_stream_is_added_filled_by_upload_edited_and_deleted() {
     let yaml = std::fs::read_to_string(config(&site).join("streams/card.yaml")).unwrap();
     assert!(yaml.contains("timing_ref: card_180p"), "{yaml}");
     assert!(!config(&site).join("drafts/card.yaml").exists());
+    // The same file again replaces it: still two media, still playing.
+    let a = upload(&mut b, &csrf, "card", &[("card_180p.mp4", &v)]).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = b.get("/admin/streams/card").await;
+    assert_eq!(a.json()["stream"]["media"].as_array().unwrap().len(), 2);
+    assert_eq!(manifest(&mut b, "card").await, StatusCode::OK);
+    let media = files_under(&config(&site).join("media"));
+    assert_eq!(media.len(), 2, "no staging left: {media:?}");
 
     // Edit: title, an option default from the table, a bad one refused.
     let form = [

@@ -165,6 +165,8 @@ pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Ans
     let mut stream = entry.stream.clone();
     let mut report = Vec::new();
     let mut moved: Vec<PathBuf> = Vec::new();
+    // (the file replaced, where it was): put back if the build fails.
+    let mut kept: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut first_video = None;
     for (f, result) in files.iter().zip(indexed) {
         match result {
@@ -184,11 +186,14 @@ pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Ans
                     continue;
                 }
                 let target = media_dir.join(&f.name);
-                let replaced = target.exists();
-                std::fs::rename(&f.staged, &target).map_err(io(&target))?;
-                if !replaced {
-                    moved.push(target);
+                if target.exists() {
+                    // Kept in the staging folder until the build succeeds.
+                    let previous = staging.0.join(format!("{}.previous", f.name));
+                    std::fs::rename(&target, &previous).map_err(io(&target))?;
+                    kept.push((previous, target.clone()));
                 }
+                std::fs::rename(&f.staged, &target).map_err(io(&target))?;
+                moved.push(target);
                 let rel = PathBuf::from("../media")
                     .join(&stream.directory)
                     .join(&f.name);
@@ -206,7 +211,7 @@ pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Ans
             }
         }
     }
-    let stored = !moved.is_empty() || report.iter().any(|r| r.get("rep").is_some());
+    let stored = !moved.is_empty();
     if stored {
         let timing_ok = stream
             .media
@@ -220,6 +225,9 @@ pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Ans
         if let Err(e) = call.catalog.save(call.trees, Some(&entry), stream).await {
             for m in &moved {
                 let _ = std::fs::remove_file(m);
+            }
+            for (previous, target) in &kept {
+                let _ = std::fs::rename(previous, target);
             }
             return Err(e);
         }
