@@ -29,6 +29,8 @@ pub enum EditError {
     Exists(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("stream {0:?} was changed by another request meanwhile: load it again")]
+    Changed(String),
     #[error("the upload is over this origin's limit of {0} bytes: nothing was stored")]
     TooLarge(u64),
     #[error("the catalog did not build, so the change was undone: {0}")]
@@ -45,7 +47,7 @@ impl EditError {
         use hyper::StatusCode as S;
         match self {
             EditError::NoStream(_) => S::NOT_FOUND,
-            EditError::Exists(_) => S::CONFLICT,
+            EditError::Exists(_) | EditError::Changed(_) => S::CONFLICT,
             EditError::Invalid(_) => S::BAD_REQUEST,
             EditError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
             EditError::Build(_) => S::UNPROCESSABLE_ENTITY,
@@ -67,6 +69,8 @@ pub struct Entry {
     pub file: PathBuf,
     pub draft: bool,
     pub stream: StreamFile,
+    /// The file as read: a change is refused if it is no longer so.
+    text: String,
 }
 
 /// The catalog folder and where it builds to. Cloned into the blocking
@@ -129,11 +133,12 @@ impl Catalog {
                 .collect();
             files.sort();
             for file in files {
-                if let Ok((_, stream)) = stream::read_yaml::<StreamFile>(&file) {
+                if let Ok((text, stream)) = stream::read_yaml::<StreamFile>(&file) {
                     all.push(Entry {
                         file,
                         draft,
                         stream,
+                        text,
                     });
                 }
             }
@@ -157,6 +162,9 @@ impl Catalog {
         new: StreamFile,
     ) -> Result<(), EditError> {
         let _one = self.inner.lock.lock().await;
+        if let Some(o) = old {
+            unchanged(o)?;
+        }
         if !stream::valid_directory(&new.directory) {
             return Err(EditError::Invalid(format!(
                 "directory {:?}: one URL path segment of letters, digits, '-', '_', '.'",
@@ -231,6 +239,7 @@ impl Catalog {
     /// in `config/media/<directory>/`).
     pub async fn delete(&self, trees: &Trees, entry: &Entry) -> Result<(), EditError> {
         let _one = self.inner.lock.lock().await;
+        unchanged(entry)?;
         let bytes = std::fs::read(&entry.file).map_err(io(&entry.file))?;
         std::fs::remove_file(&entry.file).map_err(io(&entry.file))?;
         if entry.draft {
@@ -260,6 +269,15 @@ impl Catalog {
             }
         }
         result
+    }
+}
+
+/// Refuses a change made from a read of the file that another change has
+/// overtaken (two edits at once: the second is not silently lost).
+fn unchanged(e: &Entry) -> Result<(), EditError> {
+    match std::fs::read_to_string(&e.file) {
+        Ok(now) if now == e.text => Ok(()),
+        _ => Err(EditError::Changed(e.stream.directory.clone())),
     }
 }
 

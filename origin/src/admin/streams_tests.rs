@@ -401,3 +401,28 @@ async fn refused_uploads_store_nothing() {
         draft
     );
 }
+
+#[tokio::test]
+async fn of_two_edits_made_from_the_same_read_the_second_is_refused() {
+    let site = catalog_site(64 << 20);
+    let (mut b, csrf) = script(&site, "mia", &[Group::Media]).await;
+    add_stream(&mut b, &csrf, "s", "S").await;
+    let catalog = site.app.admin.as_ref().unwrap().catalog.clone().unwrap();
+    let (first, second) = (catalog.find("s").unwrap(), catalog.find("s").unwrap());
+    let mut one = first.stream.clone();
+    one.title = "one".into();
+    catalog
+        .save(&site.app.trees, Some(&first), one)
+        .await
+        .unwrap();
+    let mut two = second.stream.clone();
+    two.title = "two".into();
+    let e = catalog
+        .save(&site.app.trees, Some(&second), two)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), StatusCode::CONFLICT, "{e}");
+    assert_eq!(catalog.find("s").unwrap().stream.title, "one");
+    let e = catalog.delete(&site.app.trees, &second).await.unwrap_err();
+    assert_eq!(e.status(), StatusCode::CONFLICT, "{e}");
+}
