@@ -375,6 +375,16 @@ async fn refused_uploads_store_nothing() {
     assert!(files_under(&media).is_empty(), "{:?}", files_under(&media));
     assert!(!site._dir.path().join("x.mp4").exists());
 
+    // Too many files in one upload.
+    let names: Vec<String> = (0..=super::upload::MAX_FILES)
+        .map(|i| format!("f{i}.mp4"))
+        .collect();
+    let many: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    let a = upload(&mut b, &csrf, "s", &many).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert!(a.body.contains("at most 64 files"), "{}", a.body);
+    assert!(files_under(&media).is_empty(), "{:?}", files_under(&media));
+
     // Not an MP4, and an MP4 cut short: each file's reason, nothing kept.
     let cut = &v[..v.len() / 3];
     let a = upload(

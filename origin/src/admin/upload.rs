@@ -32,6 +32,10 @@ type Answer = Result<Response<Body>, EditError>;
 /// The file extensions an upload may have.
 const EXTENSIONS: [&str; 6] = ["mp4", "m4v", "m4a", "m4s", "cmfv", "cmfa"];
 
+/// The most files one upload holds: a stream's media are a few dozen at
+/// most, and each file costs a staged file and an index.
+pub const MAX_FILES: usize = 64;
+
 /// Whether an uploaded file's name may be used as is: one file name of
 /// letters, digits, `-`, `_`, `.`, not starting with a dot, with a media
 /// extension. Anything else (`../x`, `/etc/x`, `a\b`) is refused.
@@ -130,6 +134,11 @@ pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Ans
             continue; // a plain form field: nothing of an upload
         };
         check_name(&name)?;
+        if files.len() >= MAX_FILES {
+            return Err(EditError::Invalid(format!(
+                "an upload holds at most {MAX_FILES} files"
+            )));
+        }
         if files.iter().any(|f| f.name == name) {
             return Err(EditError::Invalid(format!("{name}: sent twice")));
         }
