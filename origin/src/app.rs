@@ -471,7 +471,8 @@ impl View<'_> {
             | Route::AdminStreamMedia
             | Route::AdminMediaInfo
             | Route::AdminMediaSegment
-            | Route::AdminUploadScript => not_found("an admin page"),
+            | Route::AdminUploadScript
+            | Route::AdminInspect => not_found("an admin page"),
             #[cfg(test)]
             Route::TestEcho => test_echo(body).await,
             #[cfg(test)]

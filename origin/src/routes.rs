@@ -76,6 +76,8 @@ pub enum Route {
     AdminMediaSegment,
     /// `/admin/upload.js`: the stream page's upload script.
     AdminUploadScript,
+    /// `POST /admin/inspect`: uploaded MP4s inspected, not kept.
+    AdminInspect,
     /// Anything else: a file of `out/`.
     Static,
     /// Test only: echoes a POST or PUT body (limit [`TEST_BODY_LIMIT`]),
@@ -199,7 +201,8 @@ impl Route {
             | Route::AdminStreamMedia
             | Route::AdminMediaInfo
             | Route::AdminMediaSegment
-            | Route::AdminUploadScript => "admin",
+            | Route::AdminUploadScript
+            | Route::AdminInspect => "admin",
             #[cfg(test)]
             Route::TestEcho => "test_echo",
             #[cfg(test)]
@@ -241,7 +244,7 @@ impl Route {
                 methods: Methods::POST,
                 body_limit: ADMIN_FORM_LIMIT,
             },
-            Route::AdminStreamMedia => Accepts {
+            Route::AdminStreamMedia | Route::AdminInspect => Accepts {
                 methods: Methods::POST,
                 body_limit: UPLOAD_LIMIT,
             },
@@ -261,6 +264,7 @@ impl Route {
                 | Route::AdminMediaInfo
                 | Route::AdminMediaSegment
                 | Route::AdminUploadScript
+                | Route::AdminInspect
         )
     }
 
@@ -373,6 +377,7 @@ pub const TABLE: &[(&str, Route)] = &[
         Route::AdminMediaSegment,
     ),
     ("/admin/upload.js", Route::AdminUploadScript),
+    ("/admin/inspect", Route::AdminInspect),
 ];
 
 /// Routes that exist only in the origin's own tests, to exercise the

@@ -113,6 +113,12 @@ pub async fn handle(
                 "an upload is a multipart/form-data body of files".into(),
             )),
         },
+        Route::AdminInspect => match input {
+            Input::Raw(body) => super::upload::inspect_upload(&call, body).await,
+            Input::Fields(_) => Err(EditError::Invalid(
+                "an inspection is a multipart/form-data body of files".into(),
+            )),
+        },
         Route::AdminMediaInfo => super::upload::info(&call, directory, m.param("rep")),
         Route::AdminMediaSegment => {
             super::upload::segment(&call, directory, m.param("rep"), m.param("segment"))

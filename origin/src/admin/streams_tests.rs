@@ -436,3 +436,28 @@ async fn of_two_edits_made_from_the_same_read_the_second_is_refused() {
     let e = catalog.delete(&site.app.trees, &second).await.unwrap_err();
     assert_eq!(e.status(), StatusCode::CONFLICT, "{e}");
 }
+
+#[tokio::test]
+async fn an_upload_is_inspected_without_being_kept() {
+    let site = catalog_site(64 << 20);
+    let (mut b, csrf) = script(&site, "mia", &[Group::Media]).await;
+    let v = card_file("card_180p.mp4");
+    let (ctype, body) = multipart(&[("card_180p.mp4", &v), ("junk.mp4", b"not an mp4")]);
+    let headers = [("x-csrf-token", csrf.as_str())];
+    let a = b
+        .send_body(Method::POST, "/admin/inspect", Some(&ctype), body, &headers)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let j = a.json();
+    assert_eq!(j["files"][0]["representation"]["width"], 320, "{j}");
+    assert_eq!(j["files"][0]["boxes"][0]["type"], "ftyp", "{j}");
+    assert!(j["files"][1]["error"].as_str().is_some(), "{j}");
+    assert!(files_under(&config(&site)).is_empty());
+    let (mut u, ucsrf) = script(&site, "ulla", &[Group::User]).await;
+    let (ctype, body) = multipart(&[("card_180p.mp4", &v)]);
+    let headers = [("x-csrf-token", ucsrf.as_str())];
+    let a = u
+        .send_body(Method::POST, "/admin/inspect", Some(&ctype), body, &headers)
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
+}

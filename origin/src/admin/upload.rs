@@ -104,8 +104,9 @@ struct Received {
     bytes: u64,
 }
 
-pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Answer {
-    let entry = call.catalog.find(directory)?;
+/// Streams the files of a multipart body into `dir`, under the origin's
+/// cap, checking each name before its first byte.
+async fn stage(call: &Call<'_>, body: RequestBody, dir: &Path) -> Result<Vec<Received>, EditError> {
     let ctype = call
         .req
         .headers
@@ -117,12 +118,6 @@ pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Ans
     })?;
     let limit = call.catalog.upload_limit();
     let body = body.with_limit(limit);
-    let media_dir = call.catalog.media_dir(&entry.stream.directory);
-    std::fs::create_dir_all(&media_dir).map_err(io(&media_dir))?;
-    let secret = super::store::random_secret()
-        .map_err(|e| EditError::Invalid(format!("no staging name: {e}")))?;
-    let staging = Staging(media_dir.join(format!(".upload-{}", &secret[..12.min(secret.len())])));
-    std::fs::create_dir(&staging.0).map_err(io(&staging.0))?;
     let mut multipart = multer::Multipart::new(stream_of(body), boundary);
     let mut files: Vec<Received> = Vec::new();
     while let Some(mut field) = multipart
@@ -142,7 +137,7 @@ pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Ans
         if files.iter().any(|f| f.name == name) {
             return Err(EditError::Invalid(format!("{name}: sent twice")));
         }
-        let staged = staging.0.join(&name);
+        let staged = dir.join(&name);
         let mut out = tokio::fs::File::create(&staged)
             .await
             .map_err(io(&staged))?;
@@ -161,6 +156,18 @@ pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Ans
     if files.is_empty() {
         return Err(EditError::Invalid("the upload holds no file".into()));
     }
+    Ok(files)
+}
+
+pub async fn receive(call: &Call<'_>, directory: &str, body: RequestBody) -> Answer {
+    let entry = call.catalog.find(directory)?;
+    let media_dir = call.catalog.media_dir(&entry.stream.directory);
+    std::fs::create_dir_all(&media_dir).map_err(io(&media_dir))?;
+    let secret = super::store::random_secret()
+        .map_err(|e| EditError::Invalid(format!("no staging name: {e}")))?;
+    let staging = Staging(media_dir.join(format!(".upload-{}", &secret[..12.min(secret.len())])));
+    std::fs::create_dir(&staging.0).map_err(io(&staging.0))?;
+    let files = stage(call, body, &staging.0).await?;
     // Index every file off the async threads.
     let paths: Vec<PathBuf> = files.iter().map(|f| f.staged.clone()).collect();
     let indexed = tokio::task::spawn_blocking(move || {
@@ -273,6 +280,56 @@ fn call_frame<'a>(call: &'a Call, title: &'a str) -> dashlive::pages::admin::Fra
         notice: None,
     }
 }
+
+/// Inspects uploaded files without adding them: each one's Representation
+/// (or why it does not index) and its top-level boxes; nothing is kept.
+pub async fn inspect_upload(call: &Call<'_>, body: RequestBody) -> Answer {
+    let dir = tempfile::tempdir().map_err(io(Path::new("the temporary folder")))?;
+    let files = stage(call, body, dir.path()).await?;
+    let paths: Vec<(String, PathBuf)> = files
+        .iter()
+        .map(|f| (f.name.clone(), f.staged.clone()))
+        .collect();
+    let reports = tokio::task::spawn_blocking(move || {
+        paths
+            .iter()
+            .map(|(name, p)| {
+                let rep = dashlive::media::index::index_file(p);
+                let tree = std::fs::File::open(p).and_then(|f| {
+                    let len = f.metadata()?.len();
+                    Ok(inspect::inspect(std::io::BufReader::new(f), len))
+                });
+                let boxes: Vec<_> = tree
+                    .map(|t| {
+                        t.boxes
+                            .iter()
+                            .take(MAX_SHOWN_BOXES)
+                            .map(|b| json!({ "type": b.typ, "offset": b.offset, "size": b.size }))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                match rep {
+                    Ok(r) => json!({ "file": name, "representation": r, "boxes": boxes }),
+                    Err(e) => json!({ "file": name, "error": e.to_string(), "boxes": boxes }),
+                }
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| EditError::Invalid(format!("inspecting stopped: {e}")))?;
+    let body = json!({ "files": reports });
+    if call.req.json {
+        return Ok(json(StatusCode::OK, &body));
+    }
+    let text = serde_json::to_string_pretty(&body).unwrap_or_default();
+    Ok(html(
+        StatusCode::OK,
+        dashlive::pages::admin::report(call_frame(call, "Inspect"), &text),
+    ))
+}
+
+/// How many top-level boxes an inspection lists (a file has two a segment).
+const MAX_SHOWN_BOXES: usize = 64;
 
 fn index(path: &Path) -> Result<Representation, EditError> {
     dashlive::media::index::index_file(path).map_err(|e| EditError::Invalid(e.to_string()))
