@@ -277,7 +277,8 @@ impl App {
         } else if let Some(guard) = route.guard() {
             let https = site_url(uri, headers).starts_with("https:");
             let admin = self.admin.as_ref();
-            crate::admin::serve(admin, guard, &matched, parts, body, clock_ms, https).await
+            let trees = &self.trees;
+            crate::admin::serve(admin, trees, guard, &matched, parts, body, clock_ms, https).await
         } else {
             let view = View {
                 snapshot,
@@ -463,7 +464,15 @@ impl View<'_> {
             | Route::AdminLogout
             | Route::AdminPassword
             | Route::AdminUsers
-            | Route::AdminUser => not_found("an admin page"),
+            | Route::AdminUser
+            | Route::AdminStreams
+            | Route::AdminStream
+            | Route::AdminStreamKeys
+            | Route::AdminStreamMedia
+            | Route::AdminMediaInfo
+            | Route::AdminMediaSegment
+            | Route::AdminUploadScript
+            | Route::AdminInspect => not_found("an admin page"),
             #[cfg(test)]
             Route::TestEcho => test_echo(body).await,
             #[cfg(test)]

@@ -137,6 +137,12 @@ impl RequestBody {
         }
     }
 
+    /// The same body under a lower limit (the origin's own upload cap).
+    pub fn with_limit(mut self, limit: u64) -> RequestBody {
+        self.limit = self.limit.min(limit);
+        self
+    }
+
     /// No body (a held request asked again).
     pub fn empty() -> RequestBody {
         RequestBody::new(http_body_util::Empty::<Bytes>::new(), 0)

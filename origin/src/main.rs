@@ -75,6 +75,9 @@ struct Cli {
     /// Build again whenever the catalog (config/) changes, and serve the new tree.
     #[arg(long, conflicts_with = "no_build")]
     watch: bool,
+    /// The largest media upload the admin pages take, in MB (one request).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    max_upload_mb: u64,
     /// HTTP/1.1: seconds a client has to send a request's head, and so the
     /// longest a keep-alive connection waits for its next request
     /// (settings: DASHLIVE_HEADER_TIMEOUT; default 15).
@@ -291,7 +294,15 @@ fn run() -> anyhow::Result<()> {
             fault_cookie::FaultSecret::random()
         }
     });
-    app.admin = admin;
+    app.admin = admin.map(|mut a| {
+        // The stream pages edit the catalog this origin builds.
+        if !cli.no_build {
+            let out = explicit.then_some(settings.out.as_path());
+            let cap = cli.max_upload_mb << 20;
+            a.catalog = Some(admin::catalog::Catalog::new(&settings.config, out, cap));
+        }
+        a
+    });
     let app = Arc::new(app);
     app.trees.set_build_problem(build_problem);
     let streams = app.snapshot().tree.streams.len();

@@ -62,6 +62,22 @@ pub enum Route {
     AdminUsers,
     /// `/admin/users/{username}`: one user's groups, reset, delete.
     AdminUser,
+    /// `/admin/streams`: the catalog's streams, and adding one.
+    AdminStreams,
+    /// `/admin/streams/{directory}`: one stream's fields, edit, delete.
+    AdminStream,
+    /// `/admin/streams/{directory}/keys`: add, replace or delete a key.
+    AdminStreamKeys,
+    /// `POST /admin/streams/{directory}/media`: multipart upload.
+    AdminStreamMedia,
+    /// `/admin/streams/{directory}/media/{rep}`: a Representation and its segments.
+    AdminMediaInfo,
+    /// `/admin/streams/{directory}/media/{rep}/{segment}`: a segment's box tree.
+    AdminMediaSegment,
+    /// `/admin/upload.js`: the stream page's upload script.
+    AdminUploadScript,
+    /// `POST /admin/inspect`: uploaded MP4s inspected, not kept.
+    AdminInspect,
     /// Anything else: a file of `out/`.
     Static,
     /// Test only: echoes a POST or PUT body (limit [`TEST_BODY_LIMIT`]),
@@ -178,7 +194,15 @@ impl Route {
             | Route::AdminLogout
             | Route::AdminPassword
             | Route::AdminUsers
-            | Route::AdminUser => "admin",
+            | Route::AdminUser
+            | Route::AdminStreams
+            | Route::AdminStream
+            | Route::AdminStreamKeys
+            | Route::AdminStreamMedia
+            | Route::AdminMediaInfo
+            | Route::AdminMediaSegment
+            | Route::AdminUploadScript
+            | Route::AdminInspect => "admin",
             #[cfg(test)]
             Route::TestEcho => "test_echo",
             #[cfg(test)]
@@ -208,12 +232,40 @@ impl Route {
                 methods: Methods::POST,
                 body_limit: ADMIN_FORM_LIMIT,
             },
-            Route::AdminUser => Accepts {
+            Route::AdminUser | Route::AdminStream => Accepts {
                 methods: Methods::GET.or(Methods::POST).or(Methods::DELETE),
                 body_limit: ADMIN_FORM_LIMIT,
             },
+            Route::AdminStreams => Accepts {
+                methods: Methods::GET.or(Methods::POST),
+                body_limit: ADMIN_FORM_LIMIT,
+            },
+            Route::AdminStreamKeys => Accepts {
+                methods: Methods::POST,
+                body_limit: ADMIN_FORM_LIMIT,
+            },
+            Route::AdminStreamMedia | Route::AdminInspect => Accepts {
+                methods: Methods::POST,
+                body_limit: UPLOAD_LIMIT,
+            },
             _ => READ_ONLY,
         }
+    }
+
+    /// The admin pages of the catalog: streams, keys, media
+    /// (`admin::streams`).
+    pub const fn is_catalog_admin(self) -> bool {
+        matches!(
+            self,
+            Route::AdminStreams
+                | Route::AdminStream
+                | Route::AdminStreamKeys
+                | Route::AdminStreamMedia
+                | Route::AdminMediaInfo
+                | Route::AdminMediaSegment
+                | Route::AdminUploadScript
+                | Route::AdminInspect
+        )
     }
 
     /// Who may use the route, for the routes of the admin side (`None`: a
@@ -226,11 +278,13 @@ impl Route {
         let signed_in = Guard {
             who: Who::SignedIn,
             before_password_change: false,
+            changes: None,
         };
         match self {
             Route::AdminLogin => Some(Guard {
                 who: Who::Anyone,
                 before_password_change: true,
+                changes: None,
             }),
             Route::AdminHome => Some(signed_in),
             Route::AdminLogout | Route::AdminPassword => Some(Guard {
@@ -239,6 +293,12 @@ impl Route {
             }),
             Route::AdminUsers | Route::AdminUser => Some(Guard {
                 who: Who::Group(Group::Admin),
+                ..signed_in
+            }),
+            // Anyone signed in sees the catalog (key values only the media
+            // group); changing it is the media group's.
+            r if r.is_catalog_admin() => Some(Guard {
+                changes: Some(Group::Media),
                 ..signed_in
             }),
             _ => None,
@@ -253,6 +313,10 @@ pub struct Guard {
     /// Usable by a user who must change their password first (the password
     /// page, logout, login); every other route sends them there.
     pub before_password_change: bool,
+    /// The group a request that changes state (not GET or HEAD) needs on
+    /// top of `who`: a route anyone signed in may read but only a group
+    /// may change.
+    pub changes: Option<Group>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,6 +330,10 @@ pub enum Who {
 
 /// The admin forms are a few short fields: 16 kB is plenty.
 pub const ADMIN_FORM_LIMIT: u64 = 16 * 1024;
+
+/// The largest upload (all files of one request): a stream's media is a
+/// few hundred MB; the origin's own cap (`--max-upload`) is at most this.
+pub const UPLOAD_LIMIT: u64 = 4 << 30;
 
 /// The table: pattern → route.
 pub const TABLE: &[(&str, Route)] = &[
@@ -296,6 +364,20 @@ pub const TABLE: &[(&str, Route)] = &[
     ("/admin/password", Route::AdminPassword),
     ("/admin/users", Route::AdminUsers),
     ("/admin/users/{username}", Route::AdminUser),
+    ("/admin/streams", Route::AdminStreams),
+    ("/admin/streams/{directory}", Route::AdminStream),
+    ("/admin/streams/{directory}/keys", Route::AdminStreamKeys),
+    ("/admin/streams/{directory}/media", Route::AdminStreamMedia),
+    (
+        "/admin/streams/{directory}/media/{rep}",
+        Route::AdminMediaInfo,
+    ),
+    (
+        "/admin/streams/{directory}/media/{rep}/{segment}",
+        Route::AdminMediaSegment,
+    ),
+    ("/admin/upload.js", Route::AdminUploadScript),
+    ("/admin/inspect", Route::AdminInspect),
 ];
 
 /// Routes that exist only in the origin's own tests, to exercise the
@@ -460,5 +542,17 @@ mod tests {
             Some(Who::Group(Group::Admin))
         );
         assert_eq!(Route::AdminLogin.guard().map(|g| g.who), Some(Who::Anyone));
+        let m = r.find("/admin/streams/card/media/card_720p/init");
+        assert_eq!(m.route, Route::AdminMediaSegment);
+        assert_eq!((m.param("rep"), m.param("segment")), ("card_720p", "init"));
+        assert_eq!(
+            r.find("/admin/streams/card/keys").route,
+            Route::AdminStreamKeys
+        );
+        assert_eq!(r.find("/admin/upload.js").route, Route::AdminUploadScript);
+        assert_eq!(
+            Route::AdminStream.guard().and_then(|g| g.changes),
+            Some(Group::Media)
+        );
     }
 }

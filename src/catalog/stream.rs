@@ -55,7 +55,7 @@ pub fn rep_id(path: &Path) -> String {
 }
 
 /// A directory name that is one safe URL path segment.
-fn valid_directory(d: &str) -> bool {
+pub fn valid_directory(d: &str) -> bool {
     !d.is_empty()
         && d != "."
         && d != ".."

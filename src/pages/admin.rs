@@ -7,6 +7,10 @@ use askama::Template;
 
 use super::PageError;
 
+pub use super::admin_streams::{
+    media, report, stream, streams, OptionField, StreamRow, StreamView,
+};
+
 /// The signed-in user's bar: who, and the logout form's CSRF token.
 #[derive(Debug, Clone, Copy)]
 pub struct Nav<'a> {

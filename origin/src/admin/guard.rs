@@ -42,6 +42,9 @@ pub const CSRF_FIELD: &str = "csrf";
 pub struct Admin {
     pub store: Store,
     login_key: [u8; 32],
+    /// The catalog the stream pages edit; `None`: the origin serves a
+    /// tree it did not build (`--no-build`), so there is none to edit.
+    pub catalog: Option<super::catalog::Catalog>,
 }
 
 impl Admin {
@@ -53,7 +56,11 @@ impl Admin {
             Some(s) => Sha256::digest(format!("dashlive login csrf\0{s}")).into(),
             None => secret_key(&super::store::random_secret()?),
         };
-        Ok(Admin { store, login_key })
+        Ok(Admin {
+            store,
+            login_key,
+            catalog: None,
+        })
     }
 
     fn mac(&self, nonce: &str) -> Hmac<Sha256> {
@@ -205,6 +212,11 @@ impl Fields {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every (name, value), in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     fn from_json(bytes: &[u8]) -> Result<Fields, String> {
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| format!("the JSON body: {e}"))?;
@@ -239,8 +251,6 @@ impl Fields {
 /// types (an upload, whose CSRF token must then come in the header).
 pub enum Input {
     Fields(Fields),
-    // Read by the upload routes to come; no route takes other types yet.
-    #[allow(dead_code)]
     Raw(RequestBody),
 }
 
@@ -279,6 +289,15 @@ pub async fn admit(
             )))
         }
         _ => {}
+    }
+    if let (Some(g), Some(a)) = (guard.changes, &caller) {
+        if req.changes_state() && !a.user.has(g) {
+            return Err(Box::new(refuse(
+                req,
+                StatusCode::FORBIDDEN,
+                &format!("changes here are for the {} group", g.name()),
+            )));
+        }
     }
     if let Some(a) = &caller {
         if a.user.must_change && !guard.before_password_change && guard.who != Who::Anyone {

@@ -16,11 +16,15 @@ use crate::routes::{Matched, Route};
 
 pub async fn handle(
     admin: &Admin,
+    trees: &crate::trees::Trees,
     m: &Matched<'_, '_>,
     req: &Req<'_>,
     caller: Option<Authed>,
     input: Input,
 ) -> Response<Body> {
+    if let (true, Some(me)) = (m.route.is_catalog_admin(), &caller) {
+        return super::streams::handle(admin, trees, m, req, me, input).await;
+    }
     let fields = input.fields();
     let result = match (m.route, caller) {
         (Route::AdminLogin, caller) if *req.method == Method::POST => {

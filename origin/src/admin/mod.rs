@@ -12,11 +12,16 @@
 //! in `Route::guard`) and an arm in [`handlers::handle`], whose handler
 //! receives the caller already checked by [`guard::admit`].
 
+pub mod catalog;
 pub mod cli;
 pub mod guard;
 pub mod handlers;
 pub mod store;
+mod streams;
+mod upload;
 
+#[cfg(test)]
+mod streams_tests;
 #[cfg(test)]
 mod tests;
 
@@ -45,8 +50,10 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
 
 /// Answers a request for an admin route: 404 when this origin has no
 /// store; else the guard, then the route's handler.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     admin: Option<&Admin>,
+    trees: &crate::trees::Trees,
     guard: Guard,
     matched: &Matched<'_, '_>,
     parts: &Parts,
@@ -63,13 +70,18 @@ pub async fn serve(
         ),
         Some(admin) => match guard::admit(admin, guard, &req, body).await {
             Err(refusal) => *refusal,
-            Ok((caller, input)) => handlers::handle(admin, matched, &req, caller, input).await,
+            Ok((caller, input)) => {
+                handlers::handle(admin, trees, matched, &req, caller, input).await
+            }
         },
     };
     for (name, value) in SECURITY_HEADERS {
-        response
-            .headers_mut()
-            .insert(name, HeaderValue::from_static(value));
+        // A page that runs its own script sets a CSP allowing it.
+        if !response.headers().contains_key(name) {
+            response
+                .headers_mut()
+                .insert(name, HeaderValue::from_static(value));
+        }
     }
     response
 }

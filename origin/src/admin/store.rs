@@ -897,6 +897,13 @@ impl Store {
 
     // ----- audit -----
 
+    /// Records a change made outside the store (the catalog in `config/`).
+    pub fn record(&self, by: Actor, action: &str, target: &str) -> Result<(), StoreError> {
+        let tx = db!(self.db.begin_write())?;
+        audit(&tx, self.audit_keep, by, action, target)?;
+        db!(tx.commit())
+    }
+
     /// The newest `limit` entries, newest first.
     pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let rx = db!(self.db.begin_read())?;

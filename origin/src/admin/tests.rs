@@ -15,18 +15,18 @@ use super::Admin;
 use crate::app::App;
 use crate::cors::AllowedDomains;
 
-const NOW: i64 = 1_700_000_000_000;
-const ROOT_PASSWORD: &str = "first password";
-const EVIL: &str = "<script>alert(1)</script>";
+pub(super) const NOW: i64 = 1_700_000_000_000;
+pub(super) const ROOT_PASSWORD: &str = "first password";
+pub(super) const EVIL: &str = "<script>alert(1)</script>";
 
-struct Site {
-    _dir: tempfile::TempDir,
-    app: App,
+pub(super) struct Site {
+    pub(super) _dir: tempfile::TempDir,
+    pub(super) app: App,
 }
 
 /// An origin with an empty catalog and a fresh store holding `root`
 /// (admin, must change the password), as a first start makes it.
-fn site() -> Site {
+pub(super) fn site() -> Site {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     std::fs::create_dir_all(config.join("streams")).unwrap();
@@ -47,11 +47,11 @@ fn site() -> Site {
 }
 
 impl Site {
-    fn store(&self) -> &Store {
+    pub(super) fn store(&self) -> &Store {
         &self.app.admin.as_ref().unwrap().store
     }
 
-    fn add(&self, name: &str, groups: &[Group]) {
+    pub(super) fn add(&self, name: &str, groups: &[Group]) {
         let by = Actor {
             name: "test",
             now_ms: NOW,
@@ -62,21 +62,21 @@ impl Site {
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(super) struct Answer {
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: String,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> &str {
+    pub(super) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
     }
 
-    fn set_cookie(&self, name: &str) -> Option<String> {
+    pub(super) fn set_cookie(&self, name: &str) -> Option<String> {
         self.headers
             .get_all("set-cookie")
             .iter()
@@ -85,12 +85,12 @@ impl Answer {
             .map(String::from)
     }
 
-    fn json(&self) -> serde_json::Value {
+    pub(super) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
 
     /// The value of the page's hidden `csrf` field.
-    fn csrf_field(&self) -> String {
+    pub(super) fn csrf_field(&self) -> String {
         let at = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -101,16 +101,16 @@ impl Answer {
 }
 
 /// A client that keeps cookies as a browser does, at an address.
-struct Browser<'a> {
+pub(super) struct Browser<'a> {
     site: &'a Site,
-    cookies: HashMap<String, String>,
-    peer: SocketAddr,
-    json: bool,
-    now: i64,
+    pub(super) cookies: HashMap<String, String>,
+    pub(super) peer: SocketAddr,
+    pub(super) json: bool,
+    pub(super) now: i64,
 }
 
 impl<'a> Browser<'a> {
-    fn new(site: &'a Site) -> Browser<'a> {
+    pub(super) fn new(site: &'a Site) -> Browser<'a> {
         Browser {
             site,
             cookies: HashMap::new(),
@@ -120,14 +120,14 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn script(site: &'a Site) -> Browser<'a> {
+    pub(super) fn script(site: &'a Site) -> Browser<'a> {
         Browser {
             json: true,
             ..Browser::new(site)
         }
     }
 
-    async fn send(
+    pub(super) async fn send(
         &mut self,
         method: Method,
         path: &str,
@@ -137,12 +137,26 @@ impl<'a> Browser<'a> {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
+        let ctype = (!form.is_empty()).then_some("application/x-www-form-urlencoded");
+        self.send_body(method, path, ctype, Bytes::from(body), headers)
+            .await
+    }
+
+    /// Sends `body` of type `ctype` with the browser's cookies.
+    pub(super) async fn send_body(
+        &mut self,
+        method: Method,
+        path: &str,
+        ctype: Option<&str>,
+        body: Bytes,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut req = hyper::Request::builder()
             .method(method)
             .uri(path)
             .header("host", "origin.test");
-        if !form.is_empty() {
-            req = req.header("content-type", "application/x-www-form-urlencoded");
+        if let Some(ctype) = ctype {
+            req = req.header("content-type", ctype);
         }
         if self.json {
             req = req.header("accept", "application/json");
@@ -158,9 +172,7 @@ impl<'a> Browser<'a> {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let mut req = req
-            .body(http_body_util::Full::new(Bytes::from(body)))
-            .unwrap();
+        let mut req = req.body(http_body_util::Full::new(body)).unwrap();
         req.extensions_mut().insert(crate::server::Peer(self.peer));
         let (_, response) = self.site.app.handle(req, self.now).await;
         let (parts, body) = response.into_parts();
@@ -180,29 +192,29 @@ impl<'a> Browser<'a> {
         a
     }
 
-    async fn get(&mut self, path: &str) -> Answer {
+    pub(super) async fn get(&mut self, path: &str) -> Answer {
         self.send(Method::GET, path, &[], &[]).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+    pub(super) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
         self.send(Method::POST, path, form, &[]).await
     }
 
     /// DELETE with the CSRF token in its header.
-    async fn delete(&mut self, path: &str, csrf: &str) -> Answer {
+    pub(super) async fn delete(&mut self, path: &str, csrf: &str) -> Answer {
         let header = [("x-csrf-token", csrf)];
         self.send(Method::DELETE, path, &[], &header).await
     }
 
     /// Sets a user's groups with the user page's form.
-    async fn set_groups(&mut self, name: &str, csrf: &str, groups: &[&str]) -> Answer {
+    pub(super) async fn set_groups(&mut self, name: &str, csrf: &str, groups: &[&str]) -> Answer {
         let mut form = vec![("csrf", csrf), ("action", "groups")];
         form.extend(groups.iter().map(|g| ("groups", *g)));
         self.post(&format!("/admin/users/{name}"), &form).await
     }
 
     /// Loads the login form and posts it.
-    async fn login(&mut self, username: &str, password: &str) -> Answer {
+    pub(super) async fn login(&mut self, username: &str, password: &str) -> Answer {
         let was = self.json;
         self.json = false;
         let form = self.get("/admin/login").await;
@@ -218,7 +230,7 @@ impl<'a> Browser<'a> {
 
     /// The session's CSRF token, from the JSON password page (which a
     /// user who must change the password may see too).
-    async fn csrf(&mut self) -> String {
+    pub(super) async fn csrf(&mut self) -> String {
         let was = self.json;
         self.json = true;
         let home = self.get("/admin/password").await;
@@ -227,7 +239,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Logs root in and changes the first password.
-    async fn root(site: &'a Site) -> Browser<'a> {
+    pub(super) async fn root(site: &'a Site) -> Browser<'a> {
         let mut b = Browser::new(site);
         b.login("root", ROOT_PASSWORD).await;
         let csrf = b.csrf().await;
