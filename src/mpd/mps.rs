@@ -268,20 +268,26 @@ pub fn period_rep(
 }
 
 /// Where a media segment of number `number` of `rep` is among its media
-/// segments, when period `p` plays it, or is the one just after its last.
-/// Shaka counts a live `$Number$` Period's segments in floating point
-/// (`ceil((end − start) / duration) − 1` over Unix-sized times), which can
-/// come out one over: it then asks for the segment after the Period's last.
-/// The stream's next segment answers (its media lies past the Period's end,
-/// where the player's append window drops it) rather than a 404 that stops
-/// playback. A Period that ends with its stream has no such segment.
-pub fn segment_index(rep: &Representation, p: &ProgrammePeriod, number: u64) -> Option<usize> {
+/// segments, when period `p` plays it, or (`one_past`, live) is the one just
+/// after its last. Shaka counts a live `$Number$` Period's segments in
+/// floating point (`ceil((end − start) / duration) − 1` over Unix-sized
+/// times), which can come out one over: it then asks for the segment after
+/// the Period's last. The stream's next segment answers (its media lies past
+/// the Period's end, where the player's append window drops it) rather than a
+/// 404 that stops playback. Not in VOD: ffmpeg reads a static Period's
+/// segments until one is missing, so there the Period's own end is a 404. A
+/// Period that ends with its stream has no segment after it.
+pub fn segment_index(
+    rep: &Representation,
+    p: &ProgrammePeriod,
+    number: u64,
+    one_past: bool,
+) -> Option<usize> {
     let cut = period_rep(rep, p, None)?;
     let from = u64::from(cut.rep.start_number);
-    let count = cut.rep.media_segments().len() as u64;
+    let count = cut.rep.media_segments().len() as u64 + u64::from(one_past);
     let index = usize::try_from(number.checked_sub(u64::from(rep.start_number))?).ok()?;
-    (number >= from && number - from <= count && index < rep.media_segments().len())
-        .then_some(index)
+    (number >= from && number - from < count && index < rep.media_segments().len()).then_some(index)
 }
 
 /// How a Period follows the one before it, signalled on each of its
@@ -419,16 +425,20 @@ pub(crate) mod tests {
         let cut = period_rep(&v, &p, Some(4100)).unwrap();
         assert_eq!(cut.rep.media_segments().len(), 2);
         assert!(period_rep(&v, &p, Some(1000)).is_none());
-        assert_eq!(segment_index(&v, &p, 3), Some(2));
-        assert_eq!(segment_index(&v, &p, 5), Some(4));
-        // One past the period's last (a player's rounding): the stream's next.
-        assert_eq!(segment_index(&v, &p, 6), Some(5));
-        assert_eq!(segment_index(&v, &p, 7), None);
-        assert_eq!(segment_index(&v, &p, 2), None);
+        for live in [false, true] {
+            assert_eq!(segment_index(&v, &p, 3, live), Some(2));
+            assert_eq!(segment_index(&v, &p, 5, live), Some(4));
+            assert_eq!(segment_index(&v, &p, 7, live), None);
+            assert_eq!(segment_index(&v, &p, 2, live), None);
+        }
+        // One past the period's last (a live player's rounding): the
+        // stream's next; in VOD, the period's end.
+        assert_eq!(segment_index(&v, &p, 6, true), Some(5));
+        assert_eq!(segment_index(&v, &p, 6, false), None);
         // A period ending with its stream has nothing after it.
         let end = period(16_000, 4000, 1000);
-        assert_eq!(segment_index(&v, &end, 10), Some(9));
-        assert_eq!(segment_index(&v, &end, 11), None);
+        assert_eq!(segment_index(&v, &end, 10, true), Some(9));
+        assert_eq!(segment_index(&v, &end, 11, true), None);
     }
 
     #[test]

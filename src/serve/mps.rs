@@ -156,7 +156,9 @@ impl<T: TreeView> Resolver<'_, T> {
                 } else {
                     Some(value)
                 };
-                let Some(index) = number.and_then(|n| segment_index(rep, def, n)) else {
+                let Some(index) =
+                    number.and_then(|n| segment_index(rep, def, n, mode == Mode::Live))
+                else {
                     return Plan::not_found(format!(
                         "period {period} of {name} plays no segment {file} of {rep_id}"
                     ));
