@@ -37,9 +37,9 @@ Steps:
       h. the live segment of (c) encrypted per request (drm=clearkey&enc=cenc:
          AES-CTR over every sample, senc/saiz/saio), against (d): nginx
          serving the clear bytes it is cut from;
-      i. the live segment of (c) with in-band events (events=ping,scte35: a
-         ping and a SCTE-35 splice a second, emsg boxes made and inserted per
-         request);
+      i. the live segment of (c) with in-band events (events=ping,scte35 with
+         both intervals 100 of their 100 Hz timescale: a ping and a SCTE-35
+         splice a second, emsg boxes made and inserted per request);
     around each run it reads the CPU time (utime + stime, /proc/<pid>/stat)
     of the server measured (the origin's process, or nginx's master and
     workers) and divides its growth by wrk's request count;
@@ -442,7 +442,7 @@ def main():
     status, cenc_body = get(oport, cenc_seg)
     if status != 200 or b"senc" not in cenc_body:
         sys.exit(f"{cenc_seg}: {status}, not an encrypted segment: {cenc_body[:300]!r}")
-    emsg_seg = f"{live_seg}&events=ping,scte35"
+    emsg_seg = f"{live_seg}&events=ping,scte35&ping__interval=100&scte35__interval=100"
     status, emsg_body = get(oport, emsg_seg)
     if status != 200 or b"emsg" not in emsg_body[:4096]:
         sys.exit(f"{emsg_seg}: {status}, not a segment with emsg boxes: {emsg_body[:300]!r}")

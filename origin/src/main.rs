@@ -3,6 +3,11 @@
 //! options). On start it makes sure the demo content exists and the tree is
 //! up to date, building it when the catalog changed.
 
+/// Per-request segment transforms allocate a few hundred KB each; see the
+/// `mimalloc` line of `Cargo.toml` for why not the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod admin;
 mod app;
 #[cfg(test)]
