@@ -3,17 +3,14 @@
 //! decode times), so every transform a stream's segment gets (DRM, events,
 //! faults) applies to them as well.
 
-use crate::layout::{self, SegmentName};
+use crate::layout::SegmentName;
 use crate::mpd::manifest::ManifestQuery;
 use crate::mpd::mps::segment_index;
 use crate::mpd::mps_manifest::{render_programme, segment_ms, MpsError, TEMPLATES};
 use crate::mpd::registry::{self, Mode};
-use crate::mpd::request::resolve_media;
 use crate::policy::{self, Cache};
 use crate::serve::plan::{Plan, SegmentPlan, Source};
-use crate::serve::resolve::{
-    encrypted_without_drm, stored_transforms, Request, Resolver, TreeView,
-};
+use crate::serve::resolve::{stored_transforms, Request, Resolver, TreeView};
 use crate::serve::transform::SegmentAt;
 
 /// `live` or `vod`: the modes of a programme.
@@ -121,22 +118,11 @@ impl<T: TreeView> Resolver<'_, T> {
                 crate::options::shown(rep_id)
             ));
         };
-        let name_of = match layout::parse_segment_name(file, rep.content_type, by_time) {
-            Ok(n) => n,
-            Err(e) => return Plan::not_found(e.to_string()),
-        };
-        let (opts, _) = match resolve_media(
-            mode,
-            self.tree.site_defaults(),
-            &programme.defaults,
-            req.query,
-        ) {
-            Ok(o) => o,
-            Err(e) => return Plan::bad_request(e.to_string()),
-        };
-        if let Some(p) = encrypted_without_drm(rep, &opts) {
-            return p;
-        }
+        let (name_of, opts) =
+            match self.segment_request(mode, rep, &programme.defaults, file, by_time, req.query) {
+                Ok(x) => x,
+                Err(p) => return *p,
+            };
         let media = rep.media_segments();
         let (source, at) = match name_of {
             SegmentName::Init => (

@@ -346,22 +346,11 @@ impl<T: TreeView> Resolver<'_, T> {
         let Some(rep) = view.representations.iter().find(|r| r.id == rep_id) else {
             return Plan::not_found(format!("stream {stream} has no representation {rep_id}"));
         };
-        let name = match layout::parse_segment_name(file, rep.content_type, by_time) {
-            Ok(n) => n,
-            Err(e) => return Plan::not_found(e.to_string()),
-        };
-        let (mut opts, _) = match resolve_media(
-            Mode::Live,
-            self.tree.site_defaults(),
-            view.defaults,
-            req.query,
-        ) {
-            Ok(o) => o,
-            Err(e) => return Plan::bad_request(e.to_string()),
-        };
-        if let Some(p) = encrypted_without_drm(rep, &opts) {
-            return p;
-        }
+        let (name, mut opts) =
+            match self.segment_request(Mode::Live, rep, view.defaults, file, by_time, req.query) {
+                Ok(x) => x,
+                Err(p) => return *p,
+            };
         let map = self.tree.loop_map(stream, rep_id);
         if let Err(r) =
             faults::pin_live_times(&mut opts, map, req.now_ms, reference_segment_ms(&view))
@@ -453,6 +442,28 @@ impl<T: TreeView> Resolver<'_, T> {
         )
     }
 
+    /// What every segment route checks alike: the file's name for this
+    /// track type, the options (site defaults, then `defaults`, then the
+    /// query), and that an encrypted representation is asked for with `drm`.
+    pub(crate) fn segment_request(
+        &self,
+        mode: Mode,
+        rep: &Representation,
+        defaults: &Defaults,
+        file: &str,
+        by_time: bool,
+        query: &str,
+    ) -> Result<(SegmentName, Options), Box<Plan>> {
+        let name = layout::parse_segment_name(file, rep.content_type, by_time)
+            .map_err(|e| Box::new(Plan::not_found(e.to_string())))?;
+        let (opts, _) = resolve_media(mode, self.tree.site_defaults(), defaults, query)
+            .map_err(|e| Box::new(Plan::bad_request(e.to_string())))?;
+        match encrypted_without_drm(rep, &opts) {
+            Some(p) => Err(Box::new(p)),
+            None => Ok((name, opts)),
+        }
+    }
+
     /// A vod segment: the built file, unless the query asks for transforms
     /// of its bytes; then the same file, transformed by the origin.
     fn stored_segment(
@@ -473,22 +484,11 @@ impl<T: TreeView> Resolver<'_, T> {
         let Some(rep) = view.representations.iter().find(|r| r.id == rep_id) else {
             return Plan::not_found(format!("stream {stream} has no representation {rep_id}"));
         };
-        let name = match layout::parse_segment_name(file, rep.content_type, by_time) {
-            Ok(n) => n,
-            Err(e) => return Plan::not_found(e.to_string()),
-        };
-        let (opts, _) = match resolve_media(
-            Mode::Vod,
-            self.tree.site_defaults(),
-            view.defaults,
-            req.query,
-        ) {
-            Ok(o) => o,
-            Err(e) => return Plan::bad_request(e.to_string()),
-        };
-        if let Some(p) = encrypted_without_drm(rep, &opts) {
-            return p;
-        }
+        let (name, opts) =
+            match self.segment_request(Mode::Vod, rep, view.defaults, file, by_time, req.query) {
+                Ok(x) => x,
+                Err(p) => return *p,
+            };
         if let Some(p) = faults::refuse_times_outside_live(&opts) {
             return p;
         }
