@@ -214,7 +214,10 @@ mod tests {
             let Some(c) = ProgrammeClock::new(&periods) else { return Ok(()); };
             let w = c.window(from, from + span, 10_000);
             prop_assert!(!w.is_empty());
-            prop_assert!(w[0].start <= from && from < w[0].end().max(from + 1));
+            // A window of more periods than the limit keeps the newest.
+            if w.len() < 10_000 {
+                prop_assert!(w[0].start <= from && from < w[0].end().max(from + 1));
+            }
             let last = w[w.len() - 1];
             prop_assert!(last.start <= from + span && from + span < last.end());
             for pair in w.windows(2) {
