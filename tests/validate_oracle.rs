@@ -20,6 +20,12 @@ fn errors(f: &[Finding]) -> Vec<String> {
 }
 
 /// The matrix's core options for a template and mode (see tests/e2e/matrix.py).
+/// Event options added to every clear combination.
+const EVENTS: &[&str] = &[
+    "events=ping,scte35&ping__inband=0&scte35__inband=0&ping__count=4&scte35__count=4",
+    "events=ping,scte35",
+];
+
 fn queries(mode: Mode) -> Vec<String> {
     let mut out = Vec::new();
     let times: &[&str] = if mode == Mode::Live {
@@ -48,6 +54,14 @@ fn queries(mode: Mode) -> Vec<String> {
                             }
                             if !drm.is_empty() {
                                 q.push_str(&format!("&drm={drm}"));
+                            }
+                            if drm.is_empty() {
+                                // The events issue's options: MPD EventStreams
+                                // (SCTE-35 sections decoded and timed) and
+                                // InbandEventStreams.
+                                for events in EVENTS {
+                                    out.push(format!("{q}&{events}"));
+                                }
                             }
                             out.push(q);
                         }
@@ -83,6 +97,7 @@ fn every_manifest_combination_validates_without_error() {
     };
     let reps = common::bbb_reps(&dir);
     let mut count = 0;
+    let mut with_scte35 = 0;
     let mut failures = Vec::new();
     for def in MANIFESTS {
         for &mode in [Mode::Vod, Mode::Live, Mode::Odvod]
@@ -102,6 +117,9 @@ fn every_manifest_combination_validates_without_error() {
                     now_ms: Some(common::GOLDEN_NOW_MS),
                     ..Options::default()
                 };
+                if m.xml.contains("<scte35:Binary>") {
+                    with_scte35 += 1;
+                }
                 let v = Validator::new(m.xml.into_bytes(), &url, opts);
                 let e: Vec<String> = v
                     .check_manifest()
@@ -121,8 +139,9 @@ fn every_manifest_combination_validates_without_error() {
             }
         }
     }
-    println!("{count} manifests validated");
+    println!("{count} manifests validated, {with_scte35} with SCTE-35 events in the MPD");
     assert!(count > 1000, "{count}");
+    assert!(with_scte35 >= 50, "{with_scte35}");
     assert!(
         failures.is_empty(),
         "{} of {count} fail:\n{}",

@@ -222,7 +222,8 @@ rules! {
     "ev.base64", Error, "ISO/IEC 23009-1 5.10.2.2", "EventStream/Event", "An Event with contentEncoding=base64 holds base64", Manifest(ev_base64);
     "ev.message-data", Error, "ISO/IEC 23009-1 5.10.2.2", "EventStream/Event", "An Event has @messageData or content, not both", Manifest(ev_message_data);
     "ev.inband-no-events", Error, "ISO/IEC 23009-1 5.10.3.2", "InbandEventStream", "An InbandEventStream has no Event children", Manifest(ev_inband_no_events);
-    "ev.scte35", Warning, "SCTE 214-1 §6.7", "EventStream (SCTE-35)", "SCTE-35 events decode (not checked yet: no SCTE-35 decoder in the library)", Manifest(ev_scte35);
+    "ev.scte35", Error, "SCTE 214-1 §6.7; SCTE 35 §9.6", "EventStream (SCTE-35)/Event", "An SCTE-35 Event holds one splice_info_section that decodes (table_id 0xFC, lengths, CRC-32): base64 in Signal/Binary for xml+bin, the Event's content for bin", Manifest(ev_scte35);
+    "ev.scte35-duration", Warning, "SCTE 214-1 §6.7", "EventStream (SCTE-35)/Event", "A splice_insert's break_duration is the Event@duration (to a 90 kHz tick)", Manifest(ev_scte35_duration);
     "patch.static", Error, "ISO/IEC 23009-1 5.15.2", "PatchLocation", "A static MPD has no PatchLocation", Manifest(patch_static);
     "patch.needs-id", Error, "ISO/IEC 23009-1 5.15.2", "PatchLocation", "An MPD with PatchLocation has @id and @publishTime", Manifest(patch_needs_id);
     "patch.ttl", Error, "ISO/IEC 23009-1 5.15.2", "PatchLocation", "PatchLocation@ttl is a positive number", Manifest(patch_ttl);
@@ -1563,10 +1564,91 @@ fn ev_inband_no_events(c: &Ctx, o: &mut Out) {
     }
 }
 
-/// TODO(events): decode SCTE-35 `Signal/Binary` and compare splice_insert's
-/// break_duration with Event@duration once the events branch's `scte35`
-/// decoder is in the library. Until then this rule reports nothing.
-fn ev_scte35(_c: &Ctx, _o: &mut Out) {}
+/// Every Event of every SCTE-35 EventStream, with the stream's timescale
+/// and the Event's section as base64 text (`None` when the Event has none
+/// where its scheme puts it).
+fn scte35_events(c: &Ctx) -> Vec<(usize, u64, Option<String>)> {
+    let mut events = Vec::new();
+    for s in event_streams(c) {
+        let stream = c.doc.node(s);
+        let scheme = stream.attr("schemeIdUri").unwrap_or_default();
+        if !crate::scte35::is_scte35_scheme(scheme) {
+            continue;
+        }
+        let timescale = stream
+            .attr("timescale")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(1u64);
+        for e in c.doc.children(s, "Event").collect::<Vec<_>>() {
+            let text = if scheme.ends_with("xml+bin") {
+                c.doc
+                    .child(e, "Signal")
+                    .and_then(|sig| c.doc.child(sig, "Binary"))
+                    .map(|b| c.doc.node(b).text.clone())
+            } else {
+                let n = c.doc.node(e);
+                n.attr("messageData")
+                    .map(str::to_string)
+                    .or_else(|| Some(n.text.clone()).filter(|t| !t.trim().is_empty()))
+            };
+            events.push((e, timescale, text));
+        }
+    }
+    events
+}
+
+/// The splice_info_section an SCTE-35 Event holds, or why there is none.
+fn scte35_section(text: Option<&str>) -> Result<crate::scte35::SpliceInfoSection, String> {
+    let text = text.ok_or("no section (Signal/Binary or content)")?;
+    let bytes = base64(text).ok_or("not base64")?;
+    crate::scte35::SpliceInfoSection::decode(&bytes).map_err(|e| e.to_string())
+}
+
+fn ev_scte35(c: &Ctx, o: &mut Out) {
+    for (e, _, text) in scte35_events(c) {
+        if let Err(why) = scte35_section(text.as_deref()) {
+            o.at(e, "a splice_info_section", why);
+        }
+    }
+}
+
+fn ev_scte35_duration(c: &Ctx, o: &mut Out) {
+    use crate::scte35::SpliceCommand;
+    for (e, timescale, text) in scte35_events(c) {
+        let Ok(section) = scte35_section(text.as_deref()) else {
+            continue; // ev.scte35 says why
+        };
+        let SpliceCommand::Insert(insert) = &section.command else {
+            continue;
+        };
+        let Some(ticks) = insert
+            .splice
+            .as_ref()
+            .and_then(|d| d.break_duration)
+            .map(|b| b.duration)
+        else {
+            continue;
+        };
+        let Some(duration) = c
+            .doc
+            .node(e)
+            .attr("duration")
+            .and_then(|d| d.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        // Event@duration in 90 kHz ticks, exactly: both sides are rounded
+        // by their writers, so one tick either way is the same duration.
+        let event_ticks = u128::from(duration) * 90_000 / u128::from(timescale.max(1));
+        if event_ticks.abs_diff(u128::from(ticks)) > 1 {
+            o.at(
+                e,
+                format!("break_duration {event_ticks} (Event@duration {duration}/{timescale} s)"),
+                format!("break_duration {ticks} (90 kHz)"),
+            );
+        }
+    }
+}
 
 // ---------------------------------------------------------------- PatchLocation, UTCTiming
 
