@@ -51,6 +51,14 @@ pub(crate) fn fixture() -> &'static Fixture {
             "directory: short\ntitle: Short window\nmedia:\n  - ../../media/card_180p.mp4\n  - ../../media/card_aac.mp4\ntiming_ref: card_180p\ndefaults:\n  depth: 30\n  leeway: 0\n",
         )
         .unwrap();
+        // A multi-period programme of the card: show, ad break (SCTE-35 at
+        // its start), show again.
+        std::fs::create_dir_all(config.join("mps")).unwrap();
+        std::fs::write(
+            config.join("mps/prog.yaml"),
+            "name: prog\ntitle: Card with a break\noptions: {}\nperiods:\n  - {id: a, stream: card, start: 0, duration: 0.96}\n  - {id: ad, stream: card, role: ad, start: 0, duration: 0.96}\n  - {id: b, stream: card, start: 0.96, duration: 0.96}\n",
+        )
+        .unwrap();
         let out = dir.path().join("out");
         dashlive::build::build(&config, Some(&out)).unwrap();
         let app = App::new(

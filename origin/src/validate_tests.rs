@@ -107,6 +107,22 @@ fn vod_manifests_validate_in_full() {
     }
 }
 
+#[test]
+fn multi_period_programmes_validate_with_their_segments() {
+    for path in [
+        "/mps/vod/prog/hand_made.mpd".to_string(),
+        format!("/mps/live/prog/hand_made.mpd?start={START}"),
+        format!("/mps/live/prog/hand_made.mpd?start={START}&timeline=1"),
+    ] {
+        let (f, checked) = validate(&path, Some(4));
+        assert!(errors(&f).is_empty(), "{path}: {:#?}", errors(&f));
+        // Every period's video and audio: init and a media segment at least.
+        assert!(checked >= 2 * 3 * 2, "{path}: {checked} segments checked");
+        let rules: Vec<&str> = f.iter().map(|f| f.rule).collect();
+        assert!(!rules.contains(&"ev.scte35"), "{path}: {rules:?}");
+    }
+}
+
 // ---------------------------------------------------------------- live refreshes
 
 /// The clock of a live test: waiting moves it, nothing sleeps.

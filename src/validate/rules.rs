@@ -1416,9 +1416,21 @@ fn tl_covers_tsbd(c: &Ctx, o: &mut Out) {
                 .attr("availabilityStartTime")
                 .and_then(value::datetime_ms),
         );
+        // The part of the window [now - tsbd, now] this timeline's Period
+        // spans: in a multi-period MPD each Period lists its own share.
+        let period = super::segments::period_of(c.doc, tl);
+        let pstart = period
+            .and_then(|p| c.doc.node(p).attr("start"))
+            .and_then(value::duration_s)
+            .unwrap_or(0.0);
+        let plen = period.and_then(|p| super::segments::period_seconds(c.doc, p));
         let want = match age {
-            Some((now, ast)) => tsbd.min((now - ast) as f64 / 1000.0),
-            None => tsbd,
+            Some((now, ast)) => {
+                let now = (now - ast) as f64 / 1000.0;
+                let end = plen.map_or(now, |l| now.min(pstart + l));
+                (end - (now - tsbd).max(pstart)).max(0.0)
+            }
+            None => plen.map_or(tsbd, |l| tsbd.min(l)),
         };
         // One segment of slack: the newest may not be complete yet.
         let longest = timeline_entries(c.doc, tl)

@@ -159,7 +159,7 @@ pub fn fill(template: &str, id: &str, bandwidth: &str, number: u64, time: u64) -
     out
 }
 
-fn period_of(doc: &Doc, r: usize) -> Option<usize> {
+pub(crate) fn period_of(doc: &Doc, r: usize) -> Option<usize> {
     let mut at = doc.node(r).parent;
     while let Some(n) = at {
         if doc.node(n).name == "Period" {
@@ -170,17 +170,27 @@ fn period_of(doc: &Doc, r: usize) -> Option<usize> {
     None
 }
 
-/// The Period's length in seconds, if the manifest gives it.
-fn period_seconds(doc: &Doc, p: usize) -> Option<f64> {
+/// The Period's length in seconds, if the manifest gives it: its @duration,
+/// else up to the next Period's @start, else to the end of the presentation.
+pub(crate) fn period_seconds(doc: &Doc, p: usize) -> Option<f64> {
     let n = doc.node(p);
     if let Some(d) = n.attr("duration").and_then(value::duration_s) {
         return Some(d);
+    }
+    let start = n.attr("start").and_then(value::duration_s).unwrap_or(0.0);
+    let next_start = doc
+        .children(doc.root(), "Period")
+        .skip_while(|q| *q != p)
+        .nth(1)
+        .and_then(|q| doc.node(q).attr("start"))
+        .and_then(value::duration_s);
+    if let Some(next) = next_start {
+        return Some(next - start);
     }
     let mpd = doc
         .node(doc.root())
         .attr("mediaPresentationDuration")
         .and_then(value::duration_s)?;
-    let start = n.attr("start").and_then(value::duration_s).unwrap_or(0.0);
     Some(mpd - start)
 }
 
@@ -336,8 +346,13 @@ fn template_numbers(
         if elapsed < seg_s {
             return start..start;
         }
-        // Complete segments only: one ends at (k + 1) * seg_s.
+        // Complete segments only: one ends at (k + 1) * seg_s; none past
+        // the Period's end (a multi-period live MPD closes all but its last).
         let last = (elapsed / seg_s).floor() as u64;
+        let last = match period_of(doc, r).and_then(|p| period_seconds(doc, p)) {
+            Some(len) => last.min(((len / seg_s) - 1e-6).ceil().max(0.0) as u64),
+            None => last,
+        };
         let first = ((elapsed - tsbd) / seg_s).ceil().max(0.0) as u64;
         let first = first.max(last.saturating_sub(MAX_SEGMENTS));
         return start + first..start + last;
