@@ -321,6 +321,24 @@ fn the_options_not_supported_yet_are_one_list() {
 }
 
 #[test]
+fn a_fault_at_a_time_of_day_cannot_be_a_default() {
+    // It names live segments only, and defaults build the VOD tree too:
+    // before, `dashlive build` failed on it naming no file.
+    let text = GOOD.replace("  abr: 0", "  abr: 0\n  merr: 503=10:00:00Z");
+    let dir = config(&[("demo.yaml", &text)], None);
+    let msgs: Vec<String> = errors(&dir).iter().map(|e| e.to_string()).collect();
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].contains("demo.yaml:14:") && msgs[0].contains("merr: a time of day"),
+        "{msgs:?}"
+    );
+    // Segment numbers are fine.
+    let text = GOOD.replace("  abr: 0", "  abr: 0\n  merr: 503=2");
+    let dir = config(&[("demo.yaml", &text)], None);
+    Catalog::load(dir.path()).unwrap();
+}
+
+#[test]
 fn defaults_the_server_cannot_serve_yet_are_refused_at_their_line() {
     // Lines 13-16 of the stream file: `drm`, `evs` (events, by an alias)
     // and `verr` (faults) have landed, so a stream may default to them;

@@ -131,6 +131,20 @@ pub fn check_defaults(
         if alone.apply_defaults(&one).is_err() {
             continue; // cannot happen: the whole map applied
         }
+        if let Some(query_name) = crate::faults::first_timed(&alone) {
+            let (line, column) = locate::nested_key(text, "defaults", name);
+            errors.push(CatalogError::Invalid {
+                file: file.to_path_buf(),
+                line,
+                column,
+                field: "defaults".into(),
+                message: format!(
+                    "{query_name}: a time of day places a fault on a live stream only, and a \
+                     default applies to the VOD manifests too; use segment numbers, or give it \
+                     in the live URL"
+                ),
+            });
+        }
         for query_name in alone.not_supported_yet() {
             let shown = if name == query_name {
                 name.clone()
