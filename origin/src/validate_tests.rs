@@ -89,7 +89,7 @@ fn errors(f: &[Finding]) -> Vec<String> {
 
 #[test]
 fn live_manifests_and_their_segments_validate() {
-    for q in ["", "&timeline=1", "&drm=all"] {
+    for q in ["", "&timeline=1", "&drm=all", "&events=ping,scte35"] {
         let path = format!("/dash/live/card/hand_made.mpd?start={START}{q}");
         let (f, checked) = validate(&path, Some(6));
         assert!(errors(&f).is_empty(), "{path}: {:#?}", errors(&f));

@@ -264,6 +264,7 @@ rules! {
     "media.trun-data", Error, "ISO/IEC 14496-12 §8.8.8", "media segment", "trun's samples lie inside the segment's mdat", Segment;
     "media.encryption", Error, "ISO/IEC 23001-7 §7.2", "media segment", "senc exactly when encrypted; its sample count is trun's; saio has one offset", Segment;
     "media.emsg", Error, "ISO/IEC 23009-1 5.10.3.3", "media segment", "An emsg's scheme has an InbandEventStream", Segment;
+    "media.emsg-scte35", Error, "SCTE 214-3 §8.1; SCTE 35 §9.6", "media segment (emsg)", "An SCTE-35 emsg's message_data is one splice_info_section that decodes (lengths, CRC-32)", Segment;
 }
 
 // ---------------------------------------------------------------- MPD

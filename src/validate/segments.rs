@@ -859,16 +859,40 @@ fn check_media_encryption(
 }
 
 /// `scheme_id_uri` of an `emsg` payload (versions 0 and 1).
-fn emsg_scheme(p: &[u8]) -> Option<String> {
+/// An emsg payload's scheme_id_uri and message_data (versions 0 and 1).
+fn emsg_fields(p: &[u8]) -> Option<(String, &[u8])> {
     let version = *p.first()?;
-    let start = if version == 0 { 4 } else { 4 + 4 + 8 + 4 + 4 };
-    let rest = p.get(start..)?;
-    let end = rest.iter().position(|&b| b == 0)?;
-    Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+    let cstr = |at: usize| -> Option<(&[u8], usize)> {
+        let rest = p.get(at..)?;
+        let end = rest.iter().position(|&b| b == 0)?;
+        Some((&rest[..end], at + end + 1))
+    };
+    let (scheme, data_at) = if version == 0 {
+        // scheme, value, then timescale, delta, duration, id (4 bytes each).
+        let (scheme, next) = cstr(4)?;
+        let (_, next) = cstr(next)?;
+        (scheme, next + 16)
+    } else {
+        // timescale (4), presentation_time (8), duration (4), id (4) first.
+        let (scheme, next) = cstr(4 + 4 + 8 + 4 + 4)?;
+        let (_, next) = cstr(next)?;
+        (scheme, next)
+    };
+    Some((
+        String::from_utf8_lossy(scheme).into_owned(),
+        p.get(data_at..)?,
+    ))
+}
+
+/// Why an SCTE-35 emsg's message_data is not one splice_info_section.
+fn scte35_problem(message_data: &[u8]) -> Option<String> {
+    crate::scte35::SpliceInfoSection::decode(message_data)
+        .err()
+        .map(|e| e.to_string())
 }
 
 fn check_emsg(seen: &mut Seen, s: &SegRef, payload: &[u8]) {
-    let Some(scheme) = emsg_scheme(payload) else {
+    let Some((scheme, message_data)) = emsg_fields(payload) else {
         seen.add(
             "seg.parse",
             &s.url,
@@ -877,6 +901,16 @@ fn check_emsg(seen: &mut Seen, s: &SegRef, payload: &[u8]) {
         );
         return;
     };
+    if crate::scte35::is_scte35_scheme(&scheme) {
+        if let Some(why) = scte35_problem(message_data) {
+            seen.add(
+                "media.emsg-scte35",
+                &s.url,
+                "a splice_info_section in the emsg's message_data",
+                why,
+            );
+        }
+    }
     let doc = seen.doc;
     let mut at = Some(seen.rep.node);
     while let Some(n) = at {
@@ -907,6 +941,39 @@ mod tests {
             "v1/00007.m4s"
         );
         assert_eq!(fill("t$Time$-$$.mp4", "v", "1", 0, 900), "t900-$.mp4");
+    }
+
+    #[test]
+    fn reads_emsg_fields_and_scte35_sections() {
+        let section =
+            crate::scte35::SpliceInfoSection::new(crate::scte35::SpliceCommand::Null).encode();
+        let scheme = b"urn:scte:scte35:2013:bin\0";
+        // Version 1: the times first, then the strings, then the data.
+        let mut v1 = vec![1, 0, 0, 0];
+        v1.extend_from_slice(&[0; 20]);
+        v1.extend_from_slice(scheme);
+        v1.extend_from_slice(b"1\0");
+        v1.extend_from_slice(&section);
+        let (got, data) = emsg_fields(&v1).unwrap();
+        assert_eq!(got, "urn:scte:scte35:2013:bin");
+        assert_eq!(data, &section[..]);
+        assert_eq!(scte35_problem(data), None);
+        // Version 0: the strings first.
+        let mut v0 = vec![0, 0, 0, 0];
+        v0.extend_from_slice(scheme);
+        v0.extend_from_slice(b"\0");
+        v0.extend_from_slice(&[0; 16]);
+        v0.extend_from_slice(&section);
+        assert_eq!(emsg_fields(&v0).unwrap().1, &section[..]);
+        // A flipped bit breaks the CRC.
+        let mut bad = section.clone();
+        bad[5] ^= 1;
+        assert!(
+            scte35_problem(&bad).unwrap().contains("CRC"),
+            "{:?}",
+            scte35_problem(&bad)
+        );
+        assert!(emsg_fields(&[1, 0, 0, 0, 0]).is_none());
     }
 
     #[test]
