@@ -62,6 +62,10 @@ fn queries(mode: Mode) -> Vec<String> {
                                 for events in EVENTS {
                                     out.push(format!("{q}&{events}"));
                                 }
+                                // MPD patches (a PatchLocation in the MPD).
+                                if mode == Mode::Live {
+                                    out.push(format!("{q}&patch=1"));
+                                }
                             }
                             out.push(q);
                         }
@@ -98,6 +102,7 @@ fn every_manifest_combination_validates_without_error() {
     let reps = common::bbb_reps(&dir);
     let mut count = 0;
     let mut with_scte35 = 0;
+    let mut with_patch = 0;
     let mut failures = Vec::new();
     for def in MANIFESTS {
         for &mode in [Mode::Vod, Mode::Live, Mode::Odvod]
@@ -120,6 +125,9 @@ fn every_manifest_combination_validates_without_error() {
                 if m.xml.contains("<scte35:Binary>") {
                     with_scte35 += 1;
                 }
+                if m.xml.contains("<PatchLocation") {
+                    with_patch += 1;
+                }
                 let v = Validator::new(m.xml.into_bytes(), &url, opts);
                 let e: Vec<String> = v
                     .check_manifest()
@@ -139,7 +147,11 @@ fn every_manifest_combination_validates_without_error() {
             }
         }
     }
-    println!("{count} manifests validated, {with_scte35} with SCTE-35 events in the MPD");
+    println!(
+        "{count} manifests validated, {with_scte35} with SCTE-35 events in the MPD, \
+         {with_patch} with a PatchLocation"
+    );
+    assert!(with_patch >= 50, "{with_patch}");
     assert!(count > 1000, "{count}");
     assert!(with_scte35 >= 50, "{with_scte35}");
     assert!(
