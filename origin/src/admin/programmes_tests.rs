@@ -119,6 +119,13 @@ async fn a_programme_is_added_edited_and_deleted_and_its_manifest_follows() {
     assert!(page
         .header("content-security-policy")
         .contains("script-src 'self'"));
+    for linked_from in ["/admin/", "/admin/streams"] {
+        let a = b.get(linked_from).await;
+        assert!(
+            a.body.contains("href=\"/admin/programmes\""),
+            "{linked_from}"
+        );
+    }
     let list = b.get("/admin/programmes").await;
     assert!(
         list.body.contains("href=\"/admin/programmes/prog\""),
