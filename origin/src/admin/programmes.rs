@@ -276,6 +276,15 @@ fn period_fields(fields: &Fields) -> Result<Option<Rows>, EditError> {
     Ok(Some(rows))
 }
 
+fn blank() -> MpsFile {
+    MpsFile {
+        name: String::new(),
+        title: String::new(),
+        options: Default::default(),
+        periods: Vec::new(),
+    }
+}
+
 /// A programme from a form: the fields given change, those absent stay
 /// (`base`: the programme edited). The rows as typed come back for the
 /// form to show again.
@@ -283,12 +292,7 @@ fn from_form(
     fields: &Fields,
     base: Option<&MpsFile>,
 ) -> Result<(MpsFile, Vec<PeriodForm>, FieldErrors), EditError> {
-    let mut p = base.cloned().unwrap_or(MpsFile {
-        name: String::new(),
-        title: String::new(),
-        options: Default::default(),
-        periods: Vec::new(),
-    });
+    let mut p = base.cloned().unwrap_or_else(blank);
     if let Some(n) = text_field(fields, "name", 64)? {
         p.name = n;
     }
@@ -343,6 +347,54 @@ fn form_parts(
         typed.extend(std::iter::repeat_n(PeriodForm::default(), BLANK_ROWS));
     }
     (typed, top)
+}
+
+/// A form as a page shows it: the programme's (or the refused one's)
+/// fields, each error beside its field, and the status of the answer.
+struct Shown {
+    name: String,
+    title: String,
+    periods: Vec<PeriodForm>,
+    top: FieldErrors,
+    options: Vec<dashlive::pages::admin::OptionField>,
+    streams: Vec<String>,
+    status: StatusCode,
+}
+
+impl Shown {
+    fn new(
+        call: &Call,
+        p: &MpsFile,
+        typed: Vec<PeriodForm>,
+        errors: &FieldErrors,
+    ) -> Result<Shown, EditError> {
+        let (periods, top) = form_parts(p, typed, errors);
+        Ok(Shown {
+            name: p.name.clone(),
+            title: p.title.clone(),
+            periods,
+            top,
+            options: option_fields(&p.options),
+            streams: streams(call)?,
+            status: if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+        })
+    }
+
+    fn form<'a>(&'a self, action: &'a str) -> ProgrammeForm<'a> {
+        ProgrammeForm {
+            action,
+            name: &self.name,
+            title: &self.title,
+            options: &self.options,
+            periods: &self.periods,
+            streams: &self.streams,
+            errors: &self.top,
+        }
+    }
 }
 
 fn streams(call: &Call) -> Result<Vec<String>, EditError> {
@@ -496,37 +548,16 @@ fn list(call: &Call, refused: Option<(&MpsFile, Vec<PeriodForm>, &FieldErrors)>)
             periods: e.mps.periods.len(),
         })
         .collect();
-    let blank = MpsFile {
-        name: String::new(),
-        title: String::new(),
-        options: Default::default(),
-        periods: Vec::new(),
+    let blank = blank();
+    let shown = match refused {
+        Some((p, typed, errors)) => Shown::new(call, p, typed, errors)?,
+        None => Shown::new(call, &blank, period_rows(&[]), &Vec::new())?,
     };
-    let (p, typed, errors) = match refused {
-        Some((p, typed, errors)) => (p, typed, errors.clone()),
-        None => (&blank, period_rows(&[]), Vec::new()),
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let (periods, top) = form_parts(p, typed, &errors);
-    let options = option_fields(&p.options);
-    let streams = streams(call)?;
-    let form = ProgrammeForm {
-        action: "/admin/programmes",
-        name: &p.name,
-        title: &p.title,
-        options: &options,
-        periods: &periods,
-        streams: &streams,
-        errors: &top,
-    };
+    let form = shown.form("/admin/programmes");
     let may_change = call.may_see_keys();
     let f = call.frame("Programmes");
     let page = page::programmes(f, call.me.csrf(), &rows, may_change.then_some(&form));
-    Ok(with_script(html(status, page), may_change))
+    Ok(with_script(html(shown.status, page), may_change))
 }
 
 /// A page that runs the period rows' script gets the CSP allowing it.
@@ -563,19 +594,32 @@ fn refused_json(errors: &FieldErrors) -> Response<Body> {
     )
 }
 
-async fn add(call: &Call<'_>, fields: &Fields) -> Answer {
-    let (new, typed, errors) = from_form(fields, None)?;
+/// A form's programme in place of `old`'s (a new one when `None`): the
+/// programme saved, or the form as typed with the errors that refused it.
+async fn save_form(
+    call: &Call<'_>,
+    old: Option<&Entry>,
+    fields: &Fields,
+) -> Result<Result<MpsFile, (MpsFile, Vec<PeriodForm>, FieldErrors)>, EditError> {
+    let (new, typed, errors) = from_form(fields, old.map(|o| &o.mps))?;
     let outcome = if errors.is_empty() {
-        save(call, None, &new).await
+        save(call, old, &new).await
     } else {
         Err(Refused::Fields(errors))
     };
     match outcome {
-        Ok(()) => {}
-        Err(Refused::Edit(e)) => return Err(e),
-        Err(Refused::Fields(errors)) if call.req.json => return Ok(refused_json(&errors)),
-        Err(Refused::Fields(errors)) => return list(call, Some((&new, typed, &errors))),
+        Ok(()) => Ok(Ok(new)),
+        Err(Refused::Edit(e)) => Err(e),
+        Err(Refused::Fields(errors)) => Ok(Err((new, typed, errors))),
     }
+}
+
+async fn add(call: &Call<'_>, fields: &Fields) -> Answer {
+    let new = match save_form(call, None, fields).await? {
+        Ok(new) => new,
+        Err(r) if call.req.json => return Ok(refused_json(&r.2)),
+        Err((new, typed, errors)) => return list(call, Some((&new, typed, &errors))),
+    };
     call.audit("programme.add", &new.name);
     if call.req.json {
         return Ok(json(
@@ -605,21 +649,14 @@ async fn programme(call: &Call<'_>, name: &str, fields: &Fields) -> Answer {
             })
         }
         "save" => {
-            let (new, typed, errors) = from_form(fields, Some(&entry.mps))?;
-            let outcome = if errors.is_empty() {
-                save(call, Some(&entry), &new).await
-            } else {
-                Err(Refused::Fields(errors))
-            };
-            match outcome {
-                Ok(()) => {}
-                Err(Refused::Edit(e)) => return Err(e),
-                Err(Refused::Fields(errors)) if call.req.json => return Ok(refused_json(&errors)),
-                Err(Refused::Fields(errors)) => {
-                    // The programme as served, the form as typed.
-                    return show(call, &entry.mps, None, Some((&new, typed, &errors)));
+            let new = match save_form(call, Some(&entry), fields).await? {
+                Ok(new) => new,
+                Err(r) if call.req.json => return Ok(refused_json(&r.2)),
+                // The programme as served, the form as typed.
+                Err((new, typed, errors)) => {
+                    return show(call, &entry.mps, None, Some((&new, typed, &errors)))
                 }
-            }
+            };
             call.audit("programme.edit", &new.name);
             if !call.req.json && new.name != name {
                 return Ok(see_other(&format!("/admin/programmes/{}", new.name)));
@@ -686,28 +723,12 @@ fn show(
             }),
         ));
     }
-    let (form_of, typed, errors) = match refused {
-        Some((f, typed, errors)) => (f, typed, errors.clone()),
-        None => (p, period_rows(&p.periods), Vec::new()),
+    let shown = match refused {
+        Some((f, typed, errors)) => Shown::new(call, f, typed, errors)?,
+        None => Shown::new(call, p, period_rows(&p.periods), &Vec::new())?,
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let (periods, top) = form_parts(form_of, typed, &errors);
-    let options = option_fields(&form_of.options);
-    let streams = streams(call)?;
     let action = format!("/admin/programmes/{}", p.name);
-    let form = ProgrammeForm {
-        action: &action,
-        name: &form_of.name,
-        title: &form_of.title,
-        options: &options,
-        periods: &periods,
-        streams: &streams,
-        errors: &top,
-    };
+    let form = shown.form(&action);
     let links = links(&p.name);
     let view = ProgrammeView {
         name: &p.name,
@@ -716,10 +737,11 @@ fn show(
     };
     let f = dashlive::pages::admin::Frame {
         notice,
-        error: (!errors.is_empty()).then_some("not saved: see the errors beside the fields"),
+        error: (shown.status != StatusCode::OK)
+            .then_some("not saved: see the errors beside the fields"),
         ..call.frame(&p.title)
     };
     let may_change = call.may_see_keys();
     let page = page::programme(f, call.me.csrf(), &view, may_change.then_some(&form));
-    Ok(with_script(html(status, page), may_change))
+    Ok(with_script(html(shown.status, page), may_change))
 }

@@ -50,6 +50,11 @@ fn period(n: usize, id: &str, stream: &str, start: &str, duration: &str) -> Form
     .collect()
 }
 
+/// A programme of one period: the card's first segment.
+fn first_segment() -> [Form; 1] {
+    [period(0, "one", "card", "0", "0.96")]
+}
+
 async fn post(b: &mut Browser<'_>, path: &str, f: Form) -> Answer {
     let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     b.post(path, &pairs).await
@@ -57,6 +62,14 @@ async fn post(b: &mut Browser<'_>, path: &str, f: Form) -> Answer {
 
 async fn manifest(b: &mut Browser<'_>, mode: &str, name: &str) -> Answer {
     b.get(&format!("/mps/{mode}/{name}/hand_made.mpd")).await
+}
+
+/// No programme file (nor a temporary one), and `prog` is not served.
+async fn assert_no_programme(site: &Site, b: &mut Browser<'_>) {
+    let files = programme_files(site);
+    assert!(files.is_empty(), "{files:?}");
+    let m = manifest(b, "vod", "prog").await;
+    assert_eq!(m.status, StatusCode::NOT_FOUND);
 }
 
 fn programme_files(site: &Site) -> Vec<std::path::PathBuf> {
@@ -149,15 +162,7 @@ async fn a_programme_is_added_edited_and_deleted_and_its_manifest_follows() {
     // Delete: the file and the manifest are gone.
     let a = b.delete("/admin/programmes/prog", &csrf).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    assert!(
-        programme_files(&site).is_empty(),
-        "{:?}",
-        programme_files(&site)
-    );
-    assert_eq!(
-        manifest(&mut b, "vod", "prog").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_no_programme(&site, &mut b).await;
 
     let log = site.store().audit_log(30).unwrap();
     for want in ["programme.add", "programme.edit", "programme.delete"] {
@@ -222,18 +227,10 @@ async fn the_loaders_errors_are_shown_beside_their_fields_and_nothing_is_written
         "{}",
         a.body
     );
-    assert!(
-        programme_files(&site).is_empty(),
-        "{:?}",
-        programme_files(&site)
-    );
-    assert_eq!(
-        manifest(&mut b, "vod", "prog").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_no_programme(&site, &mut b).await;
 
     // An edit the loader refuses leaves the programme as it was, served.
-    let good = [period(0, "one", "card", "0", "0.96")];
+    let good = first_segment();
     let a = post(&mut b, "/admin/programmes", form(&csrf, "prog", "P", &good)).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let before = std::fs::read(config(&site).join("mps/prog.yaml")).unwrap();
@@ -264,7 +261,7 @@ async fn the_loaders_errors_are_shown_beside_their_fields_and_nothing_is_written
 async fn names_that_are_no_url_segment_are_refused() {
     let site = site_with_card().await;
     let (mut b, csrf) = script(&site, "max", &[Group::Media]).await;
-    let p = [period(0, "one", "card", "0", "0.96")];
+    let p = first_segment();
     for name in ["../evil", "/etc/evil", "a/b", "..", "a b"] {
         let a = post(&mut b, "/admin/programmes", form(&csrf, name, "P", &p)).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{name}: {}", a.body);
@@ -293,7 +290,7 @@ async fn names_that_are_no_url_segment_are_refused() {
 async fn every_programme_route_is_guarded() {
     let site = site_with_card().await;
     let (mut m, csrf) = script(&site, "max", &[Group::Media]).await;
-    let p = [period(0, "one", "card", "0", "0.96")];
+    let p = first_segment();
     let a = post(&mut m, "/admin/programmes", form(&csrf, "prog", "P", &p)).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let (mut u, ucsrf) = script(&site, "ulla", &[Group::User]).await;
@@ -344,7 +341,7 @@ async fn every_programme_route_is_guarded() {
 async fn script_typed_into_a_programme_is_shown_inert() {
     let site = site_with_card().await;
     let (mut b, csrf) = script(&site, "max", &[Group::Media]).await;
-    let p = [period(0, "one", "card", "0", "0.96")];
+    let p = first_segment();
     let a = post(&mut b, "/admin/programmes", form(&csrf, "evil", EVIL, &p)).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     b.json = false;
