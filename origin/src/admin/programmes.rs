@@ -622,10 +622,9 @@ async fn add(call: &Call<'_>, fields: &Fields) -> Answer {
     };
     call.audit("programme.add", &new.name);
     if call.req.json {
-        return Ok(json(
-            StatusCode::CREATED,
-            &json!({ "programme": programme_json(&new) }),
-        ));
+        let mut r = show(call, &new, None, None)?;
+        *r.status_mut() = StatusCode::CREATED;
+        return Ok(r);
     }
     Ok(see_other(&format!("/admin/programmes/{}", new.name)))
 }

@@ -159,6 +159,34 @@ async fn a_programme_is_added_edited_and_deleted_and_its_manifest_follows() {
     assert_eq!(m.body.matches("<Period ").count(), 1, "{}", m.body);
     assert!(m.body.contains("id=\"solo\""), "{}", m.body);
 
+    // Renamed: served under the new name only, one file.
+    let a = post(
+        &mut b,
+        "/admin/programmes/prog",
+        form(&csrf, "prog2", "Renamed", &one),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(
+        manifest(&mut b, "vod", "prog2").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        manifest(&mut b, "vod", "prog").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        programme_files(&site),
+        [config(&site).join("mps/prog2.yaml")]
+    );
+    let a = post(
+        &mut b,
+        "/admin/programmes/prog2",
+        form(&csrf, "prog", "Renamed", &one),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+
     // Delete: the file and the manifest are gone.
     let a = b.delete("/admin/programmes/prog", &csrf).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
