@@ -440,6 +440,28 @@ fn catalog_streams(config: &Path) -> Option<Vec<dashlive::catalog::Stream>> {
     files.iter().map(|f| stream::load(f).ok()).collect()
 }
 
+/// `new` written where the build does not read it (`*.tmp`) and checked
+/// there by the build's loader: the user's name reaches the file system
+/// only once the loader has found it one plain URL segment.
+fn checked(call: &Call, new: &MpsFile) -> Result<tempfile::NamedTempFile, Refused> {
+    let dir = dir(call);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let text = serde_yaml::to_string(new)
+        .map_err(|e| EditError::Invalid(format!("the programme as YAML: {e}")))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".programme-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io(&dir))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io(tmp.path()))?;
+    sync(tmp.path())?;
+    let streams = catalog_streams(call.catalog.config());
+    match mps::load(tmp.path(), streams.as_deref()) {
+        Ok(_) => Ok(tmp),
+        Err(errors) => Err(Refused::Fields(field_errors(&errors, tmp.path()))),
+    }
+}
+
 /// Checks `new` with the loader, writes it in place of `old` (a new file
 /// when `None`), builds and swaps; on any error the catalog is as before.
 async fn save(call: &Call<'_>, old: Option<&Entry>, new: &MpsFile) -> Result<(), Refused> {
@@ -450,24 +472,8 @@ async fn save(call: &Call<'_>, old: Option<&Entry>, new: &MpsFile) -> Result<(),
             return Err(EditError::Changed(o.mps.name.clone()).into());
         }
     }
+    let tmp = checked(call, new)?;
     let dir = dir(call);
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let text = serde_yaml::to_string(new)
-        .map_err(|e| EditError::Invalid(format!("the programme as YAML: {e}")))?;
-    // Checked under a name of our own, which the build does not read
-    // (`*.tmp`): the user's name reaches the file system only once the
-    // loader has found it one plain URL segment.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".programme-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io(&dir))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io(tmp.path()))?;
-    sync(tmp.path())?;
-    let streams = catalog_streams(catalog.config());
-    if let Err(errors) = mps::load(tmp.path(), streams.as_deref()) {
-        return Err(Refused::Fields(field_errors(&errors, tmp.path())));
-    }
     let target = match old {
         Some(o) if o.mps.name == new.name => o.file.clone(),
         _ => dir.join(format!("{}.yaml", new.name)),
@@ -555,9 +561,17 @@ fn list(call: &Call, refused: Option<(&MpsFile, Vec<PeriodForm>, &FieldErrors)>)
     };
     let form = shown.form("/admin/programmes");
     let may_change = call.may_see_keys();
-    let f = call.frame("Programmes");
+    let f = dashlive::pages::admin::Frame {
+        error: refused_note(&shown),
+        ..call.frame("Programmes")
+    };
     let page = page::programmes(f, call.me.csrf(), &rows, may_change.then_some(&form));
     Ok(with_script(html(shown.status, page), may_change))
+}
+
+/// The page's own line when the form it shows was refused.
+fn refused_note(shown: &Shown) -> Option<&'static str> {
+    (shown.status != StatusCode::OK).then_some("not saved: see the errors beside the fields")
 }
 
 /// A page that runs the period rows' script gets the CSP allowing it.
@@ -601,10 +615,14 @@ async fn save_form(
     old: Option<&Entry>,
     fields: &Fields,
 ) -> Result<Result<MpsFile, (MpsFile, Vec<PeriodForm>, FieldErrors)>, EditError> {
-    let (new, typed, errors) = from_form(fields, old.map(|o| &o.mps))?;
+    let (new, typed, mut errors) = from_form(fields, old.map(|o| &o.mps))?;
     let outcome = if errors.is_empty() {
         save(call, old, &new).await
     } else {
+        // The form's own errors, and the loader's on the rest of it.
+        if let Err(Refused::Fields(more)) = checked(call, &new) {
+            errors.extend(more);
+        }
         Err(Refused::Fields(errors))
     };
     match outcome {
@@ -736,8 +754,7 @@ fn show(
     };
     let f = dashlive::pages::admin::Frame {
         notice,
-        error: (shown.status != StatusCode::OK)
-            .then_some("not saved: see the errors beside the fields"),
+        error: refused_note(&shown),
         ..call.frame(&p.title)
     };
     let may_change = call.may_see_keys();

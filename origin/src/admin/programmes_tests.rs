@@ -272,11 +272,25 @@ async fn the_loaders_errors_are_shown_beside_their_fields_and_nothing_is_written
     let a = post(
         &mut b,
         "/admin/programmes/prog",
-        form(&csrf, "prog", "P", &[period(0, "x", "card", "zero", "1")]),
+        form(
+            &csrf,
+            "prog",
+            "P",
+            &[
+                period(0, "x", "card", "zero", "1"),
+                period(1, "x", "card", "0", "0.96"),
+            ],
+        ),
     )
     .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
-    assert!(a.body.contains("seconds, a number"), "{}", a.body);
+    // The form's own error and the loader's, together.
+    let errors = a.json()["errors"].to_string();
+    assert!(errors.contains("seconds, a number"), "{errors}");
+    assert!(
+        errors.contains("is the id of an earlier period"),
+        "{errors}"
+    );
     assert_eq!(
         std::fs::read(config(&site).join("mps/prog.yaml")).unwrap(),
         before
