@@ -472,7 +472,10 @@ impl View<'_> {
             | Route::AdminMediaInfo
             | Route::AdminMediaSegment
             | Route::AdminUploadScript
-            | Route::AdminInspect => not_found("an admin page"),
+            | Route::AdminInspect
+            | Route::AdminProgrammes
+            | Route::AdminProgramme
+            | Route::AdminProgrammeScript => not_found("an admin page"),
             #[cfg(test)]
             Route::TestEcho => test_echo(body).await,
             #[cfg(test)]

@@ -78,6 +78,12 @@ pub enum Route {
     AdminUploadScript,
     /// `POST /admin/inspect`: uploaded MP4s inspected, not kept.
     AdminInspect,
+    /// `/admin/programmes`: the multi-period programmes, and adding one.
+    AdminProgrammes,
+    /// `/admin/programmes/{name}`: one programme's fields, edit, delete.
+    AdminProgramme,
+    /// `/admin/programme.js`: the programme form's period rows script.
+    AdminProgrammeScript,
     /// Anything else: a file of `out/`.
     Static,
     /// Test only: echoes a POST or PUT body (limit [`TEST_BODY_LIMIT`]),
@@ -202,7 +208,10 @@ impl Route {
             | Route::AdminMediaInfo
             | Route::AdminMediaSegment
             | Route::AdminUploadScript
-            | Route::AdminInspect => "admin",
+            | Route::AdminInspect
+            | Route::AdminProgrammes
+            | Route::AdminProgramme
+            | Route::AdminProgrammeScript => "admin",
             #[cfg(test)]
             Route::TestEcho => "test_echo",
             #[cfg(test)]
@@ -232,11 +241,11 @@ impl Route {
                 methods: Methods::POST,
                 body_limit: ADMIN_FORM_LIMIT,
             },
-            Route::AdminUser | Route::AdminStream => Accepts {
+            Route::AdminUser | Route::AdminStream | Route::AdminProgramme => Accepts {
                 methods: Methods::GET.or(Methods::POST).or(Methods::DELETE),
                 body_limit: ADMIN_FORM_LIMIT,
             },
-            Route::AdminStreams => Accepts {
+            Route::AdminStreams | Route::AdminProgrammes => Accepts {
                 methods: Methods::GET.or(Methods::POST),
                 body_limit: ADMIN_FORM_LIMIT,
             },
@@ -265,6 +274,9 @@ impl Route {
                 | Route::AdminMediaSegment
                 | Route::AdminUploadScript
                 | Route::AdminInspect
+                | Route::AdminProgrammes
+                | Route::AdminProgramme
+                | Route::AdminProgrammeScript
         )
     }
 
@@ -378,6 +390,9 @@ pub const TABLE: &[(&str, Route)] = &[
     ),
     ("/admin/upload.js", Route::AdminUploadScript),
     ("/admin/inspect", Route::AdminInspect),
+    ("/admin/programmes", Route::AdminProgrammes),
+    ("/admin/programmes/{name}", Route::AdminProgramme),
+    ("/admin/programme.js", Route::AdminProgrammeScript),
 ];
 
 /// Routes that exist only in the origin's own tests, to exercise the

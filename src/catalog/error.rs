@@ -64,6 +64,21 @@ pub enum CatalogError {
     },
 }
 
+impl CatalogError {
+    /// The file the error is in.
+    pub fn file(&self) -> &std::path::Path {
+        match self {
+            CatalogError::Io { file, .. }
+            | CatalogError::Syntax { file, .. }
+            | CatalogError::MissingMedia { file, .. }
+            | CatalogError::TimingRef { file, .. }
+            | CatalogError::DuplicateDirectory { file, .. }
+            | CatalogError::Invalid { file, .. }
+            | CatalogError::Media { file, .. } => file,
+        }
+    }
+}
+
 /// Every error found, one a line: a catalog is checked whole, not stopped at
 /// its first mistake.
 #[derive(Debug)]

@@ -21,7 +21,7 @@ pub struct MpsFile {
     pub name: String,
     pub title: String,
     /// Option values applied before a request's, as a stream's `defaults`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Defaults::is_empty")]
     pub options: Defaults,
     pub periods: Vec<PeriodFile>,
 }
@@ -35,7 +35,7 @@ pub struct PeriodFile {
     pub stream: String,
     /// `content` (the default) or `ad`: an ad break's start is signalled
     /// with SCTE-35.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Seconds into the stream's media, snapped to a segment boundary.
     pub start: f64,
@@ -43,7 +43,7 @@ pub struct PeriodFile {
     pub duration: f64,
     /// Representations to keep, each with its AdaptationSet's role and
     /// language; none listed: every representation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tracks: Vec<Track>,
 }
 

@@ -4,6 +4,7 @@
 //! Both are askama templates under `templates/pages/`.
 
 pub mod admin;
+pub mod admin_programmes;
 pub mod admin_streams;
 pub mod home;
 pub mod play;

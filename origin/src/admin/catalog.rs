@@ -25,6 +25,8 @@ const DRAFTS: &str = "drafts";
 pub enum EditError {
     #[error("there is no stream {0:?}")]
     NoStream(String),
+    #[error("there is no programme {0:?}")]
+    NoProgramme(String),
     #[error("there is already a stream {0:?}")]
     Exists(String),
     #[error("{0}")]
@@ -46,7 +48,7 @@ impl EditError {
     pub fn status(&self) -> hyper::StatusCode {
         use hyper::StatusCode as S;
         match self {
-            EditError::NoStream(_) => S::NOT_FOUND,
+            EditError::NoStream(_) | EditError::NoProgramme(_) => S::NOT_FOUND,
             EditError::Exists(_) | EditError::Changed(_) => S::CONFLICT,
             EditError::Invalid(_) => S::BAD_REQUEST,
             EditError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
@@ -56,7 +58,7 @@ impl EditError {
     }
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EditError + '_ {
+pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EditError + '_ {
     move |source| EditError::Io {
         path: path.to_path_buf(),
         source,
@@ -254,22 +256,60 @@ impl Catalog {
 
     /// The incremental build, off the async threads, then the swap.
     async fn build(&self, trees: &Trees) -> Result<(), String> {
+        self.build_checked(trees).await.map_err(|f| f.report)
+    }
+
+    /// [`Self::build`], keeping the catalog's errors whole (file, line and
+    /// field of each) for a page that shows them beside its fields.
+    pub(super) async fn build_checked(&self, trees: &Trees) -> Result<(), BuildFailed> {
         let me = self.clone();
         let result = tokio::task::spawn_blocking(move || {
             dashlive::build::build(&me.inner.config, me.inner.out.as_deref())
                 .map(|_| ())
-                .map_err(|e| dashlive::error::report(&e))
+                .map_err(|e| BuildFailed {
+                    report: dashlive::error::report(&e),
+                    catalog: match e {
+                        dashlive::build::BuildError::Catalog(c) => c.0,
+                        _ => Vec::new(),
+                    },
+                })
         })
         .await
-        .unwrap_or_else(|e| Err(format!("the build stopped: {e}")));
+        .unwrap_or_else(|e| {
+            Err(BuildFailed {
+                report: format!("the build stopped: {e}"),
+                catalog: Vec::new(),
+            })
+        });
         if result.is_ok() {
             trees.set_build_problem(None);
             if let Err(e) = trees.reload_if_changed() {
-                return Err(dashlive::error::report(&e));
+                return Err(BuildFailed {
+                    report: dashlive::error::report(&e),
+                    catalog: Vec::new(),
+                });
             }
         }
         result
     }
+
+    /// The config folder.
+    pub(super) fn config(&self) -> &Path {
+        &self.inner.config
+    }
+
+    /// Held for a change's write, build and swap: one change at a time,
+    /// whatever it edits.
+    pub(super) async fn one_change(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.lock.lock().await
+    }
+}
+
+/// Why a build failed: the report, and the catalog's errors when those
+/// were why.
+pub(super) struct BuildFailed {
+    pub report: String,
+    pub catalog: Vec<CatalogError>,
 }
 
 /// Refuses a change made from a read of the file that another change has
@@ -292,7 +332,7 @@ fn draft_only(e: &CatalogError) -> bool {
 
 /// Flushes a file's bytes before it is renamed into place: a crash leaves
 /// the old file or the whole new one.
-fn sync(path: &Path) -> Result<(), EditError> {
+pub(super) fn sync(path: &Path) -> Result<(), EditError> {
     std::fs::File::open(path)
         .and_then(|f| f.sync_all())
         .map_err(io(path))

@@ -16,10 +16,13 @@ pub mod catalog;
 pub mod cli;
 pub mod guard;
 pub mod handlers;
+mod programmes;
 pub mod store;
 mod streams;
 mod upload;
 
+#[cfg(test)]
+mod programmes_tests;
 #[cfg(test)]
 mod streams_tests;
 #[cfg(test)]

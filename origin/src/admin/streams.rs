@@ -26,7 +26,7 @@ use crate::trees::Trees;
 /// The upload script (no user data in it), and the CSP of the page that
 /// runs it: only scripts and requests of this site.
 const UPLOAD_JS: &str = include_str!("../../../templates/pages/admin/upload.js");
-const SCRIPT_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+pub(super) const SCRIPT_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// What the handlers share: the request, the caller, the catalog.
 pub struct Call<'a> {
@@ -53,11 +53,11 @@ impl Call<'_> {
         }
     }
 
-    fn may_see_keys(&self) -> bool {
+    pub(super) fn may_see_keys(&self) -> bool {
         self.me.user.has(Group::Media)
     }
 
-    fn frame<'f>(&'f self, title: &'f str) -> Frame<'f> {
+    pub(super) fn frame<'f>(&'f self, title: &'f str) -> Frame<'f> {
         Frame {
             title,
             nav: Some(Nav {
@@ -123,6 +123,9 @@ pub async fn handle(
         Route::AdminMediaSegment => {
             super::upload::segment(&call, directory, m.param("rep"), m.param("segment"))
         }
+        Route::AdminProgrammes | Route::AdminProgramme | Route::AdminProgrammeScript => {
+            super::programmes::handle(&call, m, fields).await
+        }
         Route::AdminUploadScript => Ok(crate::respond::ok(
             Body::from(UPLOAD_JS),
             "text/javascript; charset=utf-8",
@@ -140,7 +143,7 @@ pub fn play_url(directory: &str) -> String {
     format!("/play/live/{directory}/hand_made.mpd")
 }
 
-fn default_text(v: &serde_yaml::Value) -> String {
+pub(super) fn default_text(v: &serde_yaml::Value) -> String {
     match v {
         serde_yaml::Value::String(s) => s.clone(),
         other => serde_yaml::to_string(other)
@@ -217,7 +220,7 @@ fn list(call: &Call) -> Answer {
     ))
 }
 
-fn text_field(
+pub(super) fn text_field(
     fields: &Fields,
     name: &'static str,
     max: usize,
@@ -256,8 +259,17 @@ fn apply(s: &mut StreamFile, fields: &Fields) -> Result<(), EditError> {
             *slot = (!u.is_empty()).then_some(u);
         }
     }
+    apply_defaults(&mut s.defaults, fields)
+}
+
+/// The option defaults of a form (a stream's or a programme's): see
+/// [`apply`].
+pub(super) fn apply_defaults(
+    defaults: &mut dashlive::options::Defaults,
+    fields: &Fields,
+) -> Result<(), EditError> {
     if fields.get("defaults") == Some("form") {
-        s.defaults.clear();
+        defaults.clear();
     }
     for (name, value) in fields.pairs() {
         let Some(option) = name.strip_prefix("opt.") else {
@@ -271,10 +283,9 @@ fn apply(s: &mut StreamFile, fields: &Fields) -> Result<(), EditError> {
         }
         let value = value.trim();
         if value.is_empty() {
-            s.defaults.remove(option);
+            defaults.remove(option);
         } else {
-            s.defaults
-                .insert(option.to_string(), serde_yaml::Value::String(value.into()));
+            defaults.insert(option.to_string(), serde_yaml::Value::String(value.into()));
         }
     }
     Ok(())
@@ -399,7 +410,7 @@ fn show(call: &Call, entry: &Entry, notice: Option<&str>) -> Answer {
 }
 
 /// The defaults form, one field per option of the table.
-fn option_fields(defaults: &BTreeMap<String, serde_yaml::Value>) -> Vec<OptionField> {
+pub(super) fn option_fields(defaults: &BTreeMap<String, serde_yaml::Value>) -> Vec<OptionField> {
     dashlive::options::describe()
         .into_iter()
         .map(|d| {

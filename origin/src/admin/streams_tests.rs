@@ -29,13 +29,13 @@ fn card() -> &'static (tempfile::TempDir, PathBuf) {
     })
 }
 
-fn card_file(name: &str) -> Vec<u8> {
+pub(super) fn card_file(name: &str) -> Vec<u8> {
     std::fs::read(card().1.join(name)).unwrap()
 }
 
 /// The admin test site, with its catalog editable and uploads capped at
 /// `cap` bytes.
-fn catalog_site(cap: u64) -> Site {
+pub(super) fn catalog_site(cap: u64) -> Site {
     let mut s = site();
     let root = s._dir.path().to_path_buf();
     let catalog = Catalog::new(&root.join("config"), Some(&root.join("out")), cap);
@@ -43,12 +43,12 @@ fn catalog_site(cap: u64) -> Site {
     s
 }
 
-fn config(s: &Site) -> PathBuf {
+pub(super) fn config(s: &Site) -> PathBuf {
     s._dir.path().join("config")
 }
 
 /// Every file under a folder (none when it is missing).
-fn files_under(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn files_under(dir: &Path) -> Vec<PathBuf> {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
@@ -79,7 +79,11 @@ fn multipart(files: &[(&str, &[u8])]) -> (String, Bytes) {
 }
 
 /// A script of a user in `groups`, logged in, and its CSRF token.
-async fn script<'a>(site: &'a Site, name: &str, groups: &[Group]) -> (Browser<'a>, String) {
+pub(super) async fn script<'a>(
+    site: &'a Site,
+    name: &str,
+    groups: &[Group],
+) -> (Browser<'a>, String) {
     site.add(name, groups);
     let mut b = Browser::script(site);
     let a = b.login(name, "password of user").await;
@@ -88,7 +92,12 @@ async fn script<'a>(site: &'a Site, name: &str, groups: &[Group]) -> (Browser<'a
     (b, csrf)
 }
 
-async fn upload(b: &mut Browser<'_>, csrf: &str, dir: &str, files: &[(&str, &[u8])]) -> Answer {
+pub(super) async fn upload(
+    b: &mut Browser<'_>,
+    csrf: &str,
+    dir: &str,
+    files: &[(&str, &[u8])],
+) -> Answer {
     let (ctype, body) = multipart(files);
     let path = format!("/admin/streams/{dir}/media");
     let headers = [("x-csrf-token", csrf)];
