@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admin_streams;
 pub mod home;
 pub mod play;
+pub mod validate;
 
 use serde::Serialize;
 

@@ -217,7 +217,7 @@ fn list(call: &Call) -> Answer {
     ))
 }
 
-fn text_field(
+pub(super) fn text_field(
     fields: &Fields,
     name: &'static str,
     max: usize,
