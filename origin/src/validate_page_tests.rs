@@ -19,7 +19,7 @@ use crate::validate_page::{Validation, LIMITS};
 use crate::validate_tests::{get_at, HOST};
 
 /// A manifest with a Period that has no AdaptationSet and no duration.
-const BROKEN: &str = "http://broken.test/a.mpd";
+pub(crate) const BROKEN: &str = "http://broken.test/a.mpd";
 const BROKEN_MPD: &str = "<?xml version=\"1.0\"?>\n<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" type=\"static\">\n  <Period id=\"p0\">\n  </Period>\n</MPD>\n";
 
 /// The fixture origin (at [`NOW`]), and [`BROKEN`]; counts its requests.
@@ -85,9 +85,14 @@ pub(crate) fn app(fetch: Arc<Origin>, max_runs: usize) -> App {
         crate::play::Players::none(),
     )
     .unwrap();
-    let limits = dashlive::pages::validate::Limits { max_runs, ..LIMITS };
-    app.validation = Validation::new(fetch, Arc::new(Fixed), limits);
+    app.validation = validation(fetch, max_runs);
     app
+}
+
+/// The validator asking `fetch`, on a clock stopped at [`NOW`].
+pub(crate) fn validation(fetch: Arc<Origin>, max_runs: usize) -> Validation {
+    let limits = dashlive::pages::validate::Limits { max_runs, ..LIMITS };
+    Validation::new(fetch, Arc::new(Fixed), limits)
 }
 
 struct Answer {
