@@ -68,13 +68,27 @@ impl Default for Validation {
     }
 }
 
+/// When a run's time is up.
+#[derive(Clone, Copy)]
+pub struct Deadline {
+    at: Instant,
+    limit_s: u32,
+}
+
+impl Deadline {
+    /// Why the run must stop, once its time is up.
+    pub fn passed(&self) -> Option<String> {
+        (Instant::now() >= self.at).then(|| format!("the time limit of {} s per run", self.limit_s))
+    }
+}
+
 /// A run admitted under the bound, with the parts it needs off the async
 /// threads.
 pub struct Admitted {
     _permit: OwnedSemaphorePermit,
     pub fetch: Arc<dyn Fetch + Send>,
     pub clock: Arc<dyn Clock + Send>,
-    pub deadline: Instant,
+    pub deadline: Deadline,
 }
 
 impl Validation {
@@ -101,7 +115,10 @@ impl Validation {
                 _permit: permit,
                 fetch: self.fetch.clone(),
                 clock: self.clock.clone(),
-                deadline: Instant::now() + Duration::from_secs(u64::from(self.limits.time_limit_s)),
+                deadline: Deadline {
+                    at: Instant::now() + Duration::from_secs(u64::from(self.limits.time_limit_s)),
+                    limit_s: self.limits.time_limit_s,
+                },
             }),
             Err(_) => {
                 let mut r = text(
@@ -122,18 +139,15 @@ impl Validation {
 /// A fetch that fails once a run's time is up.
 pub struct Timed<'a> {
     pub inner: &'a dyn Fetch,
-    pub deadline: Instant,
+    pub deadline: Deadline,
 }
 
 impl Fetch for Timed<'_> {
     fn get(&self, url: &str, range: Option<(u64, u64)>) -> Result<Fetched, String> {
-        if Instant::now() >= self.deadline {
-            return Err(format!(
-                "stopped: the time limit of {} s per run",
-                LIMITS.time_limit_s
-            ));
+        match self.deadline.passed() {
+            Some(why) => Err(format!("stopped: {why}")),
+            None => self.inner.get(url, range),
         }
-        self.inner.get(url, range)
     }
 }
 
@@ -252,20 +266,15 @@ pub async fn handle(
 /// Why a run stops: the client left, or its time is up.
 struct Stops {
     gone: AtomicBool,
-    deadline: Instant,
+    deadline: Deadline,
 }
 
 impl Stops {
     fn why(&self) -> Option<String> {
         if self.gone.load(Ordering::Relaxed) {
             Some("the client went away".into())
-        } else if Instant::now() >= self.deadline {
-            Some(format!(
-                "the time limit of {} s per run",
-                LIMITS.time_limit_s
-            ))
         } else {
-            None
+            self.deadline.passed()
         }
     }
 }

@@ -307,3 +307,29 @@ async fn a_client_that_leaves_stops_its_run() {
     // The manifest only: no segment was fetched for nobody.
     assert_eq!(fetch.asked.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_past_its_time_limit_stops_and_says_so() {
+    let fetch = origin();
+    let mut app = app(fetch.clone(), 1);
+    let limits = dashlive::pages::validate::Limits {
+        time_limit_s: 0,
+        ..LIMITS
+    };
+    app.validation = Validation::new(fetch.clone(), Arc::new(Fixed), limits);
+    let url = format!("{HOST}/dash/vod/card/hand_made.mpd");
+    let a = get(&app, &query(&url, ""), "text/event-stream").await;
+    let failed = events(&a.body, "failed");
+    assert_eq!(failed.len(), 1, "{}", a.body);
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("stopped: the time limit of 0 s per run"),
+        "{failed:?}"
+    );
+    let j = get(&app, &query(&url, ""), "application/json").await;
+    assert_eq!(j.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(j.body.contains("time limit"), "{}", j.body);
+    assert_eq!(fetch.asked.load(Ordering::SeqCst), 0, "nothing fetched");
+}
