@@ -105,7 +105,37 @@ pub fn run(
     duration_ms: i64,
     sink: &dyn Sink,
 ) -> Summary {
+    sink.emit(Event::Progress {
+        stage: "manifest",
+        done: 0,
+        total: 1,
+        note: None,
+    });
+    let halting = Halting { inner: fetch, sink };
+    match Validator::load(&halting, url, options) {
+        Ok(v) => check(&v, fetch, clock, duration_ms, sink),
+        Err(e) => {
+            sink.emit(Event::Failed {
+                message: e.to_string(),
+            });
+            Summary {
+                stopped: Some(e.to_string()),
+                ..Summary::default()
+            }
+        }
+    }
+}
+
+/// [`run`] on a manifest already loaded.
+pub fn check(
+    v: &Validator,
+    fetch: &dyn Fetch,
+    clock: &dyn Clock,
+    duration_ms: i64,
+    sink: &dyn Sink,
+) -> Summary {
     let fetch = Halting { inner: fetch, sink };
+    let url = v.url.as_str();
     let mut summary = Summary::default();
     let count = |s: &mut Summary, findings: &[Finding]| {
         for f in findings {
@@ -125,17 +155,6 @@ pub fn run(
             total,
             note,
         })
-    };
-    progress("manifest", 0, 1, None);
-    let v = match Validator::load(&fetch, url, options) {
-        Ok(v) => v,
-        Err(e) => {
-            sink.emit(Event::Failed {
-                message: e.to_string(),
-            });
-            summary.stopped = Some(e.to_string());
-            return summary;
-        }
     };
     let mut text = String::from_utf8_lossy(&v.text).into_owned();
     if text.len() > MAX_SHOWN_MANIFEST {
@@ -169,7 +188,7 @@ pub fn run(
             let n = refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             progress("live", n + 1, 0, Some(s.to_string()));
         };
-        let r = watch(&v, &findings, &fetch, clock, duration_ms, &note);
+        let r = watch(v, &findings, &fetch, clock, duration_ms, &note);
         for why in r.reloads {
             progress(
                 "live",
