@@ -42,6 +42,8 @@ pub struct App {
     pub fault_secret: FaultSecret,
     /// The admin side; `None` on an origin without a store.
     pub admin: Option<crate::admin::Admin>,
+    /// `/validate`: what it fetches with, and its runs.
+    pub validation: crate::validate_page::Validation,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +63,8 @@ pub struct View<'a> {
     pub players: &'a crate::play::Players,
     pub trees: &'a Trees,
     pub fault_secret: &'a FaultSecret,
+    pub admin: Option<&'a crate::admin::Admin>,
+    pub validation: &'a crate::validate_page::Validation,
 }
 
 impl Deref for View<'_> {
@@ -129,6 +133,7 @@ impl App {
             players,
             fault_secret: FaultSecret::random(),
             admin: None,
+            validation: Default::default(),
         })
     }
 
@@ -278,7 +283,11 @@ impl App {
             let https = site_url(uri, headers).starts_with("https:");
             let admin = self.admin.as_ref();
             let trees = &self.trees;
-            crate::admin::serve(admin, trees, guard, &matched, parts, body, clock_ms, https).await
+            let v = &self.validation;
+            crate::admin::serve(
+                admin, trees, v, guard, &matched, parts, body, clock_ms, https,
+            )
+            .await
         } else {
             let view = View {
                 snapshot,
@@ -286,6 +295,8 @@ impl App {
                 players: &self.players,
                 trees: &self.trees,
                 fault_secret: &self.fault_secret,
+                admin: self.admin.as_ref(),
+                validation: &self.validation,
             };
             // A vod segment without a query is its built file: no resolving.
             let plain_segment = matches!(route, Route::ModeSegment | Route::ModeSegmentByTime)
@@ -458,6 +469,15 @@ impl View<'_> {
             Route::PlayerLibrary => self.players.serve(method, m.param("path"), headers),
             Route::Static => self.files.serve(method, &ctx.path, headers),
             Route::ClearKey => self.clearkey(body).await,
+            Route::Validate => {
+                let media = crate::admin::store::Group::Media;
+                let csrf = self.admin.and_then(|a| {
+                    crate::admin::guard::session_csrf_in(a, headers, ctx.now_ms, media)
+                });
+                crate::validate_page::handle(self.validation, &ctx.query, ctx.now_ms, headers, csrf)
+                    .await
+            }
+            Route::ValidateScript => crate::validate_page::script(),
             // Answered before dispatch, behind their guard (`Route::guard`).
             Route::AdminHome
             | Route::AdminLogin
@@ -475,7 +495,8 @@ impl View<'_> {
             | Route::AdminInspect
             | Route::AdminProgrammes
             | Route::AdminProgramme
-            | Route::AdminProgrammeScript => not_found("an admin page"),
+            | Route::AdminProgrammeScript
+            | Route::AdminValidate => not_found("an admin page"),
             #[cfg(test)]
             Route::TestEcho => test_echo(body).await,
             #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The one response body type: a few `Bytes` chunks, already in memory (or
 //! memory-mapped), so a patched live segment is its small rewritten head
-//! followed by the untouched tail without copying the tail.
+//! followed by the untouched tail without copying the tail. One variant
+//! streams instead: chunks arrive over a channel ([`Body::channel`]), for
+//! the validator page's server-sent events.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -16,6 +18,8 @@ use hyper::body::{Frame, SizeHint};
 pub struct Body {
     chunks: VecDeque<Bytes>,
     remaining: u64,
+    /// After `chunks`: whatever the sender sends, until it is dropped.
+    stream: Option<tokio::sync::mpsc::Receiver<Bytes>>,
 }
 
 impl Body {
@@ -26,9 +30,24 @@ impl Body {
     pub fn from_chunks(chunks: impl IntoIterator<Item = Bytes>) -> Body {
         let chunks: VecDeque<Bytes> = chunks.into_iter().filter(|c| !c.is_empty()).collect();
         let remaining = chunks.iter().map(|c| c.len() as u64).sum();
-        Body { chunks, remaining }
+        Body {
+            chunks,
+            remaining,
+            stream: None,
+        }
     }
 
+    /// A body of unknown length streamed from the channel's sender; it
+    /// ends when the sender is dropped. A send failing means the client
+    /// went away (hyper dropped the body).
+    pub fn channel(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Body {
+        Body {
+            stream: Some(rx),
+            ..Body::default()
+        }
+    }
+
+    /// The bytes known now (a streamed body's are counted as none).
     pub fn len(&self) -> u64 {
         self.remaining
     }
@@ -64,23 +83,27 @@ impl hyper::body::Body for Body {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match self.chunks.pop_front() {
-            Some(chunk) => {
-                self.remaining -= chunk.len() as u64;
-                Poll::Ready(Some(Ok(Frame::data(chunk))))
-            }
+        if let Some(chunk) = self.chunks.pop_front() {
+            self.remaining -= chunk.len() as u64;
+            return Poll::Ready(Some(Ok(Frame::data(chunk))));
+        }
+        match self.stream.as_mut() {
+            Some(rx) => rx.poll_recv(cx).map(|c| c.map(|c| Ok(Frame::data(c)))),
             None => Poll::Ready(None),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.chunks.is_empty()
+        self.chunks.is_empty() && self.stream.is_none()
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.remaining)
+        match self.stream {
+            Some(_) => SizeHint::default(),
+            None => SizeHint::with_exact(self.remaining),
+        }
     }
 }
 
@@ -190,6 +213,24 @@ mod tests {
         assert_eq!(hyper::body::Body::size_hint(&body).exact(), Some(5));
         let all = body.collect().await.unwrap().to_bytes();
         assert_eq!(&all[..], b"abcde");
+    }
+
+    #[tokio::test]
+    async fn a_channel_body_streams_until_its_sender_is_dropped() {
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        let body = Body::channel(rx);
+        assert_eq!(hyper::body::Body::size_hint(&body).exact(), None);
+        tokio::spawn(async move {
+            for c in ["a", "bc", "d"] {
+                tx.send(Bytes::from_static(c.as_bytes())).await.unwrap();
+            }
+        });
+        let all = body.collect().await.unwrap().to_bytes();
+        assert_eq!(&all[..], b"abcd");
+        // The receiver dropped: the sender learns the client left.
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        drop(Body::channel(rx));
+        assert!(tx.send(Bytes::from_static(b"x")).await.is_err());
     }
 
     #[tokio::test]

@@ -31,6 +31,9 @@ mod static_files;
 mod swap_tests;
 mod time;
 mod trees;
+mod validate_page;
+#[cfg(test)]
+mod validate_page_tests;
 #[cfg(test)]
 mod validate_tests;
 mod watch;

@@ -84,6 +84,13 @@ pub enum Route {
     AdminProgramme,
     /// `/admin/programme.js`: the programme form's period rows script.
     AdminProgrammeScript,
+    /// `/validate`: the validator's form, its run as server-sent events,
+    /// or its report as JSON (`validate_page`).
+    Validate,
+    /// `/validate/validate.js`: the validator page's script.
+    ValidateScript,
+    /// `POST /admin/validate`: a validated stream saved into the catalog.
+    AdminValidate,
     /// Anything else: a file of `out/`.
     Static,
     /// Test only: echoes a POST or PUT body (limit [`TEST_BODY_LIMIT`]),
@@ -195,6 +202,7 @@ impl Route {
             Route::PlayerLibrary => "player_library",
             Route::Static => "static",
             Route::ClearKey => "clearkey",
+            Route::Validate | Route::ValidateScript => "validate",
             Route::AdminHome
             | Route::AdminLogin
             | Route::AdminLogout
@@ -211,7 +219,8 @@ impl Route {
             | Route::AdminInspect
             | Route::AdminProgrammes
             | Route::AdminProgramme
-            | Route::AdminProgrammeScript => "admin",
+            | Route::AdminProgrammeScript
+            | Route::AdminValidate => "admin",
             #[cfg(test)]
             Route::TestEcho => "test_echo",
             #[cfg(test)]
@@ -249,7 +258,7 @@ impl Route {
                 methods: Methods::GET.or(Methods::POST),
                 body_limit: ADMIN_FORM_LIMIT,
             },
-            Route::AdminStreamKeys => Accepts {
+            Route::AdminStreamKeys | Route::AdminValidate => Accepts {
                 methods: Methods::POST,
                 body_limit: ADMIN_FORM_LIMIT,
             },
@@ -305,6 +314,10 @@ impl Route {
             }),
             Route::AdminUsers | Route::AdminUser => Some(Guard {
                 who: Who::Group(Group::Admin),
+                ..signed_in
+            }),
+            Route::AdminValidate => Some(Guard {
+                who: Who::Group(Group::Media),
                 ..signed_in
             }),
             // Anyone signed in sees the catalog (key values only the media
@@ -393,6 +406,9 @@ pub const TABLE: &[(&str, Route)] = &[
     ("/admin/programmes", Route::AdminProgrammes),
     ("/admin/programmes/{name}", Route::AdminProgramme),
     ("/admin/programme.js", Route::AdminProgrammeScript),
+    ("/validate", Route::Validate),
+    ("/validate/validate.js", Route::ValidateScript),
+    ("/admin/validate", Route::AdminValidate),
 ];
 
 /// Routes that exist only in the origin's own tests, to exercise the

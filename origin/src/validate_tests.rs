@@ -9,7 +9,7 @@ use dashlive::validate::{Finding, Options, Severity, Validator};
 
 use crate::app_tests::{fixture, NOW, START};
 
-const HOST: &str = "http://origin.test";
+pub(crate) const HOST: &str = "http://origin.test";
 
 /// Requests answered by [`crate::app::App::handle`] at a fixed clock.
 struct InProcess {
@@ -23,7 +23,7 @@ impl Fetch for InProcess {
 }
 
 /// What the origin answers `url` with at clock `at`.
-fn get_at(
+pub(crate) fn get_at(
     rt: &tokio::runtime::Runtime,
     url: &str,
     range: Option<(u64, u64)>,

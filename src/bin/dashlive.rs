@@ -643,6 +643,48 @@ struct ValidateArgs {
     save: Option<PathBuf>,
 }
 
+/// The validator's events on a terminal: a progress line, the live notes;
+/// the findings kept for the report.
+struct CliSink {
+    terminal: bool,
+    /// Why a patch was not used goes to stderr whenever the report is text.
+    reloads: bool,
+    findings: std::sync::Mutex<Vec<dashlive::validate::Finding>>,
+}
+
+impl dashlive::validate::run::Sink for CliSink {
+    fn emit(&self, event: dashlive::validate::run::Event) -> bool {
+        use dashlive::validate::run::Event;
+        match event {
+            Event::Finding(f) => {
+                if let Ok(mut all) = self.findings.lock() {
+                    all.push(f);
+                }
+            }
+            Event::Progress {
+                stage: "segments",
+                done,
+                total,
+                ..
+            } if self.terminal => eprint!("\rsegments {done}/{total}"),
+            Event::Progress {
+                note: Some(note), ..
+            } => {
+                if self.terminal {
+                    eprintln!("\r\x1b[K{note}");
+                } else if self.reloads && note.starts_with("full reload") {
+                    eprintln!("{note}");
+                }
+            }
+            _ => {}
+        }
+        true
+    }
+    fn stop(&self) -> Option<String> {
+        None
+    }
+}
+
 fn cmd_validate(a: &ValidateArgs) -> ExitCode {
     use dashlive::validate::{fetch::Web, has_errors, report, Options, Validator};
     use std::io::IsTerminal;
@@ -664,46 +706,23 @@ fn cmd_validate(a: &ValidateArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut findings = v.check_manifest();
     let terminal = std::io::stderr().is_terminal() && !a.json;
-    let progress = |done: usize, total: usize| {
-        if terminal {
-            eprint!("\rsegments {done}/{total}");
-        }
+    let sink = CliSink {
+        terminal,
+        reloads: !a.json,
+        findings: std::sync::Mutex::new(Vec::new()),
     };
-    let checked = std::sync::atomic::AtomicUsize::new(0);
-    let count = |done: usize, total: usize| {
-        checked.store(done, std::sync::atomic::Ordering::Relaxed);
-        progress(done, total);
-    };
-    if a.segments != Some(0) {
-        findings.extend(v.check_segments(&web, &count));
-    }
+    let summary = dashlive::validate::run::check(
+        &v,
+        &web,
+        &dashlive::validate::live::SystemClock,
+        i64::from(a.duration) * 1000,
+        &sink,
+    );
     if terminal {
         eprint!("\r\x1b[K");
     }
-    if a.duration > 0 {
-        use dashlive::validate::live::{watch, SystemClock};
-        let note = |s: &str| {
-            if terminal {
-                eprintln!("{s}");
-            }
-        };
-        let r = watch(
-            &v,
-            &findings,
-            &web,
-            &SystemClock,
-            i64::from(a.duration) * 1000,
-            &note,
-        );
-        for why in &r.reloads {
-            if !a.json {
-                eprintln!("full reload instead of a patch: {why}");
-            }
-        }
-        findings.extend(r.findings);
-    }
+    let findings = sink.findings.into_inner().unwrap_or_default();
     if let Some(dir) = &a.save {
         match dashlive::validate::save::save(&v, &web, dir) {
             Ok(file) => eprintln!("saved: {}", file.display()),
@@ -713,9 +732,11 @@ fn cmd_validate(a: &ValidateArgs) -> ExitCode {
             }
         }
     }
-    let checked = checked.load(std::sync::atomic::Ordering::Relaxed);
     if a.json {
-        out!("{}", report::json(&a.manifest, &findings, checked));
+        out!(
+            "{}",
+            report::json(&a.manifest, &findings, summary.segments_checked)
+        );
     } else {
         out_raw!("{}", report::text(&a.manifest, &findings));
     }

@@ -8,6 +8,7 @@ pub mod admin_programmes;
 pub mod admin_streams;
 pub mod home;
 pub mod play;
+pub mod validate;
 
 use serde::Serialize;
 

@@ -14,6 +14,7 @@ pub mod live;
 pub mod patch;
 pub mod report;
 pub mod rules;
+pub mod run;
 pub mod save;
 pub mod schema;
 pub mod segments;

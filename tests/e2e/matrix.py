@@ -115,6 +115,14 @@ addressing names consecutive media segments: for every Representation,
 segments n and n + 1000 loops' worth of numbers must be exactly 1000 loops
 apart in decode time, or the origin skips and repeats segments on the way.
 
+Segments validated: `dashlive validate URL --segments 2 --json` (the
+validator: the manifest's rules and, per Representation, the init segment
+and two media segments, the first and the last) on a sample: every
+VALIDATE_STRIDE-th combination plus the first of every template, in
+parallel. Any error finding fails the combination (`PASS|FAIL validate
+<combination>`). --dashlive BIN (default: $DASHLIVE_BIN, else `dashlive` on
+PATH) names the CLI; without one the step is skipped with a NOTE.
+
 Measured on the 2-core development machine (testcard + BBB, other work
 running beside): about 5,220 combinations (3,955 of them DRM) rendered and
 validated in 4 s;
@@ -141,7 +149,10 @@ import argparse
 import concurrent.futures
 import math
 import itertools
+import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 
@@ -150,6 +161,16 @@ import matrixlib as ml
 
 PINNED_NOW = ml.ms_of("2026-03-01T00:00:01+00:00")
 LIVE_STRIDE = 7
+# Every VALIDATE_STRIDE-th combination's segments are validated (plus every
+# template once): about 120 runs of a few seconds' CPU for the whole matrix.
+VALIDATE_STRIDE = 50
+# Validator errors a vendor template makes on purpose, as its golden file
+# does (the QUIRKS of tests/validate_oracle.rs; docs/templates.md): counted
+# as expected, never as a failure.
+VALIDATE_QUIRKS = {
+    "manifest_h": {"mpd.dynamic-publish-time"},  # no publishTime on the live MPD
+    "manifest_i": {"mpd.dynamic-publish-time"},
+}
 
 TIME_METHODS = [None, "direct", "head", "http-ntp", "iso", "ntp", "sntp", "xsd"]
 LIVE_REST = [
@@ -478,6 +499,55 @@ def numbering_checks(base, streams):
     return results
 
 
+def validate_sample(combos):
+    """Every VALIDATE_STRIDE-th combination, plus the first of each template."""
+    chosen = set(range(0, len(combos), VALIDATE_STRIDE))
+    seen = set()
+    for i, c in enumerate(combos):
+        if c.template not in seen:
+            seen.add(c.template)
+            chosen.add(i)
+    return [combos[i] for i in sorted(chosen)]
+
+
+def validate_segments(base, combos, dashlive, jobs=4):
+    """(ok, combination, detail) per sampled combination: the validator's
+    error findings on its manifest and two media segments per Representation.
+    Live ones are asked at the origin's clock (no pinned now): their
+    segments must be available now."""
+    def one(c):
+        url = c.url(base, pinned=False)
+        # The schema is the matrix's own step (with its known quirks): off here.
+        cmd = [dashlive, "validate", url, "--segments", "2", "--json",
+               "--schema", os.devnull, "--connections", "4"]
+        try:
+            p = subprocess.run(cmd, capture_output=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            return False, c.name, "no answer in 120 s"
+        try:
+            report = json.loads(p.stdout)
+        except ValueError:
+            err = p.stderr.decode(errors="replace").strip()[:300]
+            return False, c.name, f"exit {p.returncode}, no JSON report: {err}"
+        quirks = VALIDATE_QUIRKS.get(c.template, set())
+        errors = [f for f in report["findings"] if f["severity"] == "error"]
+        expected = [f for f in errors if f["rule"] in quirks]
+        errors = [f for f in errors if f["rule"] not in quirks]
+        detail = (f"{report['segments_checked']} segments, {len(errors)} errors, "
+                  f"{report['warnings']} warnings")
+        if expected:
+            detail += f", expected quirks: {', '.join(sorted({f['rule'] for f in expected}))}"
+
+        if errors:
+            shown = "; ".join(f"{f['rule']} {f['path']} {f.get('segment', '')}: expected "
+                              f"{f['expected']}, seen {f['seen']}" for f in errors[:3])
+            return False, c.name, f"{detail}: {shown} [{url}]"
+        return True, c.name, detail
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        return list(pool.map(one, combos))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("base_url")
@@ -490,6 +560,8 @@ def main():
     ap.add_argument("--only")
     ap.add_argument("--schema", default=ml.default_schema())
     ap.add_argument("--quiet", action="store_true", help="print FAIL lines and the totals only")
+    ap.add_argument("--dashlive", default=os.environ.get("DASHLIVE_BIN") or shutil.which("dashlive"),
+                    help="the dashlive CLI, whose validator checks a sample's segments")
     args = ap.parse_args()
     base = args.base_url.rstrip("/") + "/"
     t_start = time.monotonic()
@@ -696,6 +768,16 @@ def main():
     elif not args.only:
         notes.append("NOTE: the live $Number$ numbering check needs --out OUT_DIR (the index)")
 
+    # 4b. Segments, through the validator, for a sample.
+    t_seg0 = time.monotonic()
+    validated = []
+    if args.dashlive:
+        sample_v = validate_sample(rendered)
+        validated = validate_segments(base, sample_v, args.dashlive)
+    else:
+        notes.append("NOTE: segments not validated: no dashlive CLI (--dashlive BIN or DASHLIVE_BIN)")
+    t_segments = time.monotonic() - t_seg0
+
     # 5. Report.
     for c in combos:
         d = c.decode
@@ -741,6 +823,16 @@ def main():
     for ok, label, detail in check_results:
         if not ok or not args.quiet:
             print(f"{'PASS' if ok else 'FAIL'} http {label}: {detail}")
+
+    for ok, name, detail in validated:
+        if not ok or not args.quiet:
+            print(f"{'PASS' if ok else 'FAIL'} validate {name}: {detail}")
+    check_results += validated
+    if validated:
+        bad = sum(1 for ok, _, _ in validated if not ok)
+        print(f"segments: {len(validated)} of {len(rendered)} combinations validated by dashlive "
+              f"validate --segments 2 (every {VALIDATE_STRIDE}th plus every template once), "
+              f"{bad} with errors, in {t_segments:.1f} s")
 
     schema_valid = sum(1 for c in combos if c.schema_ok)
     p, f = len(combos) - len(failed_combos), len(failed_combos)

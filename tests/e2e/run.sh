@@ -179,7 +179,7 @@ run_group live-ffmpeg python3 "$here/live_ffmpeg.py" "$base" 16
 run_group live-gst python3 "$here/gst.py" "$base" "$out" --live
 run_group negative python3 "$here/negative_tree.py" "$out" --config "$config" \
     --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin"
-run_group matrix python3 "$here/matrix.py" "$base" --out "$out"
+run_group matrix python3 "$here/matrix.py" "$base" --out "$out" --dashlive "$bin"
 # Three at a time: Chromium takes about a fifth of a core for two playbacks.
 run_group players env ORIGIN="$base" "$here/players/run.sh" --mode pages,vod,live,patch,negative,extra --jobs 3
 drm_cases=("testcard:drm=clearkey&enc=cenc" "testcard:drm=clearkey&enc=cbcs" "testcard:drm=playready&enc=cenc")

@@ -128,20 +128,40 @@ impl<'a> Req<'a> {
 
     /// A cookie's value (the first of that name).
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(cookie::Cookie::split_parse)
-            .filter_map(Result::ok)
-            .find(|c| c.name() == name)
-            .map(|c| c.value().to_string())
+        cookie_in(self.headers, name)
     }
 
     /// Whether the request may change state (CSRF applies).
     pub fn changes_state(&self) -> bool {
         !matches!(*self.method, Method::GET | Method::HEAD)
     }
+}
+
+/// A cookie's value (the first of that name) in request headers.
+fn cookie_in(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+}
+
+/// The CSRF token of the session in `headers` when its user is in `group`
+/// (and need not change their password first): a public page shows the
+/// form of an admin route with it. Showing decides nothing: the route's
+/// own guard checks the request that form sends.
+pub fn session_csrf_in(
+    admin: &Admin,
+    headers: &HeaderMap,
+    now_ms: i64,
+    group: super::store::Group,
+) -> Option<String> {
+    let id = cookie_in(headers, SESSION_COOKIE)?;
+    let (session, user) = admin.store.session(&id, now_ms).ok()??;
+    (user.has(group) && !user.must_change).then_some(session.csrf)
 }
 
 /// The throttling key of a client: its address, an IPv6 one by its /64

@@ -20,6 +20,9 @@ mod programmes;
 pub mod store;
 mod streams;
 mod upload;
+mod validate_add;
+#[cfg(test)]
+mod validate_add_tests;
 
 #[cfg(test)]
 mod programmes_tests;
@@ -57,6 +60,7 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
 pub async fn serve(
     admin: Option<&Admin>,
     trees: &crate::trees::Trees,
+    validation: &crate::validate_page::Validation,
     guard: Guard,
     matched: &Matched<'_, '_>,
     parts: &Parts,
@@ -73,9 +77,12 @@ pub async fn serve(
         ),
         Some(admin) => match guard::admit(admin, guard, &req, body).await {
             Err(refusal) => *refusal,
-            Ok((caller, input)) => {
-                handlers::handle(admin, trees, matched, &req, caller, input).await
-            }
+            Ok((caller, input)) => match (matched.route, caller) {
+                (crate::routes::Route::AdminValidate, Some(me)) => {
+                    validate_add::add(admin, trees, validation, &req, &me, input.fields()).await
+                }
+                (_, caller) => handlers::handle(admin, trees, matched, &req, caller, input).await,
+            },
         },
     };
     for (name, value) in SECURITY_HEADERS {
