@@ -27,7 +27,7 @@ fn b64(b: &[u8]) -> String {
 }
 
 fn live() -> String {
-    let pro = pro("4.0.0.0");
+    let pro = pro("4.1.0.0");
     let pssh = Pssh {
         system_id: system::PLAYREADY,
         kids: None,
@@ -159,7 +159,7 @@ const MUTATIONS: &[Mutation] = &[
     ("cp.default-kid-consistent", L, "<InbandEventStream", "<ContentProtection schemeIdUri=\"urn:mpeg:dash:mp4protection:2011\" value=\"cenc\" cenc:default_KID=\"1ab45440-532c-4399-94dc-5c5ad9584bac\"/>\n      <InbandEventStream", L, URL),
     ("cp.pssh", L, "<cenc:pssh>", "<cenc:pssh>AAAA", L, URL),
     ("cp.pro", L, "<mspr:pro>", "<mspr:pro>QUJD", L, URL),
-    ("cp.pro-version", L, "", "", L, "http://unit.test/dash/live/x/m.mpd?playready__version=3.0"),
+    ("cp.pro-version", L, "", "", L, "http://unit.test/dash/live/x/m.mpd?playready__version=1.0"),
     ("rep.id", L, "<Representation id=\"a1\"", "<Representation id=\"a 1\"", L, URL),
     ("rep.id-unique", L, "<Representation id=\"v2\"", "<Representation id=\"v1\"", L, URL),
     ("rep.bandwidth", L, "bandwidth=\"500000\"", "bandwidth=\"-5\"", L, URL),

@@ -185,7 +185,7 @@ rules! {
     "cp.default-kid-consistent", Error, "DASH-IF IOP 4.3 §7.7.2", "AdaptationSet", "One default_KID per AdaptationSet", Manifest(cp_default_kid_consistent);
     "cp.pssh", Error, "ISO/IEC 23001-7 §11.2.1, §8.1", "ContentProtection/cenc:pssh", "cenc:pssh is base64 of one pssh box whose SystemID is the descriptor's UUID", Manifest(cp_pssh);
     "cp.pro", Error, "Microsoft PlayReady Header Object 2015 §2", "ContentProtection/mspr:pro", "mspr:pro is a PlayReady Object with a WRMHEADER of version 4.0 to 4.3", Manifest(cp_pro);
-    "cp.pro-version", Error, "dash-live playready__version", "ContentProtection/mspr:pro", "The WRMHEADER version agrees with playready__version in the manifest URL", Manifest(cp_pro_version);
+    "cp.pro-version", Error, "PlayReady Header Specification §3.1 (version support matrix); dash-live playready__version", "ContentProtection/mspr:pro", "A client of the PlayReady version in the URL's playready__version reads the WRMHEADER (4.0: PlayReady 1, 4.1: 2, 4.2: 3, 4.3: 4)", Manifest(cp_pro_version);
     "rep.id", Error, "ISO/IEC 23009-1 5.3.5.2", "Representation", "@id is present without whitespace", Manifest(rep_id);
     "rep.id-unique", Error, "ISO/IEC 23009-1 5.3.5.2", "Representation", "Representation@ids are unique in their Period", Manifest(rep_id_unique);
     "rep.bandwidth", Error, "ISO/IEC 23009-1 5.3.5.2", "Representation", "@bandwidth is a positive whole number", Manifest(rep_bandwidth);
@@ -887,26 +887,31 @@ fn cp_pro_version(c: &Ctx, o: &mut Out) {
     else {
         return;
     };
-    // PlayReady 1.0 and 2.0 read WRMHEADER 4.0; 3.0 and later 4.1 and up.
-    let want_min = if asked >= 3.0 { "4.1.0.0" } else { "4.0.0.0" };
     for p in c.doc.all("pro").collect::<Vec<_>>() {
         let Ok(vs) = pro_versions(&c.doc.node(p).text) else {
             continue;
         };
         for v in vs {
-            let bad = if asked >= 3.0 {
-                v.as_str() < want_min
-            } else {
-                v != want_min
+            // The first PlayReady version whose clients read each header.
+            let needs = match v.as_str() {
+                "4.0.0.0" => 1.0,
+                "4.1.0.0" => 2.0,
+                "4.2.0.0" => 3.0,
+                _ => 4.0,
             };
-            if bad {
+            if needs > asked {
                 o.at(
                     p,
                     format!(
-                        "WRMHEADER {want_min}{} for playready__version={asked}",
-                        if asked >= 3.0 { " or later" } else { "" }
+                        "a WRMHEADER PlayReady {asked} reads (4.0 to {})",
+                        match asked {
+                            a if a >= 4.0 => "4.3",
+                            a if a >= 3.0 => "4.2",
+                            a if a >= 2.0 => "4.1",
+                            _ => "4.0",
+                        }
                     ),
-                    v,
+                    format!("{v}, which needs PlayReady {needs}"),
                 );
             }
         }
