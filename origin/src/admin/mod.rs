@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod cli;
 pub mod guard;
 pub mod handlers;
+pub mod proxies;
 pub mod store;
 mod streams;
 mod upload;
@@ -61,7 +62,9 @@ pub async fn serve(
     now_ms: i64,
     https: bool,
 ) -> Response<Body> {
-    let req = Req::new(parts, now_ms, https);
+    let no_proxies = proxies::TrustedProxies::default();
+    let trusted = admin.map_or(&no_proxies, |a| &a.trusted_proxies);
+    let req = Req::new(parts, now_ms, https, trusted);
     let mut response = match admin {
         None => refuse(
             &req,
