@@ -1294,6 +1294,7 @@ DB_SSL={"sslmode": "require"}
                 "#DASHLIVE_CONFIG=config",
                 "#DASHLIVE_PLAYERS=origin/players/node_modules",
                 "#DASHLIVE_STORE=admin.redb",
+                "#DASHLIVE_TRUSTED_PROXIES=127.0.0.1, 10.0.0.0/8",
             ]
         );
     }

@@ -124,13 +124,15 @@ impl<'a> Req<'a> {
             path: parts.uri.path(),
             query: parts.uri.query(),
             now_ms,
-            client: client_key(proxies.client(
-                parts
-                    .extensions
-                    .get::<crate::server::Peer>()
-                    .map(|p| p.0.ip()),
-                headers,
-            )),
+            client: client_key(
+                proxies.client(
+                    parts
+                        .extensions
+                        .get::<crate::server::Peer>()
+                        .map(|p| p.0.ip()),
+                    headers,
+                ),
+            ),
             https,
             json,
         }

@@ -22,6 +22,8 @@ mod streams;
 mod upload;
 
 #[cfg(test)]
+mod proxies_tests;
+#[cfg(test)]
 mod streams_tests;
 #[cfg(test)]
 mod tests;

@@ -111,7 +111,10 @@ mod tests {
 
     #[test]
     fn without_trusted_proxies_the_header_is_never_read() {
-        assert_eq!(client("", "198.51.100.9", &["192.0.2.1"]), ip("198.51.100.9"));
+        assert_eq!(
+            client("", "198.51.100.9", &["192.0.2.1"]),
+            ip("198.51.100.9")
+        );
     }
 
     #[test]
@@ -132,7 +135,11 @@ mod tests {
     fn addresses_the_client_put_before_the_proxys_are_ignored() {
         // The client sent `X-Forwarded-For: 192.0.2.1, 10.0.0.9`; the proxy
         // appended the address it saw.
-        let c = client("10.0.0.5", "10.0.0.5", &["192.0.2.1, 10.0.0.9, 203.0.113.7"]);
+        let c = client(
+            "10.0.0.5",
+            "10.0.0.5",
+            &["192.0.2.1, 10.0.0.9, 203.0.113.7"],
+        );
         assert_eq!(c, ip("203.0.113.7"));
         // ... also when the client's part is a header of its own.
         let c = client("10.0.0.5", "10.0.0.5", &["192.0.2.1", "203.0.113.7"]);
@@ -142,7 +149,11 @@ mod tests {
     #[test]
     fn a_chain_of_trusted_proxies_is_walked_through() {
         // CDN edge 10.1.0.1 -> our load balancer 10.0.0.5 -> the origin.
-        let c = client("10.0.0.0/8", "10.0.0.5", &["192.0.2.1, 203.0.113.7, 10.1.0.1"]);
+        let c = client(
+            "10.0.0.0/8",
+            "10.0.0.5",
+            &["192.0.2.1, 203.0.113.7, 10.1.0.1"],
+        );
         assert_eq!(c, ip("203.0.113.7"));
     }
 
@@ -159,7 +170,11 @@ mod tests {
 
     #[test]
     fn garbage_ends_the_walk_at_the_proxy_that_passed_it_on() {
-        let c = client("10.0.0.0/8", "10.0.0.5", &["203.0.113.7, 10.1.0.1, not-an-ip"]);
+        let c = client(
+            "10.0.0.0/8",
+            "10.0.0.5",
+            &["203.0.113.7, 10.1.0.1, not-an-ip"],
+        );
         assert_eq!(c, ip("10.0.0.5"));
         let c = client("10.0.0.0/8", "10.0.0.5", &["203.0.113.7, junk, 10.1.0.1"]);
         assert_eq!(c, ip("10.1.0.1"));
@@ -193,8 +208,13 @@ mod tests {
         assert!(p.trusts(ip("10.200.0.1")) && p.trusts(ip("192.0.2.7")) && p.trusts(ip("::1")));
         assert!(!p.trusts(ip("192.0.2.8")) && !p.trusts(ip("11.0.0.1")));
         // A network written with host bits means the network.
-        assert!(TrustedProxies::parse("10.1.2.3/8").unwrap().trusts(ip("10.9.9.9")));
-        assert_eq!(TrustedProxies::parse(" ").unwrap(), TrustedProxies::default());
+        assert!(TrustedProxies::parse("10.1.2.3/8")
+            .unwrap()
+            .trusts(ip("10.9.9.9")));
+        assert_eq!(
+            TrustedProxies::parse(" ").unwrap(),
+            TrustedProxies::default()
+        );
         for bad in ["10.0.0.0/33", "example.com", "10.0.0", "*"] {
             assert_eq!(
                 TrustedProxies::parse(&format!("::1, {bad}")),
