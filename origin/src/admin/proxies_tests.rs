@@ -17,6 +17,13 @@ fn behind_proxy() -> Site {
     site
 }
 
+/// A client whose connections come from the proxy.
+fn via_proxy(site: &Site) -> Browser<'_> {
+    let mut b = Browser::new(site);
+    b.peer = PROXY.parse().unwrap();
+    b
+}
+
 /// A login attempt whose request carries `X-Forwarded-For: xff`.
 async fn login(b: &mut Browser<'_>, xff: &str, username: &str, password: &str) -> StatusCode {
     let form = b
@@ -43,10 +50,10 @@ async fn login(b: &mut Browser<'_>, xff: &str, username: &str, password: &str) -
     .status
 }
 
-/// One client spends its failures; the next attempt is refused.
-async fn exhaust(b: &mut Browser<'_>, xff: &str) {
+/// One client spends its failures (attempt `i` says `xff(i)`).
+async fn exhaust(b: &mut Browser<'_>, xff: impl Fn(u32) -> String) {
     for i in 0..ADDRESS_FAILURES {
-        let status = login(b, xff, &format!("user{i}"), "some password").await;
+        let status = login(b, &xff(i), &format!("user{i}"), "some password").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{i}");
     }
 }
@@ -54,14 +61,12 @@ async fn exhaust(b: &mut Browser<'_>, xff: &str) {
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_has_its_own_count() {
     let site = behind_proxy();
-    let mut attacker = Browser::new(&site);
-    attacker.peer = PROXY.parse().unwrap();
-    exhaust(&mut attacker, "203.0.113.5").await;
+    let mut attacker = via_proxy(&site);
+    exhaust(&mut attacker, |_| "203.0.113.5".into()).await;
     let status = login(&mut attacker, "203.0.113.5", "ann", "password of user").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     // Another client through the same proxy is not locked out with it.
-    let mut other = Browser::new(&site);
-    other.peer = PROXY.parse().unwrap();
+    let mut other = via_proxy(&site);
     let status = login(&mut other, "198.51.100.7", "ann", "password of user").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let log = site.store().audit_log(100).unwrap();
@@ -73,12 +78,10 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_count() {
 #[tokio::test]
 async fn a_client_behind_the_proxy_cannot_spend_another_clients_count() {
     let site = behind_proxy();
-    let mut attacker = Browser::new(&site);
-    attacker.peer = PROXY.parse().unwrap();
+    let mut attacker = via_proxy(&site);
     // It sends the victim's address; the proxy appends the attacker's own.
-    exhaust(&mut attacker, "198.51.100.7, 203.0.113.5").await;
-    let mut victim = Browser::new(&site);
-    victim.peer = PROXY.parse().unwrap();
+    exhaust(&mut attacker, |_| "198.51.100.7, 203.0.113.5".into()).await;
+    let mut victim = via_proxy(&site);
     let status = login(&mut victim, "198.51.100.7", "ann", "password of user").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
@@ -89,11 +92,7 @@ async fn a_direct_client_cannot_escape_its_count_with_the_header() {
     let mut direct = Browser::new(&site);
     direct.peer = "192.0.2.1:40000".parse().unwrap();
     // A new made-up address each time: all counted against 192.0.2.1.
-    for i in 0..ADDRESS_FAILURES {
-        let xff = format!("203.0.113.{i}");
-        let status = login(&mut direct, &xff, &format!("user{i}"), "some password").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{i}");
-    }
+    exhaust(&mut direct, |i| format!("203.0.113.{i}")).await;
     let status = login(&mut direct, "198.51.100.99", "ann", "password of user").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
@@ -103,11 +102,9 @@ async fn without_trusted_proxies_the_proxy_is_the_client() {
     // The default: a proxy's clients share its count, whatever it says.
     let site = site();
     site.add("ann", &[Group::User]);
-    let mut a = Browser::new(&site);
-    a.peer = PROXY.parse().unwrap();
-    exhaust(&mut a, "203.0.113.5").await;
-    let mut b = Browser::new(&site);
-    b.peer = PROXY.parse().unwrap();
+    let mut a = via_proxy(&site);
+    exhaust(&mut a, |_| "203.0.113.5".into()).await;
+    let mut b = via_proxy(&site);
     let status = login(&mut b, "198.51.100.7", "ann", "password of user").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
