@@ -322,6 +322,22 @@ const run = async () => {
     return `${href}: currentTime ${t0.toFixed(1)} -> ${t1.toFixed(1)} s in 4 s`;
   })) return;
 
+  const kid = crypto.randomBytes(16).toString('hex');
+  const key = crypto.randomBytes(16).toString('hex');
+  if (!await step('add a key on the stream page', async () => {
+    await page.goto(`${origin}/admin/streams/${STREAM}`);
+    await page.getByLabel(/^KID/).fill(kid);
+    await page.getByLabel(/^key \(/).fill(key);
+    await page.getByRole('button', { name: 'add or replace the key' }).click();
+    await page.waitForLoadState();
+    await page.goto(`${origin}/admin/streams/${STREAM}`);
+    const row = (await page.locator('tr', { hasText: kid }).innerText()).replace(/\s+/g, ' ');
+    expect(row.includes(key), `the media group sees the key row as: ${row}`);
+    const yaml = fs.readFileSync(path.join(config, 'streams', `${STREAM}.yaml`), 'utf8');
+    expect(yaml.includes(kid), `config/streams/${STREAM}.yaml does not hold the KID`);
+    return `KID ${kid} listed with its key, in config/streams/${STREAM}.yaml`;
+  })) return;
+
   const userPassword = crypto.randomBytes(12).toString('base64url');
   const user = 'viewer';
   if (!await step('add a user without the media group', async () => {
@@ -347,7 +363,9 @@ const run = async () => {
     await upage.goto(`${origin}/admin/streams/${STREAM}`);
     const forms = await upage.locator('main form').count();
     expect(forms === 0, `the stream page offers ${user} ${forms} forms`);
-    return `the stream page shows ${user} no form to change it`;
+    const row = (await upage.locator('tr', { hasText: kid }).innerText()).replace(/\s+/g, ' ');
+    expect(row.includes('(hidden)') && !(await upage.content()).includes(key), `${user} sees the key row as: ${row}`);
+    return `the stream page shows ${user} no form to change it, and the key as ${row}`;
   })) return;
 
   // Every change, as this user's browser would send it: a form posted with the session's own
