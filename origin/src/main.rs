@@ -202,7 +202,9 @@ fn open_admin(
     if let Some(password) = store.ensure_admin(now, name, settings.admin_password.as_deref())? {
         eprintln!("created the admin user {name} with the password {password} (shown once; change it at first login)");
     }
-    Ok(admin::Admin::new(store, settings.csrf_secret.as_deref())?)
+    let mut admin = admin::Admin::new(store, settings.csrf_secret.as_deref())?;
+    admin.trusted_proxies = settings.trusted_proxies.clone();
+    Ok(admin)
 }
 
 fn main() -> std::process::ExitCode {

@@ -20,6 +20,7 @@ use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
+use crate::admin::proxies::TrustedProxies;
 use crate::cors::AllowedDomains;
 
 /// Every interface: this is a test server that players on phones, TVs and
@@ -47,6 +48,8 @@ pub const KEY_IDLE_TIMEOUT: &str = "DASHLIVE_IDLE_TIMEOUT";
 pub const KEY_MAX_CONNECTIONS: &str = "DASHLIVE_MAX_CONNECTIONS";
 /// The admin store (a redb file); unset, the admin side is off.
 pub const KEY_STORE: &str = "DASHLIVE_STORE";
+/// Proxies whose `X-Forwarded-For` names the client for login throttling.
+pub const KEY_TRUSTED_PROXIES: &str = "DASHLIVE_TRUSTED_PROXIES";
 /// Seconds for a request head (HTTP/1.1), and so for a keep-alive
 /// connection between requests: far more than a client on any network
 /// needs for a few hundred bytes, and short enough that connections which
@@ -100,6 +103,8 @@ pub struct Settings {
     pub admin_username: String,
     pub admin_password: Option<String>,
     pub allowed_domains: AllowedDomains,
+    /// Default none: `X-Forwarded-For` is never read.
+    pub trusted_proxies: TrustedProxies,
     /// The settings file that was read, if any.
     pub source: Option<PathBuf>,
     /// Lines of the settings file that were skipped, for the caller to log.
@@ -148,6 +153,12 @@ pub enum SettingsError {
         place: Place,
         key: &'static str,
         error: regex::Error,
+    },
+    #[error("{place}: {key}: {error}")]
+    BadTrustedProxies {
+        place: Place,
+        key: &'static str,
+        error: crate::admin::proxies::BadProxy,
     },
     #[error("{}: settings file not found (named by {named_by})", .path.display())]
     MissingFile {
@@ -318,6 +329,16 @@ impl Settings {
             }
             None => AllowedDomains::default_domains(),
         };
+        let trusted_proxies = match lookup.get(KEY_TRUSTED_PROXIES) {
+            Some((value, place)) => {
+                TrustedProxies::parse(&value).map_err(|error| SettingsError::BadTrustedProxies {
+                    place,
+                    key: KEY_TRUSTED_PROXIES,
+                    error,
+                })?
+            }
+            None => TrustedProxies::default(),
+        };
         Ok(Settings {
             bind,
             port,
@@ -335,6 +356,7 @@ impl Settings {
                 .map_or(DEFAULT_ADMIN_USERNAME.to_string(), |(v, _)| v),
             admin_password: lookup.get(KEY_ADMIN_PASSWORD).map(|(v, _)| v),
             allowed_domains,
+            trusted_proxies,
             source,
             warnings: file.warnings,
         })
@@ -360,6 +382,7 @@ impl fmt::Debug for Settings {
             .field("admin_username", &self.admin_username)
             .field("admin_password", &hidden(&self.admin_password))
             .field("allowed_domains", &self.allowed_domains.as_str())
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("source", &self.source)
             .field("warnings", &self.warnings)
             .finish()
@@ -399,9 +422,10 @@ fn parse_ip(value: &str) -> Option<IpAddr> {
 }
 
 /// The keys this server reads from a settings file.
-const OUR_KEYS: [&str; 11] = [
+const OUR_KEYS: [&str; 12] = [
     KEY_PORT,
     KEY_STORE,
+    KEY_TRUSTED_PROXIES,
     KEY_BIND,
     KEY_OUT,
     KEY_CONFIG,
@@ -649,6 +673,10 @@ fn env_file_text(secret_key: &str, csrf_secret: &str, password: &str) -> String 
 # The admin store (users, sessions, tokens, audit log): set it on the one
 # origin that serves the admin pages; unset, they answer 404.
 #{KEY_STORE}=admin.redb
+
+# Reverse proxies (addresses, networks) whose X-Forwarded-For names the
+# client for login throttling; unset, the header is never believed.
+#{KEY_TRUSTED_PROXIES}=127.0.0.1, 10.0.0.0/8
 
 # {KEY_SETTINGS}, set in the environment, names a settings file to read
 # instead of .env in the current directory.
@@ -1266,6 +1294,7 @@ DB_SSL={"sslmode": "require"}
                 "#DASHLIVE_CONFIG=config",
                 "#DASHLIVE_PLAYERS=origin/players/node_modules",
                 "#DASHLIVE_STORE=admin.redb",
+                "#DASHLIVE_TRUSTED_PROXIES=127.0.0.1, 10.0.0.0/8",
             ]
         );
     }
@@ -1285,6 +1314,27 @@ DB_SSL={"sslmode": "require"}
         assert_eq!(
             load_in(dir.path(), &o, &env).unwrap().store,
             Some("flag.redb".into())
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_none_unless_named_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = load_in(dir.path(), &Overrides::default(), &no_env()).unwrap();
+        assert_eq!(none.trusted_proxies, TrustedProxies::default());
+        let env = env_of(&[(KEY_TRUSTED_PROXIES, "10.0.0.0/8, ::1")]);
+        let s = load_in(dir.path(), &Overrides::default(), &env).unwrap();
+        assert_eq!(
+            s.trusted_proxies,
+            TrustedProxies::parse("10.0.0.0/8 ::1").unwrap()
+        );
+        let env = env_of(&[(KEY_TRUSTED_PROXIES, "10.0.0.0/8, proxy.example")]);
+        let e = load_in(dir.path(), &Overrides::default(), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(KEY_TRUSTED_PROXIES) && e.contains("proxy.example"),
+            "{e}"
         );
     }
 

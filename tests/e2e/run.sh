@@ -34,11 +34,16 @@
 #                 card -> BBB): the schema accepts VOD and live manifests; ffmpeg decodes the
 #                 VOD programme period by period, frame count = sum of the periods; dash.js and
 #                 Shaka play VOD and live across two period boundaries (players --mode mps)
+#   admin         the admin pages in Chromium (players/admin.mjs, its own origin, fresh store and
+#                 temporary catalog): first login, forced password change, add a stream, upload
+#                 the test card through the page, timing reference, play it; a user without the
+#                 media group is refused every change (403, config/ unchanged); no console error,
+#                 no unlabelled control
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players drm events faults corpus mps"
+ALL_GROUPS="schema vod-ffmpeg vod-gst live-ffmpeg live-gst negative matrix players drm events faults corpus mps admin"
 only="" skip=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -211,6 +216,9 @@ run_group corpus python3 "$repo/tests/corpus/corpus.py" --work "$work/corpus" \
 # Schema and ffmpeg, then the players.
 run_group mps parts mps-check python3 "$here/mps_check.py" "$base" "$out" -- \
     mps-players env ORIGIN="$base" "$here/players/run.sh" --mode mps --jobs 3
+# Its own origin (fresh store, temporary catalog, another free port), made in a temporary folder.
+run_group admin node "$here/players/admin.mjs" --origin-bin "$CARGO_TARGET_DIR/release/dashlive-origin" \
+    --bin "$bin" --players "$repo/origin/players/node_modules" --chromium "$(command -v chromium)"
 
 step "summary"
 if [ "$total_fail" != 0 ] && [ -s "$work/origin.log" ]; then

@@ -45,6 +45,8 @@ pub struct Admin {
     /// The catalog the stream pages edit; `None`: the origin serves a
     /// tree it did not build (`--no-build`), so there is none to edit.
     pub catalog: Option<super::catalog::Catalog>,
+    /// Whose `X-Forwarded-For` names the client for login throttling.
+    pub trusted_proxies: super::proxies::TrustedProxies,
 }
 
 impl Admin {
@@ -60,6 +62,7 @@ impl Admin {
             store,
             login_key,
             catalog: None,
+            trusted_proxies: Default::default(),
         })
     }
 
@@ -93,7 +96,8 @@ pub struct Req<'a> {
     pub path: &'a str,
     pub query: Option<&'a str>,
     pub now_ms: i64,
-    /// The client, for throttling: the peer address (IPv6 by its /64).
+    /// The client, for throttling: the peer address, or the one a trusted
+    /// proxy names (IPv6 by its /64).
     pub client: String,
     /// Over https (or behind a proxy saying so): cookies get `Secure`.
     pub https: bool,
@@ -102,7 +106,12 @@ pub struct Req<'a> {
 }
 
 impl<'a> Req<'a> {
-    pub fn new(parts: &'a hyper::http::request::Parts, now_ms: i64, https: bool) -> Req<'a> {
+    pub fn new(
+        parts: &'a hyper::http::request::Parts,
+        now_ms: i64,
+        https: bool,
+        proxies: &super::proxies::TrustedProxies,
+    ) -> Req<'a> {
         let headers = &parts.headers;
         let json = headers
             .get_all(ACCEPT)
@@ -116,10 +125,13 @@ impl<'a> Req<'a> {
             query: parts.uri.query(),
             now_ms,
             client: client_key(
-                parts
-                    .extensions
-                    .get::<crate::server::Peer>()
-                    .map(|p| p.0.ip()),
+                proxies.client(
+                    parts
+                        .extensions
+                        .get::<crate::server::Peer>()
+                        .map(|p| p.0.ip()),
+                    headers,
+                ),
             ),
             https,
             json,

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod guard;
 pub mod handlers;
 mod programmes;
+pub mod proxies;
 pub mod store;
 mod streams;
 mod upload;
@@ -26,6 +27,8 @@ mod validate_add_tests;
 
 #[cfg(test)]
 mod programmes_tests;
+#[cfg(test)]
+mod proxies_tests;
 #[cfg(test)]
 mod streams_tests;
 #[cfg(test)]
@@ -68,7 +71,9 @@ pub async fn serve(
     now_ms: i64,
     https: bool,
 ) -> Response<Body> {
-    let req = Req::new(parts, now_ms, https);
+    let no_proxies = proxies::TrustedProxies::default();
+    let trusted = admin.map_or(&no_proxies, |a| &a.trusted_proxies);
+    let req = Req::new(parts, now_ms, https, trusted);
     let mut response = match admin {
         None => refuse(
             &req,

@@ -15,6 +15,8 @@
     name.textContent = file.name + " ";
     const bar = document.createElement("progress");
     bar.max = file.size || 1;
+    // A screen reader names each bar by its file.
+    bar.setAttribute("aria-label", "upload of " + file.name);
     bar.value = 0;
     const out = document.createElement("span");
     out.setAttribute("role", "status");
