@@ -21,6 +21,8 @@ mod streams;
 mod upload;
 
 #[cfg(test)]
+mod cli_tests;
+#[cfg(test)]
 mod streams_tests;
 #[cfg(test)]
 mod tests;
