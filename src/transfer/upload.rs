@@ -5,7 +5,9 @@
 //! of it), its media (one multipart upload streamed from disk, so one
 //! rebuild), then its timing reference, now that the file is there.
 
+use std::io::Read;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use super::client::Client;
@@ -13,7 +15,7 @@ use super::upload_file::{self, Key, Stream, UploadFile};
 use super::{Progress, TransferError};
 
 /// What an upload did, per stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Uploaded {
     pub directory: String,
     /// Added (else updated).
@@ -22,6 +24,36 @@ pub struct Uploaded {
     pub bytes: u64,
     /// The player page the origin gives for it.
     pub play: Option<String>,
+    /// Seconds from the media body's first byte read to its last.
+    pub sent_s: f64,
+    /// Seconds from the body's last byte read to the origin's answer: its
+    /// indexing, rebuild and swap (the stream plays once answered).
+    pub answered_s: f64,
+}
+
+/// A body that notes when its last byte was read.
+struct Timed<R> {
+    inner: R,
+    done: Arc<OnceLock<Instant>>,
+}
+
+impl<R: Read> Read for Timed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            let _ = self.done.set(Instant::now());
+        }
+        Ok(n)
+    }
+}
+
+/// What sending the media gave.
+struct Sent {
+    files: usize,
+    bytes: u64,
+    play: Option<String>,
+    sent_s: f64,
+    answered_s: f64,
 }
 
 /// Uploads every stream of one upload file.
@@ -95,7 +127,7 @@ fn upload_stream(
             if k.computed { " (computed)" } else { "" }
         ));
     }
-    let (files, bytes, play) = send_media(client, file, s, progress)?;
+    let sent = send_media(client, file, s, progress)?;
     if let Some(t) = &s.timing_ref {
         let now = client
             .get(&page)?
@@ -110,15 +142,17 @@ fn upload_stream(
         }
         progress.line(&format!("  stream {dir}: timing reference {t}"));
     }
-    if let Some(p) = &play {
+    if let Some(p) = &sent.play {
         progress.line(&format!("  stream {dir}: ready, {}", client.url(p)));
     }
     Ok(Uploaded {
         directory: dir.clone(),
         added,
-        files,
-        bytes,
-        play,
+        files: sent.files,
+        bytes: sent.bytes,
+        play: sent.play,
+        sent_s: sent.sent_s,
+        answered_s: sent.answered_s,
     })
 }
 
@@ -142,7 +176,7 @@ fn send_media(
     file: &UploadFile,
     s: &Stream,
     progress: &dyn Progress,
-) -> Result<(usize, u64, Option<String>), TransferError> {
+) -> Result<Sent, TransferError> {
     let dir = &s.directory;
     let started = Instant::now();
     let names: Vec<String> = s
@@ -161,8 +195,16 @@ fn send_media(
         len as f64 / 1e6,
         names.join(", ")
     ));
+    let done = Arc::new(OnceLock::new());
+    let body = Timed {
+        inner: body,
+        done: done.clone(),
+    };
     let answer = client.post_stream(&format!("/admin/streams/{dir}/media"), &ctype, len, body)?;
-    let secs = started.elapsed().as_secs_f64();
+    let answered = Instant::now();
+    let last_byte = done.get().copied().unwrap_or(answered);
+    let sent_s = last_byte.duration_since(started).as_secs_f64();
+    let answered_s = answered.duration_since(last_byte).as_secs_f64();
     // A 422 lists the files the origin refused: name them, not just the status.
     let errors: Vec<String> = answer.json["files"]
         .as_array()
@@ -182,10 +224,16 @@ fn send_media(
     }
     let answer = answer.expect(refused(file, &format!("uploading the media of {dir}")))?;
     progress.line(&format!(
-        "  stream {dir}: {} file(s) uploaded and indexed in {secs:.2} s ({:.0} MB/s)",
+        "  stream {dir}: {} file(s) sent in {sent_s:.2} s ({:.0} MB/s), indexed and live {:.0} ms after the last byte",
         s.files.len(),
-        len as f64 / 1e6 / secs.max(1e-6)
+        len as f64 / 1e6 / sent_s.max(1e-6),
+        answered_s * 1e3
     ));
-    let play = answer.json["play"].as_str().map(String::from);
-    Ok((s.files.len(), len, play))
+    Ok(Sent {
+        files: s.files.len(),
+        bytes: len,
+        play: answer.json["play"].as_str().map(String::from),
+        sent_s,
+        answered_s,
+    })
 }
