@@ -91,8 +91,9 @@ fn upload_json(dir: &Path, directory: &str, files: &[PathBuf]) -> PathBuf {
         .collect();
     let p = dir.join(format!("{directory}.json"));
     let text = format!(
-        r#"{{"streams": [{{"directory": "{directory}", "title": "{directory}", "files": [{}]}}]}}"#,
-        names.join(", ")
+        r#"{{"streams": [{{"directory": "{directory}", "title": "{directory}", "files": [{}], "timing_ref": {}}}]}}"#,
+        names.join(", "),
+        names[0]
     );
     std::fs::write(&p, text).unwrap();
     p

@@ -15,6 +15,21 @@ fn dashlive(args: &[&str]) -> (bool, String) {
     )
 }
 
+/// `dashlive upload` with a token, of `json`, to a server that is not there.
+fn upload_nowhere(json: &std::path::Path) -> (bool, String, String) {
+    let host = format!("http://127.0.0.1:{}", closed_port());
+    let args = [
+        "upload",
+        "--host",
+        &host,
+        "--token",
+        "t",
+        json.to_str().unwrap(),
+    ];
+    let (ok, err) = dashlive(&args);
+    (ok, err, host)
+}
+
 /// A port nothing listens on.
 fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -30,15 +45,7 @@ fn a_malformed_upload_file_is_refused_naming_it_and_its_field() {
         r#"{"streams": [{"directory": "a", "files": ["a.mp4"]}]}"#,
     )
     .unwrap();
-    let host = format!("http://127.0.0.1:{}", closed_port());
-    let (ok, err) = dashlive(&[
-        "upload",
-        "--host",
-        &host,
-        "--token",
-        "t",
-        p.to_str().unwrap(),
-    ]);
+    let (ok, err, _) = upload_nowhere(&p);
     assert!(!ok);
     assert!(
         err.contains("mine.json") && err.contains("missing field `title`"),
@@ -53,18 +60,10 @@ fn an_unreachable_server_is_named() {
     let p = d.path().join("u.json");
     std::fs::write(
         &p,
-        r#"{"streams": [{"directory": "a", "title": "A", "files": ["a.mp4"]}]}"#,
+        r#"{"streams": [{"directory": "a", "title": "A", "files": ["a.mp4"], "timing_ref": "a"}]}"#,
     )
     .unwrap();
-    let host = format!("http://127.0.0.1:{}", closed_port());
-    let (ok, err) = dashlive(&[
-        "upload",
-        "--host",
-        &host,
-        "--token",
-        "t",
-        p.to_str().unwrap(),
-    ]);
+    let (ok, err, host) = upload_nowhere(&p);
     assert!(!ok);
     assert!(err.contains(&host), "{err}");
     let (ok, err) = dashlive(&[

@@ -18,34 +18,9 @@ use super::TransferError;
 use crate::catalog::rep_id;
 use crate::catalog::stream::valid_directory;
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Key {
-    pub kid: String,
-    #[serde(default)]
-    pub key: Option<String>,
-    #[serde(default)]
-    pub computed: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct StreamV2 {
-    directory: String,
-    title: String,
-    #[serde(default)]
-    marlin_la_url: Option<String>,
-    #[serde(default)]
-    playready_la_url: Option<String>,
-    files: Vec<String>,
-    #[serde(default)]
-    timing_ref: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct FileV2 {
-    #[serde(default)]
-    keys: Vec<Key>,
-    streams: Vec<StreamV2>,
-}
+use crate::catalog::import::UploadFile as FileV2;
+/// A key of the file; v2's model is the catalog import's.
+pub use crate::catalog::import::UploadKey as Key;
 
 #[derive(Debug, Deserialize)]
 struct StreamV1 {
@@ -61,7 +36,7 @@ struct StreamV1 {
 struct FileV1 {
     #[serde(default)]
     keys: Vec<Key>,
-    files: Vec<String>,
+    files: Vec<PathBuf>,
     streams: Vec<StreamV1>,
 }
 
@@ -126,7 +101,7 @@ pub fn read(path: &Path) -> Result<UploadFile, TransferError> {
                 files: f
                     .files
                     .iter()
-                    .filter(|name| name.starts_with(&s.prefix))
+                    .filter(|name| name.to_string_lossy().starts_with(&s.prefix))
                     .map(|name| base.join(name))
                     .collect(),
                 directory: s.prefix,
@@ -148,7 +123,7 @@ pub fn read(path: &Path) -> Result<UploadFile, TransferError> {
                 title: s.title,
                 marlin_la_url: s.marlin_la_url,
                 playready_la_url: s.playready_la_url,
-                timing_ref: s.timing_ref.map(|t| rep_id(Path::new(&t))),
+                timing_ref: Some(rep_id(Path::new(&s.timing_ref))),
             })
             .collect();
         (2, f.keys, streams)
@@ -275,11 +250,11 @@ mod tests {
                 "missing field `directory`",
             ),
             (
-                r#"{"streams":[{"directory":"../x","title":"A","files":["a.mp4"]}]}"#,
+                r#"{"streams":[{"directory":"../x","title":"A","files":["a.mp4"],"timing_ref":"a"}]}"#,
                 "streams[0].directory",
             ),
             (
-                r#"{"streams":[{"directory":"a","title":"A","files":["a.mp4","gone.mp4"]}]}"#,
+                r#"{"streams":[{"directory":"a","title":"A","files":["a.mp4","gone.mp4"],"timing_ref":"a"}]}"#,
                 "streams[0].files[1]",
             ),
             (

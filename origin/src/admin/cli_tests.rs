@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dashlive::transfer::client::{Auth, Client};
@@ -13,23 +13,21 @@ use dashlive::transfer::{download, upload, Progress, TransferError};
 
 use super::catalog::Catalog;
 use super::store::{Actor, Group};
+use super::streams_tests::card;
 use super::tests::{site, NOW};
 use crate::server::{serve, Limits};
 
-/// A small test card (video 320x180 and AAC audio), made once.
-fn card() -> &'static (tempfile::TempDir, PathBuf) {
-    static M: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    M.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("card");
-        let mut o = dashlive::media::synth::SynthOptions::new(out.clone());
-        o.duration_ms = 1920;
-        o.segment_ms = 960;
-        o.ladder = dashlive::media::synth::parse_ladder("320x180@300k").unwrap();
-        o.prefix = "card".into();
-        dashlive::media::synth::synth(&o).unwrap();
-        (dir, out)
+/// Uploads `json` with the origin's token, off the test's runtime threads.
+async fn upload_with_token(
+    o: &Running,
+    json: PathBuf,
+) -> Result<Vec<upload::Uploaded>, TransferError> {
+    let (host, token) = (o.host.clone(), o.token.clone());
+    blocking(move || {
+        let c = Client::connect(&host, &Auth::Token(token)).unwrap();
+        upload::upload_file(&c, &json, &dashlive::transfer::Silent)
     })
+    .await
 }
 
 const KID: &str = "c001de8e567b5fcfbc22c565ed5bda24";
@@ -271,12 +269,7 @@ async fn refusals_name_the_file_and_the_reason() {
         r#"{"streams": [{"directory": "x", "title": "X", "files": "card_aac.mp4"}]}"#,
     )
     .unwrap();
-    let (host, token) = (o.host.clone(), o.token.clone());
-    let e = blocking(move || {
-        let c = Client::connect(&host, &Auth::Token(token)).unwrap();
-        upload::upload_file(&c, &bad, &dashlive::transfer::Silent).unwrap_err()
-    })
-    .await;
+    let e = upload_with_token(&o, bad).await.unwrap_err();
     let text = e.to_string();
     assert!(
         text.contains("bad.json") && text.contains("expected a sequence"),
@@ -289,15 +282,10 @@ async fn refusals_name_the_file_and_the_reason() {
     std::fs::write(src.path().join("junk.mp4"), b"not an mp4 at all").unwrap();
     std::fs::write(
         &junk,
-        r#"{"streams": [{"directory": "junk", "title": "J", "files": ["junk.mp4"]}]}"#,
+        r#"{"streams": [{"directory": "junk", "title": "J", "files": ["junk.mp4"], "timing_ref": "junk.mp4"}]}"#,
     )
     .unwrap();
-    let (host, token) = (o.host.clone(), o.token.clone());
-    let e = blocking(move || {
-        let c = Client::connect(&host, &Auth::Token(token)).unwrap();
-        upload::upload_file(&c, &junk, &dashlive::transfer::Silent).unwrap_err()
-    })
-    .await;
+    let e = upload_with_token(&o, junk).await.unwrap_err();
     let text = e.to_string();
     assert!(
         text.contains("junk.json") && text.contains("junk.mp4:") && text.contains("422"),
@@ -325,13 +313,7 @@ async fn the_bbb_upload_file_plays() {
         return;
     }
     let o = running().await;
-    let (host, token) = (o.host.clone(), o.token.clone());
-    let done = blocking(move || {
-        let c = Client::connect(&host, &Auth::Token(token)).unwrap();
-        upload::upload_file(&c, &json, &dashlive::transfer::Silent)
-    })
-    .await
-    .unwrap();
+    let done = upload_with_token(&o, json).await.unwrap();
     assert_eq!(done[0].directory, "upload-test");
     assert_eq!(done[0].files, 8);
     let h = o.host.clone();
