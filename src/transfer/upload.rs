@@ -31,16 +31,19 @@ pub struct Uploaded {
     pub answered_s: f64,
 }
 
-/// A body that notes when its last byte was read.
+/// A body that notes when its last byte was read (by count: a client
+/// sending a known length stops reading at it, without seeing the end).
 struct Timed<R> {
     inner: R,
+    left: u64,
     done: Arc<OnceLock<Instant>>,
 }
 
 impl<R: Read> Read for Timed<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() {
+        self.left = self.left.saturating_sub(n as u64);
+        if self.left == 0 || (n == 0 && !buf.is_empty()) {
             let _ = self.done.set(Instant::now());
         }
         Ok(n)
@@ -198,6 +201,7 @@ fn send_media(
     let done = Arc::new(OnceLock::new());
     let body = Timed {
         inner: body,
+        left: len,
         done: done.clone(),
     };
     let answer = client.post_stream(&format!("/admin/streams/{dir}/media"), &ctype, len, body)?;
