@@ -117,9 +117,13 @@ fn upload_stream(
             progress.line(&format!("  stream {dir}: added"));
             true
         }
-        _ => {
+        status => {
             existing.expect(refused(file, &format!("reading stream {dir}")))?;
-            unreachable!("a 2xx other than 200 is not an answer of this page")
+            // A 2xx other than 200 is no answer of this page.
+            return Err(TransferError::Unexpected {
+                url: client.url(&page),
+                message: format!("status {status}"),
+            });
         }
     };
     for k in &file.keys {
