@@ -24,4 +24,5 @@ pub mod pages;
 pub mod policy;
 pub mod scte35;
 pub mod serve;
+pub mod transfer;
 pub mod validate;

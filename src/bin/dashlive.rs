@@ -128,6 +128,53 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create or update streams on a running origin from dash-live upload
+    /// files (v1 or v2): the streams, their keys, their media (beside the
+    /// JSON), then their timing references.
+    Upload {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write the catalog and media of a running dashlive origin (or a
+    /// dash-live server) into DEST as a config folder `dashlive build` takes.
+    Download {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// dashlive, dash-live, or auto (asks the server).
+        #[arg(long, default_value = "auto")]
+        from: String,
+        dest: PathBuf,
+    },
+}
+
+/// The server the upload and download commands talk to, and who we are there.
+#[derive(clap::Args)]
+struct ServerArgs {
+    #[arg(long, default_value = "http://localhost:5000")]
+    host: String,
+    /// An API token (`dashlive-origin --store F token add USER`).
+    #[arg(long, conflicts_with_all = ["username", "password"])]
+    token: Option<String>,
+    #[arg(long, requires = "password")]
+    username: Option<String>,
+    #[arg(long, requires = "username")]
+    password: Option<String>,
+}
+
+impl ServerArgs {
+    fn auth(&self) -> dashlive::transfer::client::Auth {
+        use dashlive::transfer::client::Auth;
+        match (&self.token, &self.username, &self.password) {
+            (Some(t), _, _) => Auth::Token(t.clone()),
+            (None, Some(u), Some(p)) => Auth::Login {
+                username: u.clone(),
+                password: p.clone(),
+            },
+            _ => Auth::Anonymous,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -178,6 +225,8 @@ fn main() -> ExitCode {
         }
         Command::Index { files, json } => cmd_index(&files, json),
         Command::Build { config, out } => cmd_build(&config, out.as_deref()),
+        Command::Upload { server, files } => cmd_upload(&server, &files),
+        Command::Download { server, from, dest } => cmd_download(&server, &from, &dest),
         Command::Options { json } => cmd_options(json),
         Command::Keys { command } => cmd_keys(command),
         Command::Catalog { command } => match command {
@@ -521,6 +570,42 @@ fn cmd_catalog_check(config: &Path) -> Result<bool> {
 
 fn cmd_catalog_import(file: &Path, config: &Path, force: bool) -> Result<bool> {
     for written in dashlive::catalog::import::import(file, config, force)? {
+        out!("wrote {}", written.display());
+    }
+    Ok(true)
+}
+
+fn cmd_upload(server: &ServerArgs, files: &[PathBuf]) -> Result<bool> {
+    use dashlive::transfer::{client::Client, upload, Stderr};
+    let client = Client::connect(&server.host, &server.auth())?;
+    for file in files {
+        upload::upload_file(&client, file, &Stderr)?;
+    }
+    Ok(true)
+}
+
+fn cmd_download(server: &ServerArgs, from: &str, dest: &Path) -> Result<bool> {
+    use dashlive::transfer::{client, download, Stderr};
+    let source = match from {
+        "dashlive" => Some(download::Source::Dashlive),
+        "dash-live" => Some(download::Source::DashLive),
+        "auto" => None,
+        other => anyhow::bail!("--from {other:?}: dashlive, dash-live or auto"),
+    };
+    let source = match source {
+        Some(s) => s,
+        None => download::detect(&client::Client::connect(
+            &server.host,
+            &client::Auth::Anonymous,
+        )?)?,
+    };
+    let auth = match source {
+        // dash-live's stream list is public; its key values are not read.
+        download::Source::DashLive => client::Auth::Anonymous,
+        download::Source::Dashlive => server.auth(),
+    };
+    let c = client::Client::connect(&server.host, &auth)?;
+    for written in download::download(&c, source, dest, &Stderr)? {
         out!("wrote {}", written.display());
     }
     Ok(true)

@@ -9,32 +9,33 @@ use super::error::CatalogError;
 use super::keys::KeyEntry;
 use super::stream::StreamFile;
 
+/// An upload file of format v2 (also read by `dashlive upload`).
 #[derive(Debug, Deserialize)]
-struct UploadFile {
+pub struct UploadFile {
     #[serde(default)]
-    keys: Vec<UploadKey>,
-    streams: Vec<UploadStream>,
+    pub keys: Vec<UploadKey>,
+    pub streams: Vec<UploadStream>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadKey {
+    pub kid: String,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub computed: bool,
 }
 
 #[derive(Debug, Deserialize)]
-struct UploadKey {
-    kid: String,
+pub struct UploadStream {
+    pub directory: String,
+    pub title: String,
     #[serde(default)]
-    key: Option<String>,
+    pub marlin_la_url: Option<String>,
     #[serde(default)]
-    computed: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct UploadStream {
-    directory: String,
-    title: String,
-    #[serde(default)]
-    marlin_la_url: Option<String>,
-    #[serde(default)]
-    playready_la_url: Option<String>,
-    files: Vec<PathBuf>,
-    timing_ref: String,
+    pub playready_la_url: Option<String>,
+    pub files: Vec<PathBuf>,
+    pub timing_ref: String,
 }
 
 /// Writes `config/streams/<directory>.yaml` for each stream of the upload

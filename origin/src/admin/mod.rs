@@ -26,6 +26,8 @@ mod validate_add;
 mod validate_add_tests;
 
 #[cfg(test)]
+mod cli_tests;
+#[cfg(test)]
 mod programmes_tests;
 #[cfg(test)]
 mod proxies_tests;

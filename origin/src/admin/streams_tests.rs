@@ -14,7 +14,7 @@ use super::tests::{site, Answer, Browser, Site, EVIL};
 
 /// A small test card (video 320x180 and AAC audio, two segments each),
 /// made once for every test here.
-fn card() -> &'static (tempfile::TempDir, PathBuf) {
+pub(super) fn card() -> &'static (tempfile::TempDir, PathBuf) {
     static M: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     M.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
