@@ -377,6 +377,7 @@ mod tests {
             id: id.into(),
             stream: "s".into(),
             ad,
+            encrypted: false,
             start,
             duration: 4000,
             timescale: 1000,

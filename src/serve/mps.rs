@@ -4,13 +4,15 @@
 //! faults) applies to them as well.
 
 use crate::layout::SegmentName;
+use crate::mpd::live::LiveTiming;
 use crate::mpd::manifest::ManifestQuery;
 use crate::mpd::mps::segment_index;
+use crate::mpd::mps_availability::{availability, Availability};
 use crate::mpd::mps_manifest::{render_programme, segment_ms, MpsError, TEMPLATES};
 use crate::mpd::registry::{self, Mode};
 use crate::policy::{self, Cache};
 use crate::serve::plan::{Plan, SegmentPlan, Source};
-use crate::serve::resolve::{stored_transforms, Request, Resolver, TreeView};
+use crate::serve::resolve::{stored_transforms, unavailable, Request, Resolver, TreeView};
 use crate::serve::transform::SegmentAt;
 
 /// `live` or `vod`: the modes of a programme.
@@ -76,6 +78,40 @@ impl<T: TreeView> Resolver<'_, T> {
             Err(MpsError::BadRequest(m)) => Plan::bad_request(m),
             Err(MpsError::NotFound(m)) => Plan::not_found(m),
             Err(e) => Plan::refuse(500, e.to_string()),
+        }
+    }
+
+    /// A live period segment is served while one of its occurrences is
+    /// available, as a stream's segment is (the same 404 otherwise).
+    fn period_segment_available(
+        &self,
+        programme: &crate::mpd::mps::Programme,
+        def: &crate::mpd::mps::ProgrammePeriod,
+        rep: &crate::media::Representation,
+        seg: &crate::media::Segment,
+        (file, opts, req): (&str, &crate::options::Options, &Request),
+    ) -> Result<(), Plan> {
+        let streams = |d: &str| self.tree.stream(d);
+        let timing = LiveTiming::new(opts, req.now_ms, false, segment_ms(programme, &streams))
+            .map_err(|e| Plan::bad_request(e.to_string()))?;
+        let index = programme
+            .periods
+            .iter()
+            .position(|p| std::ptr::eq(p, def))
+            .unwrap_or(0);
+        let Some(clock) = programme.clock() else {
+            return Err(Plan::not_found(format!(
+                "{} has no periods",
+                programme.name
+            )));
+        };
+        match availability(&clock, index, def, rep, seg, &timing) {
+            Availability::Available => Ok(()),
+            Availability::Unavailable { ready_at_ms } => Err(Plan::Refuse(unavailable(
+                file,
+                &timing,
+                ready_at_ms.filter(|_| !req.now_override),
+            ))),
         }
     }
 
@@ -152,6 +188,13 @@ impl<T: TreeView> Resolver<'_, T> {
                 let Some(s) = media.get(index) else {
                     return Plan::not_found(format!("{rep_id} has no segment {file}"));
                 };
+                if mode == Mode::Live {
+                    if let Err(refusal) =
+                        self.period_segment_available(programme, def, rep, s, (file, &opts, req))
+                    {
+                        return refusal;
+                    }
+                }
                 (
                     Source::Stored { index },
                     SegmentAt::Media {
