@@ -90,10 +90,10 @@ impl<T: TreeView> Resolver<'_, T> {
         rep: &crate::media::Representation,
         seg: &crate::media::Segment,
         (file, opts, req): (&str, &crate::options::Options, &Request),
-    ) -> Result<(), Plan> {
+    ) -> Result<(), Box<Plan>> {
         let streams = |d: &str| self.tree.stream(d);
         let timing = LiveTiming::new(opts, req.now_ms, false, segment_ms(programme, &streams))
-            .map_err(|e| Plan::bad_request(e.to_string()))?;
+            .map_err(|e| Box::new(Plan::bad_request(e.to_string())))?;
         let index = programme
             .periods
             .iter()
@@ -107,11 +107,11 @@ impl<T: TreeView> Resolver<'_, T> {
         };
         match availability(&clock, index, def, rep, seg, &timing) {
             Availability::Available => Ok(()),
-            Availability::Unavailable { ready_at_ms } => Err(Plan::Refuse(unavailable(
+            Availability::Unavailable { ready_at_ms } => Err(Box::new(Plan::Refuse(unavailable(
                 file,
                 &timing,
                 ready_at_ms.filter(|_| !req.now_override),
-            ))),
+            )))),
         }
     }
 
@@ -192,7 +192,7 @@ impl<T: TreeView> Resolver<'_, T> {
                     if let Err(refusal) =
                         self.period_segment_available(programme, def, rep, s, (file, &opts, req))
                     {
-                        return refusal;
+                        return *refusal;
                     }
                 }
                 (
