@@ -100,10 +100,8 @@ impl<T: TreeView> Resolver<'_, T> {
             .position(|p| std::ptr::eq(p, def))
             .unwrap_or(0);
         let Some(clock) = programme.clock() else {
-            return Err(Plan::not_found(format!(
-                "{} has no periods",
-                programme.name
-            )));
+            let message = format!("{} has no periods", programme.name);
+            return Err(Box::new(Plan::not_found(message)));
         };
         match availability(&clock, index, def, rep, seg, &timing) {
             Availability::Available => Ok(()),
