@@ -8,6 +8,7 @@ pub mod live;
 pub mod manifest;
 pub mod mps;
 pub mod mps_availability;
+pub mod mps_drm;
 pub mod mps_manifest;
 pub mod patch;
 pub mod protection;

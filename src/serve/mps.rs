@@ -152,11 +152,14 @@ impl<T: TreeView> Resolver<'_, T> {
                 crate::options::shown(rep_id)
             ));
         };
-        let (name_of, opts) =
+        let (name_of, mut opts) =
             match self.segment_request(mode, rep, &programme.defaults, file, by_time, req.query) {
                 Ok(x) => x,
                 Err(p) => return *p,
             };
+        if let Err(m) = crate::mpd::mps_drm::clear_period_options(def, rep, &mut opts) {
+            return Plan::not_found(m);
+        }
         let media = rep.media_segments();
         let (source, at) = match name_of {
             SegmentName::Init => (

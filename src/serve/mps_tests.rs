@@ -24,6 +24,11 @@ impl Fake {
     /// Stream `s`: five 2 s segments. Programme `prog`: period `a` plays
     /// 4–8 s of it, then `b` 0–4 s (an 8 s loop).
     fn new() -> Fake {
+        Fake::with_encrypted(false)
+    }
+
+    /// The same, period `a` marked `encrypted` when asked.
+    fn with_encrypted(encrypted_a: bool) -> Fake {
         let period = |id: &str, start| ProgrammePeriod {
             id: id.into(),
             stream: "s".into(),
@@ -42,7 +47,13 @@ impl Fake {
                 name: "prog".into(),
                 title: "P".into(),
                 defaults: Defaults::new(),
-                periods: vec![period("a", 4000), period("b", 0)],
+                periods: vec![
+                    ProgrammePeriod {
+                        encrypted: encrypted_a,
+                        ..period("a", 4000)
+                    },
+                    period("b", 0),
+                ],
             },
         }
     }
@@ -77,10 +88,13 @@ impl TreeView for Fake {
 }
 
 fn segment(mode: &str, period: &str, file: &str, query: &str, now_ms: i64) -> Plan {
-    let tree = Fake::new();
+    segment_of(&Fake::new(), mode, period, file, query, now_ms)
+}
+
+fn segment_of(tree: &Fake, mode: &str, period: &str, file: &str, query: &str, now_ms: i64) -> Plan {
     let renderer = Renderer::new().unwrap();
     let r = Resolver {
-        tree: &tree,
+        tree,
         renderer: &renderer,
         cache: None,
     };
@@ -158,4 +172,21 @@ fn live_period_segments_answer_only_while_available() {
 fn vod_period_segments_have_no_clock() {
     assert_eq!(answer(&segment("vod", "a", "4.m4v", "", START - 1)).0, 200);
     assert_eq!(answer(&segment("vod", "a", "2.m4v", "", START)).0, 404);
+}
+
+#[test]
+fn drm_encrypts_the_encrypted_periods_segments_only() {
+    let tree = Fake::with_encrypted(true);
+    let drm =
+        |period, file| match segment_of(&tree, "vod", period, file, "drm=clearkey&enc=cenc", 0) {
+            Plan::Segment(s) => s
+                .transforms
+                .iter()
+                .any(|t| matches!(t, super::plan::Transform::Drm(_))),
+            other => panic!("{period}/{file}: {:?}", answer(&other)),
+        };
+    assert!(drm("a", "4.m4v"), "the encrypted period's segment");
+    assert!(drm("a", "init.m4v"), "and its init segment (pssh, tenc)");
+    assert!(!drm("b", "2.m4v"), "a clear period stays clear");
+    assert!(!drm("b", "init.m4v"));
 }
