@@ -244,7 +244,8 @@ fn shown_periods<'s>(
                 .iter()
                 // Encrypted copies only where the period is encrypted and
                 // DRM asked for; then they replace the clear ones.
-                .filter(|r| def.keeps(&r.id) && (!r.encrypted() || (drm && def.encrypted)))
+                .filter(|r| !r.encrypted() || (drm && def.encrypted))
+                .filter(|r| crate::mpd::mps_drm::keeps(def, r, stream.representations))
                 .filter_map(|r| period_rep(r, def, until))
                 .collect();
             let reference = stream
@@ -310,7 +311,9 @@ fn fix_templates<'r>(
             t.presentation_time_offset = pto.saturating_mul(scale);
         }
         t.start_number = rep.start_number;
-        if let Some(track) = def.track(first) {
+        let rep_of = |id: &str| s.reps.iter().find(|r| r.id == id);
+        let track = rep_of(first).and_then(|r| crate::mpd::mps_drm::track_of(def, r, &s.reps));
+        if let Some(track) = track {
             if let Some(role) = track.role.as_deref().and_then(crate::mpd::mps::role) {
                 a.role = Some(role);
             }

@@ -145,7 +145,7 @@ impl<T: TreeView> Resolver<'_, T> {
         let Some(rep) = view
             .representations
             .iter()
-            .find(|r| r.id == rep_id && def.keeps(&r.id))
+            .find(|r| r.id == rep_id && crate::mpd::mps_drm::keeps(def, r, view.representations))
         else {
             return Plan::not_found(format!(
                 "period {period} of {name} has no representation {}",

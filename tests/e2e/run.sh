@@ -121,7 +121,7 @@ printf 'out: ../out\ndefaults: {}\n' > "$config/site.yaml"
 sed "s#\.\./demo-media/#$repo/config/demo-media/#" "$repo/config/streams/testcard.yaml" > "$config/streams/testcard.yaml"
 if [ -f "$media/bbb/upload_v2.json" ]; then
     "$bin" catalog import "$media/bbb/upload_v2.json" --config "$config" > /dev/null || die "catalog import failed"
-    cp "$here/mps/bbb-card.yaml" "$config/mps/"
+    cp "$here/mps/bbb-card.yaml" "$here/mps/bbb-drm.yaml" "$config/mps/"
 elif [ "${DASHLIVE_REQUIRE_TEST_MEDIA:-}" = 1 ]; then
     die "no BBB media at $media/bbb (DASHLIVE_TEST_MEDIA) and DASHLIVE_REQUIRE_TEST_MEDIA=1"
 else
