@@ -30,8 +30,9 @@
 #                 judged by index, build, schema, VOD/live decode and loop continuity, and
 #                 dash.js and Shaka play the H.264/AAC ones, VOD and live
 #                 (tests/corpus/corpus.py, its own catalog and origin; docs/packagers.md)
-#   mps           multi-period programmes (the demo's testcard-break, and bbb-card: BBB -> test
-#                 card -> BBB): the schema accepts VOD and live manifests; ffmpeg decodes the
+#   mps           multi-period programmes (the demo's testcard-break and testcard-drm, and bbb-card:
+#                 BBB -> test card -> BBB, bbb-drm: clear -> encrypted -> clear): the schema
+#                 accepts VOD and live manifests, with and without drm; ffmpeg decodes the
 #                 VOD programme period by period, frame count = sum of the periods; dash.js and
 #                 Shaka play VOD and live across two period boundaries (players --mode mps)
 set -uo pipefail
