@@ -385,7 +385,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn period(start: u64, duration: u64, ts: u32) -> ProgrammePeriod {
+    pub(crate) fn period(start: u64, duration: u64, ts: u32) -> ProgrammePeriod {
         ProgrammePeriod {
             id: "p".into(),
             stream: "s".into(),

@@ -106,16 +106,7 @@ mod tests {
     const START: i64 = 1_704_067_200_000;
 
     fn period(start: u64, duration: u64) -> ProgrammePeriod {
-        ProgrammePeriod {
-            id: "p".into(),
-            stream: "s".into(),
-            ad: false,
-            encrypted: false,
-            start,
-            duration,
-            timescale: 1000,
-            tracks: Vec::new(),
-        }
+        crate::mpd::mps::tests::period(start, duration, 1000)
     }
 
     fn timing(query: &str, now_ms: i64) -> LiveTiming {

@@ -142,28 +142,18 @@ fn live_period_segments_answer_only_while_available() {
     assert_eq!(ready, None, "more than a segment ahead");
     let (status, _, ready) = answer(&segment("live", "a", "4.m4v", Q, START + 3000));
     assert_eq!((status, ready), (404, Some(START + 4000)), "in progress");
-    assert_eq!(
-        answer(&segment("live", "a", "4.m4v", Q, START + 4000)).0,
-        200
-    );
-    // Past the 2 s window it is gone until the next loop's occurrence.
-    assert_eq!(
-        answer(&segment("live", "a", "4.m4v", Q, START + 6500)).0,
-        404
-    );
-    assert_eq!(
-        answer(&segment("live", "a", "4.m4v", Q, START + 12_000)).0,
-        200
-    );
-    // The same media, segment 2, as period b plays it: 6–8 s of the loop.
-    assert_eq!(
-        answer(&segment("live", "b", "2.m4v", Q, START + 7000)).0,
-        404
-    );
-    assert_eq!(
-        answer(&segment("live", "b", "2.m4v", Q, START + 8000)).0,
-        200
-    );
+    for (period, file, after_ms, status) in [
+        ("a", "4.m4v", 4000, 200),
+        // Past the 2 s window it is gone until the next loop's occurrence.
+        ("a", "4.m4v", 6500, 404),
+        ("a", "4.m4v", 12_000, 200),
+        // The same media, segment 2, as period b plays it: 6–8 s of the loop.
+        ("b", "2.m4v", 7000, 404),
+        ("b", "2.m4v", 8000, 200),
+    ] {
+        let plan = segment("live", period, file, Q, START + after_ms);
+        assert_eq!(answer(&plan).0, status, "{period}/{file} at +{after_ms} ms");
+    }
     // The init segment has no time.
     assert_eq!(answer(&segment("live", "a", "init.m4v", Q, START)).0, 200);
 }
