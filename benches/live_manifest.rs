@@ -22,6 +22,9 @@
 //! * `live_manifest/render_timeline`: `Renderer::render` alone, of that context.
 //! * `live_manifest/patch_cached`, `patch_render`: an MPD patch (`patch=1`),
 //!   whole and its document alone; see [`bench_patch`].
+//! * `live_manifest/mps_number`, `mps_timeline`: the live manifest of a
+//!   one-hour multi-period programme of 12 periods (`/mps/live/…`); see
+//!   [`bench_mps`]. Synthetic media, so never skipped. The target is 50 µs.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -260,9 +263,155 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
+/// Synthetic representation: `n` segments of `d` ticks at `ts` Hz.
+fn synthetic(id: &str, video: bool, ts: u32, n: u64, d: u64) -> Representation {
+    use dashlive::media::{ContentType, Segment};
+    let init = Segment {
+        offset: 0,
+        size: 800,
+        duration: 0,
+        decode_time: 0,
+    };
+    let media = (0..n).map(|i| Segment {
+        offset: 800 + i * 100_000,
+        size: 100_000,
+        duration: d,
+        decode_time: i * d,
+    });
+    Representation {
+        id: id.into(),
+        filename: format!("{id}.mp4"),
+        content_type: if video {
+            ContentType::Video
+        } else {
+            ContentType::Audio
+        },
+        mime_type: if video { "video/mp4" } else { "audio/mp4" }.into(),
+        codecs: if video { "avc1.640028" } else { "mp4a.40.2" }.into(),
+        sample_entry: if video { "avc1" } else { "mp4a" }.into(),
+        timescale: ts,
+        language: "und".into(),
+        track_id: 1,
+        start_number: 1,
+        start_time: 0,
+        edit_offset: 0,
+        segments: std::iter::once(init).chain(media).collect(),
+        media_duration: n * d,
+        segment_duration: d,
+        bitrate: if video { 3_000_000 } else { 128_000 },
+        max_bitrate: if video { 3_500_000 } else { 130_000 },
+        width: video.then_some(1920),
+        height: video.then_some(1080),
+        frame_rate: None,
+        sar: None,
+        nal_length_size: None,
+        sample_rate: (!video).then_some(48_000),
+        channels: (!video).then_some(2),
+        dolby_channel_configuration: None,
+        encryption: None,
+    }
+}
+
+/// `live_manifest/mps_number`, `mps_timeline`: what the origin does for
+/// `/mps/live/hour/hand_made.mpd` (and `?timeline=1`): a one-hour programme
+/// of 12 periods, six 8-minute spans of a 48-minute show (4 s video
+/// segments, audio of 1024-sample frames) each followed by the same
+/// 2-minute ad (2 s segments) signalled with SCTE-35. The default
+/// 30-minute window lists 6 or 7 of them. The target is under 50 µs.
+fn bench_mps(c: &mut Criterion) {
+    use dashlive::mpd::mps::{Programme, ProgrammePeriod};
+    use dashlive::mpd::mps_manifest::render_programme;
+    let show = vec![
+        synthetic("show_v", true, 12_800, 720, 51_200),
+        // 4 s of 48 kHz audio is 187.5 frames: 188 frames and 187 in turn
+        // would be truer, a constant 188 is close enough for the layout.
+        synthetic("show_a", false, 48_000, 720, 188 * 1024),
+    ];
+    let ad = vec![
+        synthetic("ad_v", true, 12_800, 60, 25_600),
+        synthetic("ad_a", false, 48_000, 60, 94 * 1024),
+    ];
+    let defaults = Defaults::new();
+    let drm = dashlive::drm::signal::StreamDrm::default();
+    let view = |directory, timing_ref, reps| StreamView {
+        directory,
+        title: directory,
+        timing_ref,
+        representations: reps,
+        defaults: &defaults,
+        drm: &drm,
+    };
+    let streams = |d: &str| match d {
+        "show" => Some(view("show", "show_v", &show)),
+        "ad" => Some(view("ad", "ad_v", &ad)),
+        _ => None,
+    };
+    let periods = (0..6u64)
+        .flat_map(|i| {
+            [
+                ProgrammePeriod {
+                    id: format!("show{i}"),
+                    stream: "show".into(),
+                    ad: false,
+                    encrypted: false,
+                    start: i * 480 * 12_800,
+                    duration: 480 * 12_800,
+                    timescale: 12_800,
+                    tracks: Vec::new(),
+                },
+                ProgrammePeriod {
+                    id: format!("ad{i}"),
+                    stream: "ad".into(),
+                    ad: true,
+                    encrypted: false,
+                    start: 0,
+                    duration: 120 * 12_800,
+                    timescale: 12_800,
+                    tracks: Vec::new(),
+                },
+            ]
+        })
+        .collect();
+    let programme = Programme {
+        name: "hour".into(),
+        title: "A one-hour programme of 12 periods".into(),
+        defaults: Defaults::new(),
+        periods,
+    };
+    let renderer = Renderer::new().expect("templates compile");
+    let mps_query = |q: &'static str| ManifestQuery {
+        def: hand_made(),
+        mode: Mode::Live,
+        site_defaults: &defaults,
+        query: q,
+        now_ms: NOW_MS,
+        now_override: false,
+        site_url: Some(SITE.into()),
+        manifest_url: Some(format!("{SITE}mps/live/hour/hand_made.mpd?{q}")),
+    };
+    let mut g = c.benchmark_group("live_manifest");
+    for (name, q) in [("mps_number", ""), ("mps_timeline", "timeline=1")] {
+        let q = mps_query(q);
+        let m = render_programme(&renderer, &programme, &streams, &q).expect("renders");
+        eprintln!(
+            "live_manifest: {name}: {} bytes, {} Periods, {} <S> entries",
+            m.xml.len(),
+            m.xml.matches("<Period ").count(),
+            m.xml.matches("<S ").count()
+        );
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                render_programme(&renderer, black_box(&programme), &streams, black_box(&q))
+                    .expect("renders")
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_live
+    targets = bench_live, bench_mps
 }
 criterion_main!(benches);

@@ -37,6 +37,10 @@ pub struct PeriodFile {
     /// with SCTE-35.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// Encrypted for requests with `drm=` (its stream's encrypted copies,
+    /// or its clear ones with `enc=`); other periods stay clear.
+    #[serde(default)]
+    pub encrypted: bool,
     /// Seconds into the stream's media, snapped to a segment boundary.
     pub start: f64,
     /// Seconds, snapped likewise.
@@ -292,6 +296,7 @@ impl Catalog {
                             id: p.id.clone(),
                             stream: p.stream.clone(),
                             ad: p.role.as_deref() == Some("ad"),
+                            encrypted: p.encrypted,
                             start: snapped.start,
                             duration: snapped.duration,
                             timescale: snapped.timescale,

@@ -139,6 +139,41 @@ pub struct Representation {
 }
 
 impl Representation {
+    /// A copy with other `segments` (init first), without copying the
+    /// stream's own: a multi-period manifest cuts every representation to
+    /// each Period it shows, and an hour of segments per copy would be most
+    /// of its cost. Every field is named so that a new one is not forgotten.
+    pub fn with_segments(&self, segments: Vec<Segment>) -> Representation {
+        Representation {
+            id: self.id.clone(),
+            filename: self.filename.clone(),
+            content_type: self.content_type,
+            mime_type: self.mime_type.clone(),
+            codecs: self.codecs.clone(),
+            sample_entry: self.sample_entry.clone(),
+            timescale: self.timescale,
+            language: self.language.clone(),
+            track_id: self.track_id,
+            start_number: self.start_number,
+            start_time: self.start_time,
+            edit_offset: self.edit_offset,
+            segments,
+            media_duration: self.media_duration,
+            segment_duration: self.segment_duration,
+            bitrate: self.bitrate,
+            max_bitrate: self.max_bitrate,
+            width: self.width,
+            height: self.height,
+            frame_rate: self.frame_rate,
+            sar: self.sar.clone(),
+            nal_length_size: self.nal_length_size,
+            sample_rate: self.sample_rate,
+            channels: self.channels,
+            dolby_channel_configuration: self.dolby_channel_configuration.clone(),
+            encryption: self.encryption.clone(),
+        }
+    }
+
     pub fn encrypted(&self) -> bool {
         self.encryption.is_some()
     }

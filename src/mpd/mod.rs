@@ -7,6 +7,8 @@ pub mod holes;
 pub mod live;
 pub mod manifest;
 pub mod mps;
+pub mod mps_availability;
+pub mod mps_drm;
 pub mod mps_manifest;
 pub mod patch;
 pub mod protection;

@@ -33,6 +33,11 @@ pub struct ProgrammePeriod {
     /// An ad break: the manifest signals its start with SCTE-35.
     #[serde(default)]
     pub ad: bool,
+    /// Encrypted when a request asks for DRM (`drm=`): its stream's
+    /// encrypted copies, or its clear ones encrypted per request (`enc=`).
+    /// Other periods stay clear whatever the request.
+    #[serde(default)]
+    pub encrypted: bool,
     /// Where the span starts, in ticks of the stream's timing reference
     /// counted from its first media segment, and how long it lasts; both on
     /// segment boundaries of the reference.
@@ -231,34 +236,43 @@ pub fn period_rep(
     let span_start = rescale(p.start, p.timescale, ts);
     let span_end = rescale(p.start.saturating_add(p.duration), p.timescale, ts);
     let limit = until.map(|u| span_start.saturating_add(rescale(u, p.timescale, ts)));
-    let mut first_index = None;
-    let mut kept = Vec::new();
-    for (i, s) in media.iter().enumerate() {
-        let rel = s.decode_time.saturating_sub(first);
-        let middle = rel.saturating_add(s.duration / 2);
-        if middle < span_start || middle >= span_end {
-            continue;
-        }
-        if limit.is_some_and(|l| rel.saturating_add(s.duration) > l) {
-            break;
-        }
-        first_index.get_or_insert(i);
-        kept.push(*s);
+    let middle = |s: &crate::media::Segment| {
+        s.decode_time
+            .saturating_sub(first)
+            .saturating_add(s.duration / 2)
+    };
+    // Segments are in decode order: skip to the span by binary search (an
+    // hour of segments per representation, for every Period shown).
+    let first_index = media.partition_point(|s| middle(s) < span_start);
+    let kept_len = media
+        .get(first_index..)?
+        .iter()
+        .take_while(|s| middle(s) < span_end)
+        .take_while(|s| {
+            let end = s
+                .decode_time
+                .saturating_sub(first)
+                .saturating_add(s.duration);
+            limit.is_none_or(|l| end <= l)
+        })
+        .count();
+    if kept_len == 0 {
+        return None;
     }
-    let first_index = first_index?;
-    let mut cut = rep.clone();
+    let kept = media.get(first_index..first_index + kept_len)?;
+    let mut cut = rep.with_segments(
+        rep.segments
+            .first()
+            .into_iter()
+            .chain(kept)
+            .copied()
+            .collect(),
+    );
     cut.start_time = kept.first().map_or(first, |s| s.decode_time);
     cut.start_number = rep
         .start_number
         .saturating_add(u32::try_from(first_index).unwrap_or(u32::MAX));
     cut.media_duration = span_end.saturating_sub(span_start);
-    cut.segments = rep
-        .segments
-        .first()
-        .cloned()
-        .into_iter()
-        .chain(kept)
-        .collect();
     Some(PeriodRep {
         rep: cut,
         presentation_time_offset: first
@@ -371,11 +385,12 @@ pub(crate) mod tests {
         }
     }
 
-    fn period(start: u64, duration: u64, ts: u32) -> ProgrammePeriod {
+    pub(crate) fn period(start: u64, duration: u64, ts: u32) -> ProgrammePeriod {
         ProgrammePeriod {
             id: "p".into(),
             stream: "s".into(),
             ad: false,
+            encrypted: false,
             start,
             duration,
             timescale: ts,

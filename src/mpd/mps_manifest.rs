@@ -95,11 +95,6 @@ pub fn render_programme<'s>(
         _ => None,
     };
     let mut opts = crate::mpd::context::ManifestOptions::from_options(&o, &base);
-    if !opts.drm.is_empty() {
-        return Err(MpsError::BadRequest(
-            "drm: not available for multi-period streams yet".into(),
-        ));
-    }
     // A patch could not add or drop Periods with the per-stream patch
     // documents the origin makes: say so rather than serve a full MPD that
     // the player believes it may patch.
@@ -113,7 +108,8 @@ pub fn render_programme<'s>(
         pin_now(&mut opts, q.now_ms);
     }
     let use_timeline = opts.timeline;
-    let shown = shown_periods(p, &clock, timing.as_ref(), use_timeline, streams)?;
+    let drm = !opts.drm.is_empty();
+    let shown = shown_periods(p, &clock, timing.as_ref(), (use_timeline, drm), streams)?;
     let groups: Vec<Vec<Vec<&Representation>>> = shown
         .iter()
         .map(|s| select_groups(&s.reps, q.def, &opts))
@@ -166,12 +162,18 @@ pub fn render_programme<'s>(
         let def = &p.periods[s.at.index];
         period.base_url = Some(period_base(&def.id));
         period.closed = timing.is_none() || i < last;
-        period.link = previous
-            .as_ref()
-            .and_then(|(j, id)| def.link_from(&p.periods[*j], id));
+        period.link = previous.as_ref().and_then(|(j, id)| {
+            let prev = &p.periods[*j];
+            // Clear → encrypted is new media to the player, not more of it.
+            let same_protection = !drm || prev.encrypted == def.encrypted;
+            def.link_from(prev, id).filter(|_| same_protection)
+        });
         previous = Some((s.at.index, s.id.clone()));
         if def.ad {
             period.event_streams.push(ad_break(&clock, s));
+        }
+        if drm {
+            crate::mpd::mps_drm::protect(period, &mut ctx.encrypted, def, streams, (&opts, q));
         }
         fix_templates(period, s, use_timeline, def);
     }
@@ -199,7 +201,7 @@ fn shown_periods<'s>(
     p: &Programme,
     clock: &ProgrammeClock,
     timing: Option<&LiveTiming>,
-    use_timeline: bool,
+    (use_timeline, drm): (bool, bool),
     streams: &impl Fn(&str) -> Option<StreamView<'s>>,
 ) -> Result<Vec<Shown>, MpsError> {
     let (list, now): (Vec<PeriodAt>, Option<u64>) = match timing {
@@ -240,7 +242,10 @@ fn shown_periods<'s>(
             let cuts: Vec<PeriodRep> = stream
                 .representations
                 .iter()
-                .filter(|r| def.keeps(&r.id) && !r.encrypted())
+                // Encrypted copies only where the period is encrypted and
+                // DRM asked for; then they replace the clear ones.
+                .filter(|r| !r.encrypted() || (drm && def.encrypted))
+                .filter(|r| crate::mpd::mps_drm::keeps(def, r, stream.representations))
                 .filter_map(|r| period_rep(r, def, until))
                 .collect();
             let reference = stream
@@ -306,7 +311,9 @@ fn fix_templates<'r>(
             t.presentation_time_offset = pto.saturating_mul(scale);
         }
         t.start_number = rep.start_number;
-        if let Some(track) = def.track(first) {
+        let rep_of = |id: &str| s.reps.iter().find(|r| r.id == id);
+        let track = rep_of(first).and_then(|r| crate::mpd::mps_drm::track_of(def, r, &s.reps));
+        if let Some(track) = track {
             if let Some(role) = track.role.as_deref().and_then(crate::mpd::mps::role) {
                 a.role = Some(role);
             }
@@ -377,6 +384,7 @@ mod tests {
             id: id.into(),
             stream: "s".into(),
             ad,
+            encrypted: false,
             start,
             duration: 4000,
             timescale: 1000,
@@ -404,6 +412,15 @@ mod tests {
     }
 
     fn render(mode: Mode, query: &str, now_ms: i64) -> Result<String, MpsError> {
+        render_with(programme(), mode, query, now_ms)
+    }
+
+    fn render_with(
+        programme: Programme,
+        mode: Mode,
+        query: &str,
+        now_ms: i64,
+    ) -> Result<String, MpsError> {
         let reps = vec![crate::mpd::mps::tests::rep("v", 1000, 5, 2000, 0)];
         let defaults = Defaults::new();
         let drm = crate::drm::signal::StreamDrm::default();
@@ -428,7 +445,33 @@ mod tests {
             manifest_url: None,
         };
         let renderer = Renderer::new().unwrap();
-        render_programme(&renderer, &programme(), &streams, &q).map(|m| m.xml)
+        render_programme(&renderer, &programme, &streams, &q).map(|m| m.xml)
+    }
+
+    #[test]
+    fn drm_protects_only_the_encrypted_periods() {
+        // a clear, b encrypted, the ad clear.
+        let mut p = programme();
+        p.periods[1].encrypted = true;
+        let xml = render_with(p.clone(), Mode::Vod, "drm=clearkey&enc=cenc", 0).unwrap();
+        let period = |id: &str| {
+            let from = xml.find(&format!(r#"id="{id}""#)).unwrap();
+            let to = xml[from..].find("</Period>").unwrap();
+            xml[from..from + to].to_string()
+        };
+        assert!(
+            period("b").contains("<ContentProtection"),
+            "the encrypted period: {xml}"
+        );
+        assert!(period("b").contains("e2719d58-a985-b3c9-781a-b030af78d30e"));
+        assert!(!period("a").contains("ContentProtection"), "{xml}");
+        assert!(!period("ad").contains("ContentProtection"), "{xml}");
+        // b is no continuation of a once one is encrypted and not the other.
+        assert!(!period("b").contains("period-continuity"), "{xml}");
+        // Without drm every period is clear and b carries on a.
+        let xml = render_with(p, Mode::Vod, "", 0).unwrap();
+        assert!(!xml.contains("ContentProtection"));
+        assert!(xml.contains("period-continuity"));
     }
 
     #[test]
@@ -458,10 +501,6 @@ mod tests {
             !ad.contains("period-continuity"),
             "the ad restarts the media"
         );
-        assert!(matches!(
-            render(Mode::Vod, "drm=all", 0),
-            Err(MpsError::BadRequest(_))
-        ));
         assert!(matches!(
             render(Mode::Odvod, "", 0),
             Err(MpsError::NotFound(_))

@@ -4,7 +4,7 @@
 
 use crate::drm::signal::{DrmOptions, Signal, StreamDrm};
 use crate::drm::Kid;
-use crate::mpd::context::MpdContext;
+use crate::mpd::context::{MpdContext, PeriodContext};
 
 /// Where players are told to ask for ClearKey licences: this server's
 /// `/clearkey` (root-relative when the manifest has no site URL).
@@ -18,16 +18,30 @@ pub fn clearkey_url(site_url: Option<&str>) -> String {
 /// Fills in `content_protection` of each encrypted set when `drm` selects
 /// a system; a clear manifest is left as it is.
 pub fn protect(ctx: &mut MpdContext, drm: &StreamDrm, opts: &DrmOptions, site_url: Option<&str>) {
+    let mode = ctx.mode;
+    for period in &mut ctx.periods {
+        if protect_period(period, mode, drm, opts, site_url) {
+            ctx.encrypted = true;
+        }
+    }
+}
+
+/// [`protect`] for one Period (a multi-period programme protects only its
+/// encrypted periods, each with its own stream's keys); whether any set of
+/// it is protected.
+pub fn protect_period(
+    period: &mut PeriodContext,
+    mode: &str,
+    drm: &StreamDrm,
+    opts: &DrmOptions,
+    site_url: Option<&str>,
+) -> bool {
     if opts.is_empty() {
-        return;
+        return false;
     }
     let clearkey = clearkey_url(site_url);
-    let mode = ctx.mode;
-    for set in ctx
-        .periods
-        .iter_mut()
-        .flat_map(|p| p.adaptation_sets.iter_mut())
-    {
+    let mut protected = false;
+    for set in &mut period.adaptation_sets {
         let (kids, cbc): (Vec<Kid>, bool) = match (set.encryption, &opts.encryption) {
             (Some(enc), _) => (
                 enc.kids.iter().filter_map(|k| Kid::parse(k).ok()).collect(),
@@ -49,6 +63,7 @@ pub fn protect(ctx: &mut MpdContext, drm: &StreamDrm, opts: &DrmOptions, site_ur
         }
         .protection();
         set.content_protection = Some(p.xml.clone());
-        ctx.encrypted = true;
+        protected = true;
     }
+    protected
 }

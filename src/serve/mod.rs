@@ -7,6 +7,8 @@ pub mod drm;
 pub mod events;
 pub mod faults;
 pub mod mps;
+#[cfg(test)]
+mod mps_tests;
 pub mod plan;
 pub mod resolve;
 pub mod transform;

@@ -4,13 +4,15 @@
 //! faults) applies to them as well.
 
 use crate::layout::SegmentName;
+use crate::mpd::live::LiveTiming;
 use crate::mpd::manifest::ManifestQuery;
 use crate::mpd::mps::segment_index;
+use crate::mpd::mps_availability::{availability, Availability};
 use crate::mpd::mps_manifest::{render_programme, segment_ms, MpsError, TEMPLATES};
 use crate::mpd::registry::{self, Mode};
 use crate::policy::{self, Cache};
 use crate::serve::plan::{Plan, SegmentPlan, Source};
-use crate::serve::resolve::{stored_transforms, Request, Resolver, TreeView};
+use crate::serve::resolve::{stored_transforms, unavailable, Request, Resolver, TreeView};
 use crate::serve::transform::SegmentAt;
 
 /// `live` or `vod`: the modes of a programme.
@@ -79,6 +81,38 @@ impl<T: TreeView> Resolver<'_, T> {
         }
     }
 
+    /// A live period segment is served while one of its occurrences is
+    /// available, as a stream's segment is (the same 404 otherwise).
+    fn period_segment_available(
+        &self,
+        programme: &crate::mpd::mps::Programme,
+        def: &crate::mpd::mps::ProgrammePeriod,
+        rep: &crate::media::Representation,
+        seg: &crate::media::Segment,
+        (file, opts, req): (&str, &crate::options::Options, &Request),
+    ) -> Result<(), Box<Plan>> {
+        let streams = |d: &str| self.tree.stream(d);
+        let timing = LiveTiming::new(opts, req.now_ms, false, segment_ms(programme, &streams))
+            .map_err(|e| Box::new(Plan::bad_request(e.to_string())))?;
+        let index = programme
+            .periods
+            .iter()
+            .position(|p| std::ptr::eq(p, def))
+            .unwrap_or(0);
+        let Some(clock) = programme.clock() else {
+            let message = format!("{} has no periods", programme.name);
+            return Err(Box::new(Plan::not_found(message)));
+        };
+        match availability(&clock, index, def, rep, seg, &timing) {
+            Availability::Available => Ok(()),
+            Availability::Unavailable { ready_at_ms } => Err(Box::new(Plan::Refuse(unavailable(
+                file,
+                &timing,
+                ready_at_ms.filter(|_| !req.now_override),
+            )))),
+        }
+    }
+
     /// `/mps/{mode}/{name}/{period}/{rep}/{file}`: segment `file` of `rep`
     /// as `period` plays it.
     pub(crate) fn mps_segment(
@@ -111,18 +145,21 @@ impl<T: TreeView> Resolver<'_, T> {
         let Some(rep) = view
             .representations
             .iter()
-            .find(|r| r.id == rep_id && def.keeps(&r.id))
+            .find(|r| r.id == rep_id && crate::mpd::mps_drm::keeps(def, r, view.representations))
         else {
             return Plan::not_found(format!(
                 "period {period} of {name} has no representation {}",
                 crate::options::shown(rep_id)
             ));
         };
-        let (name_of, opts) =
+        let (name_of, mut opts) =
             match self.segment_request(mode, rep, &programme.defaults, file, by_time, req.query) {
                 Ok(x) => x,
                 Err(p) => return *p,
             };
+        if let Err(m) = crate::mpd::mps_drm::clear_period_options(def, rep, &mut opts) {
+            return Plan::not_found(m);
+        }
         let media = rep.media_segments();
         let (source, at) = match name_of {
             SegmentName::Init => (
@@ -152,6 +189,13 @@ impl<T: TreeView> Resolver<'_, T> {
                 let Some(s) = media.get(index) else {
                     return Plan::not_found(format!("{rep_id} has no segment {file}"));
                 };
+                if mode == Mode::Live {
+                    if let Err(refusal) =
+                        self.period_segment_available(programme, def, rep, s, (file, &opts, req))
+                    {
+                        return *refusal;
+                    }
+                }
                 (
                     Source::Stored { index },
                     SegmentAt::Media {

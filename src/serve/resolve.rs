@@ -402,19 +402,7 @@ impl<T: TreeView> Resolver<'_, T> {
                 .ms_until_complete(&timing, &seg)
                 .filter(|_| !req.now_override)
                 .map(|wait| timing.now_ms.saturating_add(wait));
-            return Plan::Refuse(Refusal {
-                status: 404,
-                message: format!(
-                    "{file} is not available at {}: segments are available from the end of the \
-                     window (time-shift depth {} s + leeway {} s) until they end, after the \
-                     availability start {}",
-                    iso_datetime_ms(timing.now_ms),
-                    timing.depth_s,
-                    timing.leeway_s,
-                    iso_datetime_ms(timing.availability_start_ms),
-                ),
-                ready_at_ms,
-            });
+            return Plan::Refuse(unavailable(file, &timing, ready_at_ms));
         }
         let number = if by_time { map.number_of(&seg) } else { value };
         // A URL that pins the availability start names the same bytes for
@@ -615,6 +603,23 @@ impl<T: TreeView> Resolver<'_, T> {
             location.push_str(&query.join("&"));
         }
         Plan::Redirect { location }
+    }
+}
+
+/// The 404 of a live segment outside its availability window (stream and
+/// period segments alike); `ready_at_ms` when it is being "encoded" now.
+pub(crate) fn unavailable(file: &str, timing: &LiveTiming, ready_at_ms: Option<i64>) -> Refusal {
+    Refusal {
+        status: 404,
+        message: format!(
+            "{file} is not available at {}: segments are available from the end of the window \
+             (time-shift depth {} s + leeway {} s) until they end, after the availability start {}",
+            iso_datetime_ms(timing.now_ms),
+            timing.depth_s,
+            timing.leeway_s,
+            iso_datetime_ms(timing.availability_start_ms),
+        ),
+        ready_at_ms,
     }
 }
 

@@ -8,7 +8,9 @@ Usage: mps_check.py BASE_URL OUT_DIR [--schema DASH-MPD.xsd]
 
 - schema: every programme's built VOD manifest, and its live manifest with
   $Number$ and with timeline=1 at the fixed clocks of schema_check.py, through
-  xmllint; each live answer must be a 200 dynamic MPD.
+  xmllint; each live answer must be a 200 dynamic MPD. The same with DRM
+  (`drm=all&enc=cenc`, VOD and live): a programme with encrypted periods
+  (`*-drm`) must then protect some Periods and leave others clear.
 - ffmpeg: the whole VOD programme decoded, its video frame count equal to the
   sum over its Periods of Period@duration x the frame rate. Debian's ffmpeg 5.1
   reads one Period of a manifest (the last), so a local proxy hands it each
@@ -168,6 +170,21 @@ def main():
                     problems.append(f"{url}: {err or 'not a dynamic DASH MPD'}")
                     continue
                 docs[f"live {mode} {label}: {url}"] = body
+        # DRM: every system signalled, clear representations encrypted per request.
+        drm_q = "drm=all&enc=cenc&"
+        for mode, q in [("vod", ""), ("live $Number$", ""), ("live timeline=1", "timeline=1&")]:
+            m = "vod" if mode == "vod" else "live"
+            url = f"{base}mps/{m}/{name}/hand_made.mpd?{q}{drm_q}now={TIMES[0][1]}"
+            status, body, _ = ml.fetch(url)
+            if status != 200:
+                problems.append(f"{url}: HTTP {status}")
+                continue
+            docs[f"drm {mode}: {url}"] = body
+            protected = [("<ContentProtection" in p) for p in body.decode().split("<Period ")[1:]]
+            if name.endswith("-drm") and not (any(protected) and not all(protected)):
+                problems.append(f"{url}: Periods protected {protected}, want some encrypted and some clear")
+            if not name.endswith("-drm") and any(protected):
+                problems.append(f"{url}: a Period of a programme without encrypted periods is protected")
         try:
             errors = ml.validate(docs, args.schema)
         except ml.SetupError as e:
@@ -176,7 +193,7 @@ def main():
         for key, errs in errors.items():
             problems += [f"{key}: {e}" for e in errs]
         verdict(not problems, f"xmllint mps {name}",
-                "; ".join(problems[:6]) or f"{len(docs)} manifests valid (vod, live x {len(TIMES)} clocks x 2)")
+                "; ".join(problems[:6]) or f"{len(docs)} manifests valid (vod, live x {len(TIMES)} clocks x 2, drm vod and live x 2)")
 
     server = PeriodServer()
     try:

@@ -30,8 +30,9 @@
 #                 judged by index, build, schema, VOD/live decode and loop continuity, and
 #                 dash.js and Shaka play the H.264/AAC ones, VOD and live
 #                 (tests/corpus/corpus.py, its own catalog and origin; docs/packagers.md)
-#   mps           multi-period programmes (the demo's testcard-break, and bbb-card: BBB -> test
-#                 card -> BBB): the schema accepts VOD and live manifests; ffmpeg decodes the
+#   mps           multi-period programmes (the demo's testcard-break and testcard-drm, and bbb-card:
+#                 BBB -> test card -> BBB, bbb-drm: clear -> encrypted -> clear): the schema
+#                 accepts VOD and live manifests, with and without drm; ffmpeg decodes the
 #                 VOD programme period by period, frame count = sum of the periods; dash.js and
 #                 Shaka play VOD and live across two period boundaries (players --mode mps)
 #   admin         the admin pages in Chromium (players/admin.mjs, its own origin, fresh store and
@@ -126,7 +127,7 @@ printf 'out: ../out\ndefaults: {}\n' > "$config/site.yaml"
 sed "s#\.\./demo-media/#$repo/config/demo-media/#" "$repo/config/streams/testcard.yaml" > "$config/streams/testcard.yaml"
 if [ -f "$media/bbb/upload_v2.json" ]; then
     "$bin" catalog import "$media/bbb/upload_v2.json" --config "$config" > /dev/null || die "catalog import failed"
-    cp "$here/mps/bbb-card.yaml" "$config/mps/"
+    cp "$here/mps/bbb-card.yaml" "$here/mps/bbb-drm.yaml" "$config/mps/"
 elif [ "${DASHLIVE_REQUIRE_TEST_MEDIA:-}" = 1 ]; then
     die "no BBB media at $media/bbb (DASHLIVE_TEST_MEDIA) and DASHLIVE_REQUIRE_TEST_MEDIA=1"
 else
