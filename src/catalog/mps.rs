@@ -39,7 +39,7 @@ pub struct PeriodFile {
     pub role: Option<String>,
     /// Encrypted for requests with `drm=` (its stream's encrypted copies,
     /// or its clear ones with `enc=`); other periods stay clear.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub encrypted: bool,
     /// Seconds into the stream's media, snapped to a segment boundary.
     pub start: f64,

@@ -30,6 +30,8 @@ pub struct PeriodForm {
     pub duration: String,
     /// One track a line: `rep [role=…] [lang=…]`.
     pub tracks: String,
+    /// Encrypted when a request asks for `drm=`.
+    pub encrypted: bool,
     /// (field within the period, e.g. `stream` or `tracks[0].rep`, message).
     pub errors: Vec<(String, String)>,
 }

@@ -136,6 +136,7 @@ fn period_rows(periods: &[PeriodFile]) -> Vec<PeriodForm> {
             start: p.start.to_string(),
             duration: p.duration.to_string(),
             tracks: tracks_text(&p.tracks),
+            encrypted: p.encrypted,
             errors: Vec::new(),
         })
         .collect();
@@ -243,6 +244,8 @@ fn period_fields(fields: &Fields) -> Result<Option<Rows>, EditError> {
             start: get("start", 32)?,
             duration: get("duration", 32)?,
             tracks: get("tracks", 4096)?,
+            // A checkbox: sent ("1", "on", "true") when ticked, absent when not.
+            encrypted: matches!(get("encrypted", 8)?.as_str(), "1" | "on" | "true"),
             errors: Vec::new(),
         };
         if typed.id.is_empty() && typed.stream.is_empty() {
@@ -267,6 +270,7 @@ fn period_fields(fields: &Fields) -> Result<Option<Rows>, EditError> {
             stream: typed.stream.clone(),
             // `content` is the default: the file says only `ad`.
             role: Some(typed.role.clone()).filter(|r| !r.is_empty() && r != "content"),
+            encrypted: typed.encrypted,
             start,
             duration,
             tracks,

@@ -406,3 +406,34 @@ async fn script_typed_into_a_programme_is_shown_inert() {
         assert!(page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"));
     }
 }
+
+#[tokio::test]
+async fn a_period_ticked_encrypted_is_written_so_and_shown_ticked() {
+    let site = site_with_card().await;
+    let (mut b, csrf) = script(&site, "max", &[Group::Media]).await;
+    let mut second = period(1, "locked", "card", "0.96", "0.96");
+    second.push(("period.1.encrypted".into(), "1".into()));
+    let periods = [period(0, "open", "card", "0", "0.96"), second];
+    let a = post(
+        &mut b,
+        "/admin/programmes",
+        form(&csrf, "prog", "Clear then encrypted", &periods),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let text = std::fs::read_to_string(config(&site).join("mps/prog.yaml")).unwrap();
+    // Only the ticked period says so (false is the loader's default).
+    assert_eq!(text.matches("encrypted: true").count(), 1, "{text}");
+    assert!(!text.contains("encrypted: false"), "{text}");
+    b.json = false;
+    let page = b.get("/admin/programmes/prog").await;
+    assert!(
+        page.body
+            .contains("name=\"period.1.encrypted\" value=\"1\" checked"),
+        "{}",
+        page.body
+    );
+    assert!(!page
+        .body
+        .contains("name=\"period.0.encrypted\" value=\"1\" checked"));
+}
