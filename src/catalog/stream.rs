@@ -131,19 +131,23 @@ pub fn check_defaults(
         if alone.apply_defaults(&one).is_err() {
             continue; // cannot happen: the whole map applied
         }
-        if let Some(query_name) = crate::faults::first_timed(&alone) {
-            let (line, column) = locate::nested_key(text, "defaults", name);
+        // An error at this default's line.
+        let (line, column) = locate::nested_key(text, "defaults", name);
+        let mut refuse = |message: String| {
             errors.push(CatalogError::Invalid {
                 file: file.to_path_buf(),
                 line,
                 column,
                 field: "defaults".into(),
-                message: format!(
-                    "{query_name}: a time of day places a fault on a live stream only, and a \
-                     default applies to the VOD manifests too; use segment numbers, or give it \
-                     in the live URL"
-                ),
-            });
+                message,
+            })
+        };
+        if let Some(query_name) = crate::faults::first_timed(&alone) {
+            refuse(format!(
+                "{query_name}: a time of day places a fault on a live stream only, and a \
+                 default applies to the VOD manifests too; use segment numbers, or give it \
+                 in the live URL"
+            ));
         }
         for query_name in alone.not_supported_yet() {
             let shown = if name == query_name {
@@ -151,16 +155,9 @@ pub fn check_defaults(
             } else {
                 format!("{name} ({query_name})")
             };
-            let (line, column) = locate::nested_key(text, "defaults", name);
-            errors.push(CatalogError::Invalid {
-                file: file.to_path_buf(),
-                line,
-                column,
-                field: "defaults".into(),
-                message: format!(
-                    "{shown}: not supported yet by this server, so it cannot be a default"
-                ),
-            });
+            refuse(format!(
+                "{shown}: not supported yet by this server, so it cannot be a default"
+            ));
         }
     }
     errors

@@ -21,21 +21,20 @@ const MAX_SEEK_S = 1;
 // the end (testcard-break: 7.68 + 3.84 + 3.84 + 3.84 s; bbb-card: 8 + 7.68 + 8 s); live for
 // 20 s, which crosses two boundaries wherever it starts, as no period lasts more than 8 s.
 export function mpsChecks(origin, player, bbb) {
-  // [name, VOD seconds, the DRM query (none: clear)]. dash.js 5.2.1 does not play a change of
-  // protection at a Period boundary through: at clear -> encrypted it resets its MediaSource (its
-  // playhead seeks to 0 and back, 7.6 -> 0 -> 7.7 s in VOD, and live to 0 and back; the decoded
-  // frame count restarts), so its runs of the DRM programmes fail the continuity checks
-  // (2026-12-07, all four); Shaka 5.2 plays them through. Left out for dash.js until that changes.
-  const drmPlayer = player !== 'dashjs';
+  // [name, VOD seconds, the DRM query (none: clear)]. dash.js resets its MediaSource once, on
+  // purpose, when playback that began in a clear Period reaches an encrypted one (its issue
+  // #4396: the MSE must first see an encrypted init segment): the playhead seeks back (to 0) and
+  // returns where it was, and the decoded frame count restarts. Its DRM runs allow that one
+  // reset (`mseResetOnce`, see mseReset) and are judged on the rest; Shaka plays straight on.
   const programmes = [
     ['testcard-break', 14, ''],
-    ...(drmPlayer ? [['testcard-drm', 14, 'drm=clearkey&enc=cenc&acodec=mp4a']] : []),
+    ['testcard-drm', 14, 'drm=clearkey&enc=cenc&acodec=mp4a'],
     ...(bbb ? [['bbb-card', 19, '']] : []),
-    ...(bbb && drmPlayer ? [['bbb-drm', 19, 'drm=clearkey&acodec=mp4a']] : []),
+    ...(bbb ? [['bbb-drm', 19, 'drm=clearkey&acodec=mp4a']] : []),
   ];
   const checks = [];
   for (const [name, vodSeconds, drm] of programmes) {
-    const extra = drm ? { drm: true, what: `${name} clear -> encrypted -> clear (ClearKey)` } : {};
+    const extra = drm ? { drm: true, what: `${name} clear -> encrypted -> clear (ClearKey)`, mseResetOnce: player === 'dashjs' } : {};
     const query = (q) => [q, drm].filter(Boolean).join('&').replace(/^(.)/, '?$1');
     checks.push({ player, mode: 'mps', url: `${origin}/mps/vod/${name}/hand_made.mpd${query('')}`, seconds: vodSeconds, minPlayed: vodSeconds - 3, noEnd: true, mps: true, ...extra });
     for (const q of ['', 'timeline=1']) {
@@ -89,6 +88,35 @@ export function periodsOf(xml) {
   return periods;
 }
 
+// The one MediaSource reset a check allows (mseResetOnce): a seek back of more than MAX_SEEK_S
+// followed at once by a seek to where the playhead was; null when none (or not allowed).
+export function mseReset(check, s) {
+  if (!check.mseResetOnce || !s) return null;
+  for (let i = 0; i + 1 < s.seeks.length; i++) {
+    const [back, forth] = [s.seeks[i], s.seeks[i + 1]];
+    if (back.to < back.from - MAX_SEEK_S && Math.abs(forth.to - back.from) <= MAX_SEEK_S) return { back, forth };
+  }
+  return null;
+}
+
+// The media time from which the video frame counter counts: where the allowed MediaSource reset
+// returned the playhead, or, when the reset showed no seek (VOD, between two samples), the start
+// of the first protected Period the playhead entered from a clear one; null: from the start.
+export function framesCountedFrom(check, s, mpd) {
+  const reset = mseReset(check, s);
+  if (reset) return reset.forth.to;
+  if (!check.mseResetOnce || !s || !mpd || s.firstTime === null) return null;
+  const bodies = [...mpd.matchAll(/<Period\b([^>]*)>([\s\S]*?)<\/Period>/g)];
+  const starts = periodsOf(mpd);
+  for (let i = 1; i < bodies.length && i < starts.length; i++) {
+    const protectedNow = bodies[i][2].includes('<ContentProtection');
+    const protectedBefore = bodies[i - 1][2].includes('<ContentProtection');
+    const t = starts[i].start;
+    if (protectedNow && !protectedBefore && s.firstTime < t && t < s.currentTime) return t;
+  }
+  return null;
+}
+
 // Problems (empty: pass) and the evidence of a multi-period run.
 export function judgeMps(check, result) {
   const { stats: s, net, mpd } = result;
@@ -96,7 +124,8 @@ export function judgeMps(check, result) {
   const visited = net.periods || [];
   if (visited.length < 3) reasons.push(`video segments of ${visited.length} period(s) in turn (${visited.join(' -> ') || 'none'}): want at least 3, two boundaries crossed`);
   // The player's own seek to where it starts (a live edge) is no jump.
-  const jumps = s ? s.seeks.filter((k) => Math.abs(k.to - k.from) > MAX_SEEK_S && Math.abs(k.to - s.firstTime) > 0.05) : [];
+  const reset = mseReset(check, s);
+  const jumps = s ? s.seeks.filter((k) => Math.abs(k.to - k.from) > MAX_SEEK_S && Math.abs(k.to - s.firstTime) > 0.05 && !(reset && (k === reset.back || k === reset.forth))) : [];
   if (jumps.length) reasons.push(`playhead jumped ${jumps.map((k) => `${k.from}->${k.to}`).join(', ')} (content skipped or replayed)`);
   let crossed = [];
   if (!check.live && s && mpd) {
@@ -119,6 +148,6 @@ export function judgeMps(check, result) {
       else if (!visited.includes(p.id)) reasons.push(`media time ${t} s (${what}) is in Period ${p.id}, whose video segments were not fetched (${visited.join(' -> ') || 'none'})`);
     }
   }
-  const evidence = `periods fetched ${visited.join(' -> ') || 'none'}${check.live ? '' : `; Period starts crossed ${crossed.join(', ') || 'none'}`}`;
+  const evidence = `periods fetched ${visited.join(' -> ') || 'none'}${check.live ? '' : `; Period starts crossed ${crossed.join(', ') || 'none'}`}${reset ? `; one MediaSource reset at ${reset.back.from} s (dash.js, clear -> encrypted)` : ''}`;
   return { reasons, evidence };
 }

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { mpdFacts, latencyBounds, plannedStart, videoTimelineEnd } from './expect.mjs';
 import { drmChecks, prepareContext, countLicence, judgeDrm, emeEvidence } from './drm.mjs';
-import { mpsChecks, countPeriods, judgeMps } from './mps.mjs';
+import { mpsChecks, countPeriods, judgeMps, framesCountedFrom } from './mps.mjs';
 
 const FPS = 25;
 const MAX_STALL_S = 4;
@@ -511,7 +511,9 @@ function judge(check, result) {
   if (frozenS > MAX_STALL_S) reasons.push(`currentTime frozen ${f1(frozenS)} s while playing > ${MAX_STALL_S} s`);
   // An MPD without video (an audio-only stream) decodes no frames.
   const audioOnly = result.mpd ? !/contentType="video"|mimeType="video\//.test(result.mpd) : false;
-  const expectFrames = 0.5 * FPS * s.played;
+  // After the one MediaSource reset a check allows, the frame counter starts again.
+  const countedFrom = check.mps ? framesCountedFrom(check, s, result.mpd) : null;
+  const expectFrames = 0.5 * FPS * (countedFrom === null ? s.played : Math.max(0, s.currentTime - countedFrom));
   if (s.played > 0 && !audioOnly && (!s.frames || s.frames.total < expectFrames)) reasons.push(`${s.frames ? s.frames.total : 0} video frames decoded < ${expectFrames.toFixed(0)} (half of ${FPS} fps)`);
   if (check.live) {
     if (s.isLive === false) reasons.push('the player took the stream as static');
