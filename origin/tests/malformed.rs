@@ -406,6 +406,17 @@ fn no_malformed_request_gets_a_5xx_or_a_dropped_connection() {
         "/admin/",
         "/admin/users/%ff",
         "/admin/streams/..%2f..",
+        "/admin/programmes/..%2f..",
+        "/admin/programmes/%ff",
+        "/admin/programme.js?x=%ff",
+        // The validator's page: only http(s) URLs, bounded options.
+        "/validate?url=file:///etc/passwd",
+        "/validate?url=",
+        "/validate?url=%ff%fe",
+        "/validate?url=http://127.0.0.1:1/x.mpd&duration=999999999999",
+        "/validate?url=http://127.0.0.1:1/x.mpd&segments=-1",
+        "/validate?url=http://127.0.0.1:1/x.mpd&segments=99999999999999999999",
+        "/validate/validate.js?x=%ff",
         "/clearkey",
         "/dash/vod/card/card_180p/1.m4v?drm=clearkey&enc=nothing",
         "/dash/vod/card/card_180p/99999999999999999999.m4v?enc=cenc&drm=clearkey",
@@ -432,6 +443,17 @@ fn no_malformed_request_gets_a_5xx_or_a_dropped_connection() {
                 assert_eq!(a.status, 405, "{method} {url}");
             }
         }
+    }
+
+    // State-changing admin routes without a session: refused before any body is read.
+    for url in ["/admin/programmes", "/admin/programmes/x", "/admin/validate"] {
+        let body = "name=..%2f..&url=file%3A%2F%2F%2Fetc%2Fpasswd&directory=..";
+        let request = format!(
+            "POST {url} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let a = go(format!("POST {url}"), request.into_bytes());
+        assert!((400..500).contains(&a.status), "POST {url}: {}", a.status);
     }
 
     // The ClearKey licence: bodies that are not the EME request it takes.
