@@ -446,7 +446,11 @@ fn no_malformed_request_gets_a_5xx_or_a_dropped_connection() {
     }
 
     // State-changing admin routes without a session: refused before any body is read.
-    for url in ["/admin/programmes", "/admin/programmes/x", "/admin/validate"] {
+    for url in [
+        "/admin/programmes",
+        "/admin/programmes/x",
+        "/admin/validate",
+    ] {
         let body = "name=..%2f..&url=file%3A%2F%2F%2Fetc%2Fpasswd&directory=..";
         let request = format!(
             "POST {url} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
