@@ -281,27 +281,51 @@ pub fn period_rep(
     })
 }
 
-/// Where a media segment of number `number` of `rep` is among its media
-/// segments, when period `p` plays it, or (`one_past`, live) is the one just
-/// after its last. Shaka counts a live `$Number$` Period's segments in
-/// floating point (`ceil((end − start) / duration) − 1` over Unix-sized
-/// times), which can come out one over: it then asks for the segment after
-/// the Period's last. The stream's next segment answers (its media lies past
-/// the Period's end, where the player's append window drops it) rather than a
-/// 404 that stops playback. Not in VOD: ffmpeg reads a static Period's
-/// segments until one is missing, so there the Period's own end is a 404. A
-/// Period that ends with its stream has no segment after it.
+/// A media segment a period segment URL names: the stream's segment `index`
+/// (among its media segments), available when segment `timed_by` is as the
+/// period plays it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodSegment {
+    pub index: usize,
+    pub timed_by: usize,
+}
+
+/// The media segment of number `number` of `rep` that period `p` plays, or
+/// (`one_past`, live) that answers for the number just after its last.
+/// Shaka counts a live `$Number$` Period's segments in floating point
+/// (`ceil((end − start) / duration)` over Unix-sized times), which can come
+/// out one over: it then asks for the segment after the Period's last, as
+/// soon as that last one is available. The stream's next segment in loop
+/// order answers (its first after its last): its media lies outside the
+/// Period, where the player's append window drops it, rather than a 404
+/// that stops playback. It is available when the Period's last segment is.
+/// Not in VOD: ffmpeg reads a static Period's segments until one is missing,
+/// so there the Period's own end is a 404.
 pub fn segment_index(
     rep: &Representation,
     p: &ProgrammePeriod,
     number: u64,
     one_past: bool,
-) -> Option<usize> {
+) -> Option<PeriodSegment> {
     let cut = period_rep(rep, p, None)?;
     let from = u64::from(cut.rep.start_number);
-    let count = cut.rep.media_segments().len() as u64 + u64::from(one_past);
+    let count = cut.rep.media_segments().len() as u64;
+    let stream_count = rep.media_segments().len();
     let index = usize::try_from(number.checked_sub(u64::from(rep.start_number))?).ok()?;
-    (number >= from && number - from < count && index < rep.media_segments().len()).then_some(index)
+    let in_period = number.checked_sub(from)?;
+    if in_period < count && index < stream_count {
+        return Some(PeriodSegment {
+            index,
+            timed_by: index,
+        });
+    }
+    let timed_by = index
+        .checked_sub(1)
+        .filter(|_| one_past && in_period == count)?;
+    Some(PeriodSegment {
+        index: index.checked_rem(stream_count)?,
+        timed_by,
+    })
 }
 
 /// How a Period follows the one before it, signalled on each of its
@@ -440,20 +464,31 @@ pub(crate) mod tests {
         let cut = period_rep(&v, &p, Some(4100)).unwrap();
         assert_eq!(cut.rep.media_segments().len(), 2);
         assert!(period_rep(&v, &p, Some(1000)).is_none());
+        let at = |index| {
+            Some(PeriodSegment {
+                index,
+                timed_by: index,
+            })
+        };
         for live in [false, true] {
-            assert_eq!(segment_index(&v, &p, 3, live), Some(2));
-            assert_eq!(segment_index(&v, &p, 5, live), Some(4));
+            assert_eq!(segment_index(&v, &p, 3, live), at(2));
+            assert_eq!(segment_index(&v, &p, 5, live), at(4));
             assert_eq!(segment_index(&v, &p, 7, live), None);
             assert_eq!(segment_index(&v, &p, 2, live), None);
         }
         // One past the period's last (a live player's rounding): the
-        // stream's next; in VOD, the period's end.
-        assert_eq!(segment_index(&v, &p, 6, true), Some(5));
+        // stream's next, available with the period's last; in VOD, the
+        // period's end.
+        let past = |index, timed_by| Some(PeriodSegment { index, timed_by });
+        assert_eq!(segment_index(&v, &p, 6, true), past(5, 4));
         assert_eq!(segment_index(&v, &p, 6, false), None);
-        // A period ending with its stream has nothing after it.
+        assert_eq!(segment_index(&v, &p, 7, true), None);
+        // A period ending with its stream: the stream's first follows it.
         let end = period(16_000, 4000, 1000);
-        assert_eq!(segment_index(&v, &end, 10, true), Some(9));
-        assert_eq!(segment_index(&v, &end, 11, true), None);
+        assert_eq!(segment_index(&v, &end, 10, true), at(9));
+        assert_eq!(segment_index(&v, &end, 11, true), past(0, 9));
+        assert_eq!(segment_index(&v, &end, 11, false), None);
+        assert_eq!(segment_index(&v, &end, 12, true), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use crate::layout::SegmentName;
 use crate::mpd::live::LiveTiming;
 use crate::mpd::manifest::ManifestQuery;
-use crate::mpd::mps::segment_index;
+use crate::mpd::mps::{segment_index, PeriodSegment};
 use crate::mpd::mps_availability::{availability, Availability};
 use crate::mpd::mps_manifest::{render_programme, segment_ms, MpsError, TEMPLATES};
 use crate::mpd::registry::{self, Mode};
@@ -179,20 +179,24 @@ impl<T: TreeView> Resolver<'_, T> {
                 } else {
                     Some(value)
                 };
-                let Some(index) =
+                let Some(PeriodSegment { index, timed_by }) =
                     number.and_then(|n| segment_index(rep, def, n, mode == Mode::Live))
                 else {
                     return Plan::not_found(format!(
                         "period {period} of {name} plays no segment {file} of {rep_id}"
                     ));
                 };
-                let Some(s) = media.get(index) else {
+                let (Some(s), Some(timed)) = (media.get(index), media.get(timed_by)) else {
                     return Plan::not_found(format!("{rep_id} has no segment {file}"));
                 };
                 if mode == Mode::Live {
-                    if let Err(refusal) =
-                        self.period_segment_available(programme, def, rep, s, (file, &opts, req))
-                    {
+                    if let Err(refusal) = self.period_segment_available(
+                        programme,
+                        def,
+                        rep,
+                        timed,
+                        (file, &opts, req),
+                    ) {
                         return *refusal;
                     }
                 }

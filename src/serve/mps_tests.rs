@@ -1,7 +1,7 @@
 //! The resolver's multi-period segment route at fixed clocks: what a
 //! player is answered for a period's segments, live and VOD.
 
-use super::plan::Plan;
+use super::plan::{Plan, Source};
 use super::resolve::{Request, Resolver, Target, TreeView};
 use crate::media::Representation;
 use crate::mpd::live::LoopMap;
@@ -179,4 +179,39 @@ fn drm_encrypts_the_encrypted_periods_segments_only() {
     assert!(drm("a", "init.m4v"), "and its init segment (pssh, tenc)");
     assert!(!drm("b", "2.m4v"), "a clear period stays clear");
     assert!(!drm("b", "init.m4v"));
+}
+
+#[test]
+fn the_segment_one_past_a_live_period_answers_with_the_periods_last() {
+    // Period a plays 6–10 s of the stream, its end: segments 4 and 5, then
+    // b. A player that rounds one over asks for 6.m4v as soon as 5.m4v (2–4
+    // s of period a) is complete; the stream's first answers it, a 404
+    // before then as 5.m4v is.
+    let mut tree = Fake::new();
+    tree.programme.periods[0].start = 6000;
+    let at = |file, after_ms| segment_of(&tree, "live", "a", file, Q, START + after_ms);
+    for file in ["5.m4v", "6.m4v"] {
+        let (status, _, ready) = answer(&at(file, 3000));
+        assert_eq!((status, ready), (404, Some(START + 4000)), "{file}");
+    }
+    for file in ["5.m4v", "6.m4v"] {
+        assert_eq!(answer(&at(file, 4000)).0, 200, "{file}");
+    }
+    let Plan::Segment(plan) = at("6.m4v", 4000) else {
+        unreachable!("answered above")
+    };
+    assert_eq!(plan.source, Source::Stored { index: 0 });
+    // Two past is no segment of the period; VOD has no one past.
+    assert_eq!(answer(&at("7.m4v", 4000)).0, 404);
+    let vod = segment_of(&tree, "vod", "a", "6.m4v", "", START);
+    assert_eq!(answer(&vod).0, 404);
+    // A period that does not end its stream: its next, with its last.
+    assert_eq!(
+        answer(&segment("live", "a", "5.m4v", Q, START + 3000)).0,
+        404
+    );
+    assert_eq!(
+        answer(&segment("live", "a", "5.m4v", Q, START + 4000)).0,
+        200
+    );
 }

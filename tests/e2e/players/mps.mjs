@@ -123,9 +123,11 @@ export function judgeMps(check, result) {
   const reasons = [];
   const visited = net.periods || [];
   if (visited.length < 3) reasons.push(`video segments of ${visited.length} period(s) in turn (${visited.join(' -> ') || 'none'}): want at least 3, two boundaries crossed`);
-  // The player's own seek to where it starts (a live edge) is no jump.
+  // The player's own seeks before playback first advanced (dash.js may go to the window's start,
+  // then to the live edge) and its seek to where it starts are no jump.
   const reset = mseReset(check, s);
-  const jumps = s ? s.seeks.filter((k) => Math.abs(k.to - k.from) > MAX_SEEK_S && Math.abs(k.to - s.firstTime) > 0.05 && !(reset && (k === reset.back || k === reset.forth))) : [];
+  const startup = (k) => s.startupMs !== null && k.at <= s.startupMs;
+  const jumps = s ? s.seeks.filter((k) => Math.abs(k.to - k.from) > MAX_SEEK_S && !startup(k) && Math.abs(k.to - s.firstTime) > 0.05 && !(reset && (k === reset.back || k === reset.forth))) : [];
   if (jumps.length) reasons.push(`playhead jumped ${jumps.map((k) => `${k.from}->${k.to}`).join(', ')} (content skipped or replayed)`);
   let crossed = [];
   if (!check.live && s && mpd) {
