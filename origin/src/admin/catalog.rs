@@ -198,40 +198,26 @@ impl Catalog {
         }
         let text = serde_yaml::to_string(&new)
             .map_err(|e| EditError::Invalid(format!("the stream as YAML: {e}")))?;
-        let tmp = dir.join(format!(".{}.tmp", name.display()));
-        std::fs::write(&tmp, &text).map_err(io(&tmp))?;
-        if let Err(errors) = stream::load(&tmp) {
+        let tmp = stage(&dir, &text, old.map(|o| o.text.as_str()))?;
+        if let Err(errors) = stream::load(tmp.path()) {
+            let shown_as = tmp.path().display().to_string();
             let errors: Vec<String> = errors
                 .iter()
                 .filter(|e| !(draft && draft_only(e)))
-                .map(|e| e.to_string().replace(&tmp.display().to_string(), "stream"))
+                .map(|e| e.to_string().replace(&shown_as, "stream"))
                 .collect();
             if !errors.is_empty() {
-                let _ = std::fs::remove_file(&tmp);
                 return Err(EditError::Invalid(errors.join("; ")));
             }
         }
-        sync(&tmp)?;
-        let before = match old {
-            Some(o) => Some((o.file.clone(), std::fs::read(&o.file).map_err(io(&o.file))?)),
-            None => None,
-        };
-        std::fs::rename(&tmp, &target).map_err(io(&target))?;
-        if let Some((file, _)) = &before {
-            if *file != target {
-                std::fs::remove_file(file).map_err(io(file))?;
-            }
-        }
+        let undo = put(tmp, &target, old.map(|o| o.file.as_path()))?;
         let built = old.is_some_and(|o| !o.draft) || !draft;
         if !built {
             return Ok(());
         }
         if let Err(why) = self.build(trees).await {
-            // Undo: the catalog goes back to what the origin serves.
-            let _ = std::fs::remove_file(&target);
-            if let Some((file, bytes)) = before {
-                let _ = std::fs::write(&file, bytes);
-            }
+            // The catalog goes back to what the origin serves.
+            undo.run();
             return Err(EditError::Build(why));
         }
         Ok(())
@@ -242,13 +228,12 @@ impl Catalog {
     pub async fn delete(&self, trees: &Trees, entry: &Entry) -> Result<(), EditError> {
         let _one = self.inner.lock.lock().await;
         unchanged(entry)?;
-        let bytes = std::fs::read(&entry.file).map_err(io(&entry.file))?;
-        std::fs::remove_file(&entry.file).map_err(io(&entry.file))?;
+        let undo = remove(&entry.file)?;
         if entry.draft {
             return Ok(());
         }
         if let Err(why) = self.build(trees).await {
-            let _ = std::fs::write(&entry.file, bytes);
+            undo.run();
             return Err(EditError::Build(why));
         }
         Ok(())
@@ -330,12 +315,110 @@ fn draft_only(e: &CatalogError) -> bool {
     }
 }
 
-/// Flushes a file's bytes before it is renamed into place: a crash leaves
-/// the old file or the whole new one.
-pub(super) fn sync(path: &Path) -> Result<(), EditError> {
-    std::fs::File::open(path)
-        .and_then(|f| f.sync_all())
-        .map_err(io(path))
+/// A catalog file's new `text`, staged where the build does not read it:
+/// a hidden `*.tmp` in `dir` made anew (so nothing that another file
+/// shares is written through) and flushed, for the loader to check before
+/// [`put`] gives it its place. The header comment of the file it replaces
+/// (`old`: that file's text) carries over, since the YAML writer keeps no
+/// comments and a header is where people explain a file.
+pub(super) fn stage(
+    dir: &Path,
+    text: &str,
+    old: Option<&str>,
+) -> Result<tempfile::NamedTempFile, EditError> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".edit-")
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o644))
+        .tempfile_in(dir)
+        .map_err(io(dir))?;
+    let header = old.map_or("", header_comment);
+    tmp.write_all(header.as_bytes())
+        .and_then(|()| tmp.write_all(text.as_bytes()))
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(io(dir))?;
+    Ok(tmp)
+}
+
+/// The comment lines (and blank lines among them) a YAML file opens with.
+fn header_comment(text: &str) -> &str {
+    let mut end = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if !(t.is_empty() || t.starts_with('#')) {
+            break;
+        }
+        end += line.len();
+    }
+    &text[..end]
+}
+
+/// How to put the catalog's files back as they were before a change.
+#[must_use = "a change the build refuses is undone"]
+pub(super) struct Undo {
+    /// The file the change wrote.
+    added: Option<PathBuf>,
+    /// The file it replaced or removed, and its bytes.
+    restore: Option<(PathBuf, Vec<u8>)>,
+}
+
+impl Undo {
+    /// The added file removed, the replaced or removed one written back
+    /// (atomically). Failures are logged: the change has failed already,
+    /// and the log names the file that needs a hand.
+    pub(super) fn run(self) {
+        if let Some(f) = &self.added {
+            if let Err(e) = std::fs::remove_file(f) {
+                tracing::error!("undoing a catalog change: {}: {e}", f.display());
+            }
+        }
+        if let Some((f, bytes)) = &self.restore {
+            if let Err(e) = dashlive::fsutil::write_atomic(f, bytes) {
+                tracing::error!("undoing a catalog change: {}: {e}", f.display());
+            }
+        }
+    }
+}
+
+/// Renames staged `tmp` to `target`, in place of `old` (the same file, or
+/// another that goes).
+pub(super) fn put(
+    tmp: tempfile::NamedTempFile,
+    target: &Path,
+    old: Option<&Path>,
+) -> Result<Undo, EditError> {
+    let restore = match old {
+        Some(o) => Some((o.to_path_buf(), std::fs::read(o).map_err(io(o))?)),
+        None => None,
+    };
+    tmp.persist(target).map_err(|e| EditError::Io {
+        path: target.to_path_buf(),
+        source: e.error,
+    })?;
+    if let Some(o) = old.filter(|o| *o != target) {
+        if let Err(e) = std::fs::remove_file(o) {
+            // The old file stays, so the catalog is as it was without the new.
+            let _ = std::fs::remove_file(target);
+            return Err(io(o)(e));
+        }
+    }
+    Ok(Undo {
+        added: Some(target.to_path_buf()),
+        restore,
+    })
+}
+
+/// Removes `file`.
+pub(super) fn remove(file: &Path) -> Result<Undo, EditError> {
+    let bytes = std::fs::read(file).map_err(io(file))?;
+    std::fs::remove_file(file).map_err(io(file))?;
+    Ok(Undo {
+        added: None,
+        restore: Some((file.to_path_buf(), bytes)),
+    })
 }
 
 /// A user-given name as error messages show it: at most 64 characters.

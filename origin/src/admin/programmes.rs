@@ -19,7 +19,7 @@ use dashlive::pages::admin_programmes::{
 };
 use dashlive::serve::resolve::TreeView as _;
 
-use super::catalog::{io, shown, sync, EditError};
+use super::catalog::{io, put, remove, shown, stage, EditError};
 use super::guard::Fields;
 use super::streams::{apply_defaults, option_fields, text_field, Call, SCRIPT_CSP};
 use super::{html, json, see_other};
@@ -447,18 +447,14 @@ fn catalog_streams(config: &Path) -> Option<Vec<dashlive::catalog::Stream>> {
 /// `new` written where the build does not read it (`*.tmp`) and checked
 /// there by the build's loader: the user's name reaches the file system
 /// only once the loader has found it one plain URL segment.
-fn checked(call: &Call, new: &MpsFile) -> Result<tempfile::NamedTempFile, Refused> {
-    let dir = dir(call);
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+fn checked(
+    call: &Call,
+    old: Option<&Entry>,
+    new: &MpsFile,
+) -> Result<tempfile::NamedTempFile, Refused> {
     let text = serde_yaml::to_string(new)
         .map_err(|e| EditError::Invalid(format!("the programme as YAML: {e}")))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".programme-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io(&dir))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io(tmp.path()))?;
-    sync(tmp.path())?;
+    let tmp = stage(&dir(call), &text, old.map(|o| o.text.as_str()))?;
     let streams = catalog_streams(call.catalog.config());
     match mps::load(tmp.path(), streams.as_deref()) {
         Ok(_) => Ok(tmp),
@@ -476,7 +472,7 @@ async fn save(call: &Call<'_>, old: Option<&Entry>, new: &MpsFile) -> Result<(),
             return Err(EditError::Changed(o.mps.name.clone()).into());
         }
     }
-    let tmp = checked(call, new)?;
+    let tmp = checked(call, old, new)?;
     let dir = dir(call);
     let target = match old {
         Some(o) if o.mps.name == new.name => o.file.clone(),
@@ -492,25 +488,10 @@ async fn save(call: &Call<'_>, old: Option<&Entry>, new: &MpsFile) -> Result<(),
             format!("{:?} is already the name of another programme", new.name),
         )]));
     }
-    let before = match old {
-        Some(o) => Some((o.file.clone(), std::fs::read(&o.file).map_err(io(&o.file))?)),
-        None => None,
-    };
-    tmp.persist(&target).map_err(|e| EditError::Io {
-        path: target.clone(),
-        source: e.error,
-    })?;
-    if let Some((file, _)) = &before {
-        if *file != target {
-            std::fs::remove_file(file).map_err(io(file))?;
-        }
-    }
+    let undo = put(tmp, &target, old.map(|o| o.file.as_path()))?;
     if let Err(failed) = catalog.build_checked(call.trees).await {
-        // Undo: the catalog goes back to what the origin serves.
-        let _ = std::fs::remove_file(&target);
-        if let Some((file, bytes)) = before {
-            let _ = std::fs::write(&file, bytes);
-        }
+        // The catalog goes back to what the origin serves.
+        undo.run();
         let ours: Vec<CatalogError> = failed
             .catalog
             .into_iter()
@@ -531,9 +512,9 @@ async fn delete(call: &Call<'_>, entry: &Entry) -> Result<(), EditError> {
     if bytes != entry.text.as_bytes() {
         return Err(EditError::Changed(entry.mps.name.clone()));
     }
-    std::fs::remove_file(&entry.file).map_err(io(&entry.file))?;
+    let undo = remove(&entry.file)?;
     if let Err(failed) = call.catalog.build_checked(call.trees).await {
-        let _ = std::fs::write(&entry.file, bytes);
+        undo.run();
         return Err(EditError::Build(failed.report));
     }
     Ok(())
@@ -624,7 +605,7 @@ async fn save_form(
         save(call, old, &new).await
     } else {
         // The form's own errors, and the loader's on the rest of it.
-        if let Err(Refused::Fields(more)) = checked(call, &new) {
+        if let Err(Refused::Fields(more)) = checked(call, old, &new) {
             errors.extend(more);
         }
         Err(Refused::Fields(errors))

@@ -437,3 +437,39 @@ async fn a_period_ticked_encrypted_is_written_so_and_shown_ticked() {
         .body
         .contains("name=\"period.0.encrypted\" value=\"1\" checked"));
 }
+
+#[tokio::test]
+async fn an_edit_keeps_the_files_header_comment_and_a_refused_build_puts_it_back() {
+    let site = site_with_card().await;
+    let (mut b, csrf) = script(&site, "max", &[Group::Media]).await;
+    let a = post(
+        &mut b,
+        "/admin/programmes",
+        form(&csrf, "prog", "A programme", &first_segment()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let file = config(&site).join("mps/prog.yaml");
+    let header = "# Why this programme exists,\n# in the words of whoever wrote it.\n\n";
+    let written = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{header}{written}")).unwrap();
+
+    let edit = |title: &str| form(&csrf, "prog", title, &first_segment());
+    let a = post(&mut b, "/admin/programmes/prog", edit("Renamed")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let kept = std::fs::read_to_string(&file).unwrap();
+    assert!(kept.starts_with(header), "{kept}");
+    assert!(kept.contains("Renamed"), "{kept}");
+
+    // Another file the build cannot read: the edit and the delete are
+    // undone, the file back byte for byte.
+    let broken = config(&site).join("streams/zz-broken.yaml");
+    std::fs::write(&broken, "title: [\n").unwrap();
+    let a = post(&mut b, "/admin/programmes/prog", edit("Lost")).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), kept);
+    let a = b.delete("/admin/programmes/prog", &csrf).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), kept);
+    assert_eq!(programme_files(&site), [file]);
+}

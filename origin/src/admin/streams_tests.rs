@@ -447,6 +447,32 @@ async fn of_two_edits_made_from_the_same_read_the_second_is_refused() {
 }
 
 #[tokio::test]
+async fn an_edit_writes_through_no_shared_inode_and_keeps_the_header_comment() {
+    let site = catalog_site(64 << 20);
+    let (mut b, csrf) = script(&site, "mia", &[Group::Media]).await;
+    add_stream(&mut b, &csrf, "s", "S").await;
+    let file = config(&site).join("drafts/s.yaml");
+    let header = "# A stream for the night shift's tests.\n\n";
+    let written = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{header}{written}")).unwrap();
+    // A file that shares its inode with a name beside the stream's, where
+    // an editor might stage its temporary copy.
+    let victim = config(&site).join("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    for name in [".s.yaml.tmp", "s.yaml.tmp", ".s.tmp"] {
+        std::fs::hard_link(&victim, config(&site).join("drafts").join(name)).unwrap();
+    }
+
+    let form = [("csrf", csrf.as_str()), ("title", "Renamed")];
+    let a = b.post("/admin/streams/s", &form).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    assert!(yaml.starts_with(header), "{yaml}");
+    assert!(yaml.contains("Renamed"), "{yaml}");
+}
+
+#[tokio::test]
 async fn an_upload_is_inspected_without_being_kept() {
     let site = catalog_site(64 << 20);
     let (mut b, csrf) = script(&site, "mia", &[Group::Media]).await;
