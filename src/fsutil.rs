@@ -8,18 +8,27 @@ use std::path::Path;
 /// The file is readable by all (0644, less the umask), like any file a tool
 /// writes: a static web server running as another user must serve it.
 pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .permissions(std::fs::Permissions::from_mode(0o644))
-        .tempfile_in(dir)?;
+    let mut tmp = staging_file(dir)?;
     tmp.write_all(data)?;
     tmp.as_file().sync_data()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// A new empty file in `dir` for bytes that a rename (`persist`) will
+/// give their name: hidden (`.tmp…`, which no catalog or tree reader
+/// takes), readable by all like [`write_atomic`]'s, and created anew, so
+/// that no write goes through an inode another name shares. Removed when
+/// dropped unpersisted.
+pub fn staging_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o644))
+        .tempfile_in(dir)
 }
 
 #[cfg(test)]

@@ -269,7 +269,16 @@ fn a_saved_stream_builds_and_its_manifest_validates() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("saved_card");
+    // Saving again over files whose names share an inode with another
+    // file writes through none of them.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "untouched").unwrap();
+    std::fs::create_dir_all(saved.join("config/streams")).unwrap();
+    for name in ["manifest.mpd", "config/streams/saved_card.yaml"] {
+        std::fs::hard_link(&victim, saved.join(name)).unwrap();
+    }
     let yaml = dashlive::validate::save::save(&v, &fetch, &saved).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
     assert!(yaml.ends_with("config/streams/saved_card.yaml"), "{yaml:?}");
     let out = dir.path().join("out");
     dashlive::build::build(&saved.join("config"), Some(&out)).unwrap();

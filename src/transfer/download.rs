@@ -294,18 +294,11 @@ pub fn download(
         let mut total = 0u64;
         for (url, name) in &l.files {
             let target = media_dir.join(name);
-            let part = media_dir.join(format!(".{name}.part"));
-            let mut out = std::fs::File::create(&part).map_err(io(&part))?;
-            let n = client.download(url, &mut out);
-            drop(out);
-            let n = match n {
-                Ok(n) => n,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&part);
-                    return Err(e);
-                }
-            };
-            std::fs::rename(&part, &target).map_err(io(&target))?;
+            // Dropped (and so removed) unless the whole file came.
+            let mut part = crate::fsutil::staging_file(&media_dir).map_err(io(&media_dir))?;
+            let n = client.download(url, &mut part)?;
+            part.as_file().sync_data().map_err(io(part.path()))?;
+            part.persist(&target).map_err(|e| io(&target)(e.error))?;
             total += n;
         }
         let yaml = serde_yaml::to_string(&l.stream)

@@ -33,7 +33,7 @@ pub fn save(v: &Validator, fetch: &dyn Fetch, dir: &Path) -> Result<PathBuf, Sav
     std::fs::create_dir_all(dir.join("media")).map_err(io(dir))?;
     std::fs::create_dir_all(dir.join("config/streams")).map_err(io(dir))?;
     let mpd = dir.join("manifest.mpd");
-    std::fs::write(&mpd, &v.text).map_err(io(&mpd))?;
+    crate::fsutil::write_atomic(&mpd, &v.text).map_err(io(&mpd))?;
     let doc = v.doc.as_ref().ok_or(SaveError::NoDoc)?;
     let mut media = Vec::new();
     let mut reps_saved = Vec::new();
@@ -46,7 +46,7 @@ pub fn save(v: &Validator, fetch: &dyn Fetch, dir: &Path) -> Result<PathBuf, Sav
         for s in &reps.media {
             bytes.extend(get(fetch, &s.url, s.range)?);
         }
-        std::fs::write(&file, bytes).map_err(io(&file))?;
+        crate::fsutil::write_atomic(&file, &bytes).map_err(io(&file))?;
         reps_saved.push((id.clone(), reps.mime.starts_with("video")));
         media.push(PathBuf::from(format!("../../media/{id}.mp4")));
     }
@@ -72,7 +72,8 @@ pub fn save(v: &Validator, fetch: &dyn Fetch, dir: &Path) -> Result<PathBuf, Sav
         defaults: Default::default(),
     };
     let yaml = dir.join(format!("config/streams/{name}.yaml"));
-    std::fs::write(&yaml, serde_yaml::to_string(&stream)?).map_err(io(&yaml))?;
+    crate::fsutil::write_atomic(&yaml, serde_yaml::to_string(&stream)?.as_bytes())
+        .map_err(io(&yaml))?;
     Ok(yaml)
 }
 

@@ -315,9 +315,8 @@ fn draft_only(e: &CatalogError) -> bool {
     }
 }
 
-/// A catalog file's new `text`, staged where the build does not read it:
-/// a hidden `*.tmp` in `dir` made anew (so nothing that another file
-/// shares is written through) and flushed, for the loader to check before
+/// A catalog file's new `text`, staged where the build does not read it
+/// ([`dashlive::fsutil::staging_file`]) and flushed, for the loader to check before
 /// [`put`] gives it its place. The header comment of the file it replaces
 /// (`old`: that file's text) carries over, since the YAML writer keeps no
 /// comments and a header is where people explain a file.
@@ -327,14 +326,8 @@ pub(super) fn stage(
     old: Option<&str>,
 ) -> Result<tempfile::NamedTempFile, EditError> {
     use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".edit-")
-        .suffix(".tmp")
-        .permissions(std::fs::Permissions::from_mode(0o644))
-        .tempfile_in(dir)
-        .map_err(io(dir))?;
+    let mut tmp = dashlive::fsutil::staging_file(dir).map_err(io(dir))?;
     let header = old.map_or("", header_comment);
     tmp.write_all(header.as_bytes())
         .and_then(|()| tmp.write_all(text.as_bytes()))

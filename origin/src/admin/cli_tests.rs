@@ -418,8 +418,17 @@ fn a_dash_live_server_is_downloaded_into_a_catalog_that_builds() {
     assert_eq!(source, download::Source::DashLive);
     let dest = tempfile::tempdir().unwrap();
     let config = dest.path().join("config");
+    // Names that share a file's inode, where the media goes and beside it:
+    // the download writes through neither.
+    let victim = dest.path().join("victim");
+    std::fs::write(&victim, "untouched").unwrap();
+    std::fs::create_dir_all(config.join("media/moved")).unwrap();
+    for name in ["card_180p.mp4", ".card_180p.mp4.part", ".card_aac.mp4.part"] {
+        std::fs::hard_link(&victim, config.join("media/moved").join(name)).unwrap();
+    }
     let lines = Lines::default();
     let written = download::download(&c, source, &config, &lines).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
     assert_eq!(written, vec![config.join("streams/moved.yaml")]);
     assert!(std::fs::read(config.join("media/moved/card_180p.mp4")).unwrap() == v);
     assert!(std::fs::read(config.join("media/moved/card_aac.mp4")).unwrap() == a);
