@@ -599,12 +599,16 @@ fn cmd_download(server: &ServerArgs, from: &str, dest: &Path) -> Result<bool> {
             &client::Auth::Anonymous,
         )?)?,
     };
-    let auth = match source {
-        // dash-live's stream list is public; its key values are not read.
-        download::Source::DashLive => client::Auth::Anonymous,
-        download::Source::Dashlive => server.auth(),
+    let c = match source {
+        // dash-live's stream list is public; its key values only for its
+        // media group, so a login (or an upload token) brings them too.
+        download::Source::DashLive => {
+            let mut c = client::Client::connect(&server.host, &client::Auth::Anonymous)?;
+            c.login_dash_live(&server.auth())?;
+            c
+        }
+        download::Source::Dashlive => client::Client::connect(&server.host, &server.auth())?,
     };
-    let c = client::Client::connect(&server.host, &auth)?;
     for written in download::download(&c, source, dest, &Stderr)? {
         out!("wrote {}", written.display());
     }

@@ -171,6 +171,53 @@ impl Client {
         Ok(())
     }
 
+    /// Logs in to a dash-live server (`POST /api/login`, its JSON API):
+    /// with a username and password, or an upload token. It answers with
+    /// an access token (a JWT) and may set a session cookie; both are kept
+    /// and sent with every request after, whichever the server reads.
+    pub fn login_dash_live(&mut self, auth: &Auth) -> Result<(), TransferError> {
+        let body = match auth {
+            Auth::Login { username, password } => serde_json::json!({
+                "username": username, "password": password, "rememberme": false,
+            }),
+            Auth::Token(token) => serde_json::json!({ "token": token }),
+            Auth::Anonymous => return Ok(()),
+        };
+        let url = self.url("/api/login");
+        let resp = self
+            .agent
+            .post(&url)
+            .header("Accept", "application/json")
+            .content_type("application/json")
+            .send(body.to_string().as_bytes())
+            .map_err(|e| self.http(&url, e))?;
+        let cookies: Vec<String> = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next())
+            .filter(|pair| pair.contains('='))
+            .map(|pair| pair.trim().to_string())
+            .collect();
+        let answer = self.read(&url, resp)?.expect("logging in to dash-live")?;
+        if let Some(error) = answer.json["error"].as_str().filter(|e| !e.is_empty()) {
+            return Err(TransferError::Refused {
+                what: "logging in to dash-live".into(),
+                status: answer.status,
+                reason: error.to_string(),
+            });
+        }
+        self.bearer = answer.json["accessToken"]["jwt"].as_str().map(String::from);
+        self.cookie = (!cookies.is_empty()).then(|| cookies.join("; "));
+        if self.bearer.is_none() && self.cookie.is_none() {
+            return Err(TransferError::Unexpected {
+                url,
+                message: "the login gave no access token and no session cookie".into(),
+            });
+        }
+        Ok(())
+    }
+
     fn read(
         &self,
         url: &str,

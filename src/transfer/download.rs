@@ -87,7 +87,7 @@ fn key_of(client: &Client, path: &str, k: &Value) -> Result<KeyEntry, TransferEr
         return Err(unexpected(
             client,
             path,
-            format!("key {kid}: its value is hidden (log in as a user of the media group)"),
+            format!("key {kid}: its value is hidden (log in as a user of its media group: --username and --password)"),
         ));
     }
     Ok(KeyEntry {
@@ -190,7 +190,8 @@ struct DashLiveMedia {
 }
 
 fn list_dash_live(client: &Client, progress: &dyn Progress) -> Result<Vec<Listed>, TransferError> {
-    let path = "/streams";
+    // `ajax=1`: dash-live's own clients ask for the JSON form so.
+    let path = "/streams?ajax=1";
     let a = client.get(path)?.expect("listing the streams")?;
     let list: DashLiveList = serde_json::from_value(a.json)
         .map_err(|e| unexpected(client, path, format!("the stream list: {e}")))?;

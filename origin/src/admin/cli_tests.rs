@@ -333,9 +333,13 @@ async fn the_bbb_upload_file_plays() {
     assert!(yaml.contains("timing_ref: bbb_v6"), "{yaml}");
 }
 
-/// A stub dash-live server: `GET /streams` (JSON) and the on-demand route,
-/// which wants a `Range` header (400 without, as dash-live answers).
-fn stub_dash_live(files: Vec<(String, Vec<u8>)>, list: String) -> String {
+/// A stub dash-live server: `GET /streams` (JSON), `POST /api/login`
+/// (user `mia`, password `secret`: an access token and a session cookie)
+/// and the on-demand route, which wants a `Range` header (400 without, as
+/// dash-live answers). The stream list is `private` to a request that
+/// carries the token (`jwt_token`) or the cookie (`session=s3ss10n`),
+/// `public` otherwise.
+fn stub_dash_live(files: Vec<(String, Vec<u8>)>, public: String, private: String) -> String {
     let listener = StdListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -346,19 +350,46 @@ fn stub_dash_live(files: Vec<(String, Vec<u8>)>, list: String) -> String {
             if reader.read_line(&mut first).is_err() {
                 continue;
             }
-            let mut range = None;
+            let (mut range, mut length, mut known) = (None, 0usize, false);
             loop {
                 let mut h = String::new();
                 if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
                     break;
                 }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("range:") {
+                let h = h.to_ascii_lowercase();
+                if let Some(v) = h.strip_prefix("range:") {
                     range = Some(v.trim().to_string());
                 }
+                if let Some(v) = h.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                known |= h.starts_with("authorization: bearer jwt_token")
+                    || (h.starts_with("cookie:") && h.contains("session=s3ss10n"));
             }
-            let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
+            let mut body = vec![0u8; length.min(4096)];
+            let _ = reader.read_exact(&mut body);
+            let mut words = first.split_whitespace();
+            let method = words.next().unwrap_or("").to_string();
+            let target = words.next().unwrap_or("");
+            let path = target.split('?').next().unwrap_or("").to_string();
+            let mut cookie = None;
             let (status, ctype, body) = if path == "/streams" {
+                let list = if known { &private } else { &public };
                 ("200 OK", "application/json", list.clone().into_bytes())
+            } else if (method.as_str(), path.as_str()) == ("POST", "/api/login") {
+                let login: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                if login["username"] == "mia" && login["password"] == "secret" {
+                    cookie = Some("session=s3ss10n; HttpOnly; Path=/");
+                    let ok = r#"{"success": true, "mustChange": false, "accessToken": {"jwt": "jwt_token", "expires": "2030-01-01T00:00:00Z"}, "user": {"username": "mia"}}"#;
+                    ("200 OK", "application/json", ok.as_bytes().to_vec())
+                } else {
+                    let no = r#"{"success": false, "error": "Incorrect username or password"}"#;
+                    (
+                        "401 Unauthorized",
+                        "application/json",
+                        no.as_bytes().to_vec(),
+                    )
+                }
             } else if let Some((_, bytes)) = files.iter().find(|(p, _)| *p == path) {
                 match range.as_deref() {
                     Some("bytes=0-") => ("206 Partial Content", "video/mp4", bytes.clone()),
@@ -375,6 +406,9 @@ fn stub_dash_live(files: Vec<(String, Vec<u8>)>, list: String) -> String {
                 "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n",
                 body.len()
             );
+            if let Some(c) = cookie {
+                head.push_str(&format!("Set-Cookie: {c}\r\n"));
+            }
             if status.starts_with("206") {
                 head.push_str(&format!(
                     "Content-Range: bytes 0-{}/{}\r\n",
@@ -392,27 +426,41 @@ fn stub_dash_live(files: Vec<(String, Vec<u8>)>, list: String) -> String {
     format!("http://{addr}")
 }
 
-#[test]
-fn a_dash_live_server_is_downloaded_into_a_catalog_that_builds() {
+/// The key dash-live shows its media group only.
+const HIDDEN_KID: &str = "00112233445566778899aabbccddeeff";
+const HIDDEN_KEY: &str = "ffeeddccbbaa99887766554433221100";
+
+/// A stub dash-live server holding the card as stream `moved`, and the
+/// card's two files.
+fn dash_live_with_card() -> (String, Vec<u8>, Vec<u8>) {
     let card = &card().1;
     let v = std::fs::read(card.join("card_180p.mp4")).unwrap();
     let a = std::fs::read(card.join("card_aac.mp4")).unwrap();
-    let list = format!(
-        r#"{{"keys": [{{"kid": "{KID}", "key": "{KEY}", "computed": false}},
+    let list = |hidden: &str| {
+        format!(
+            r#"{{"keys": [{{"kid": "{KID}", "key": "{KEY}", "computed": false}},
                       {{"kid": "{COMPUTED_KID}", "computed": true}},
-                      {{"kid": "00112233445566778899aabbccddeeff", "computed": false}}],
+                      {{"kid": "{HIDDEN_KID}", {hidden}"computed": false}}],
             "csrf_tokens": {{"streams": "x"}},
             "streams": [{{"pk": 1, "directory": "moved", "title": "Moved over", "marlin_la_url": "", "playready_la_url": null,
                           "timing_reference": {{"media_name": "card_180p", "segment_duration": 96000}},
                           "media_files": [{{"name": "card_180p", "pk": 1}}, {{"name": "card_aac", "pk": 2}}]}}]}}"#
-    );
+        )
+    };
     let host = stub_dash_live(
         vec![
             ("/dash/odvod/moved/card_180p.mp4".into(), v.clone()),
             ("/dash/odvod/moved/card_aac.mp4".into(), a.clone()),
         ],
-        list,
+        list(""),
+        list(&format!(r#""key": "{HIDDEN_KEY}", "#)),
     );
+    (host, v, a)
+}
+
+#[test]
+fn a_dash_live_server_is_downloaded_into_a_catalog_that_builds() {
+    let (host, v, a) = dash_live_with_card();
     let c = Client::connect(&host, &Auth::Anonymous).unwrap();
     let source = download::detect(&c).unwrap();
     assert_eq!(source, download::Source::DashLive);
@@ -439,16 +487,49 @@ fn a_dash_live_server_is_downloaded_into_a_catalog_that_builds() {
     );
     assert!(yaml.contains(KEY) && yaml.contains(COMPUTED_KID), "{yaml}");
     // The key whose value dash-live hid is left out, and said.
-    assert!(!yaml.contains("00112233445566778899aabbccddeeff"), "{yaml}");
+    assert!(!yaml.contains(HIDDEN_KID), "{yaml}");
     assert!(lines
         .0
         .lock()
         .unwrap()
         .iter()
-        .any(|l| l.contains("00112233445566778899aabbccddeeff")));
+        .any(|l| l.contains(HIDDEN_KID)));
     dashlive::build::build(&config, Some(&dest.path().join("out"))).unwrap();
     assert!(dest
         .path()
         .join("out/dash/vod/moved/hand_made.mpd")
         .is_file());
+}
+
+#[test]
+fn logged_in_to_dash_live_the_download_brings_the_keys_it_hides() {
+    let (host, _, _) = dash_live_with_card();
+    let login = |password: &str| {
+        let mut c = Client::connect(&host, &Auth::Anonymous).unwrap();
+        let auth = Auth::Login {
+            username: "mia".into(),
+            password: password.into(),
+        };
+        c.login_dash_live(&auth).map(|()| c)
+    };
+    let e = login("wrong").err().expect("a wrong password is refused");
+    assert!(
+        e.to_string().contains("Incorrect username or password") && e.to_string().contains("401"),
+        "{e}"
+    );
+    let c = login("secret").unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let lines = Lines::default();
+    let written = download::download(&c, download::Source::DashLive, dest.path(), &lines).unwrap();
+    let yaml = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(
+        yaml.contains(HIDDEN_KID) && yaml.contains(HIDDEN_KEY),
+        "{yaml}"
+    );
+    assert!(lines
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|l| !l.contains("left out")));
 }
