@@ -2,7 +2,7 @@
 //! CLI (build, inspect, index) and the `dashlive-origin` server.
 //!
 //! Modules depend on each other in one direction only (no cycles), leaves
-//! first: `codec`, `options`, `fsutil`, `error`, `scte35` → `mp4` → `events`,
+//! first: `codec`, `options`, `fsutil`, `error`, `net`, `scte35` → `mp4` → `events`,
 //! `media` → `faults` → `layout`, `policy` → `index`, `catalog`, `mpd` → `serve` (the resolver) →
 //! `pages` → `build`. A test (`tests/modules.rs`) keeps it so.
 
@@ -19,6 +19,7 @@ pub mod layout;
 pub mod media;
 pub mod mp4;
 pub mod mpd;
+pub mod net;
 pub mod options;
 pub mod pages;
 pub mod policy;

@@ -304,6 +304,7 @@ fn run() -> anyhow::Result<()> {
             fault_cookie::FaultSecret::random()
         }
     });
+    app.validation = crate::validate_page::Validation::fetching_for(&settings.validate_deny);
     app.admin = admin.map(|mut a| {
         // The stream pages edit the catalog this origin builds.
         if !cli.no_build {

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use crate::admin::proxies::TrustedProxies;
 use crate::cors::AllowedDomains;
+use dashlive::net::Networks;
 
 /// Every interface: this is a test server that players on phones, TVs and
 /// set-top boxes must reach, as dash-live's deployments are. Use
@@ -50,6 +51,7 @@ pub const KEY_MAX_CONNECTIONS: &str = "DASHLIVE_MAX_CONNECTIONS";
 pub const KEY_STORE: &str = "DASHLIVE_STORE";
 /// Proxies whose `X-Forwarded-For` names the client for login throttling.
 pub const KEY_TRUSTED_PROXIES: &str = "DASHLIVE_TRUSTED_PROXIES";
+pub const KEY_VALIDATE_DENY: &str = "DASHLIVE_VALIDATE_DENY";
 /// Seconds for a request head (HTTP/1.1), and so for a keep-alive
 /// connection between requests: far more than a client on any network
 /// needs for a few hundred bytes, and short enough that connections which
@@ -105,6 +107,8 @@ pub struct Settings {
     pub allowed_domains: AllowedDomains,
     /// Default none: `X-Forwarded-For` is never read.
     pub trusted_proxies: TrustedProxies,
+    /// Addresses `/validate` does not fetch from, besides link-local ones.
+    pub validate_deny: Networks,
     /// The settings file that was read, if any.
     pub source: Option<PathBuf>,
     /// Lines of the settings file that were skipped, for the caller to log.
@@ -155,10 +159,10 @@ pub enum SettingsError {
         error: regex::Error,
     },
     #[error("{place}: {key}: {error}")]
-    BadTrustedProxies {
+    BadNetworks {
         place: Place,
         key: &'static str,
-        error: crate::admin::proxies::BadProxy,
+        error: dashlive::net::BadNetwork,
     },
     #[error("{}: settings file not found (named by {named_by})", .path.display())]
     MissingFile {
@@ -329,16 +333,13 @@ impl Settings {
             }
             None => AllowedDomains::default_domains(),
         };
-        let trusted_proxies = match lookup.get(KEY_TRUSTED_PROXIES) {
-            Some((value, place)) => {
-                TrustedProxies::parse(&value).map_err(|error| SettingsError::BadTrustedProxies {
-                    place,
-                    key: KEY_TRUSTED_PROXIES,
-                    error,
-                })?
-            }
-            None => TrustedProxies::default(),
+        let networks = |key: &'static str| match lookup.get(key) {
+            Some((value, place)) => Networks::parse(&value)
+                .map_err(|error| SettingsError::BadNetworks { place, key, error }),
+            None => Ok(Networks::default()),
         };
+        let trusted_proxies = TrustedProxies::from(networks(KEY_TRUSTED_PROXIES)?);
+        let validate_deny = networks(KEY_VALIDATE_DENY)?;
         Ok(Settings {
             bind,
             port,
@@ -357,6 +358,7 @@ impl Settings {
             admin_password: lookup.get(KEY_ADMIN_PASSWORD).map(|(v, _)| v),
             allowed_domains,
             trusted_proxies,
+            validate_deny,
             source,
             warnings: file.warnings,
         })
@@ -383,6 +385,7 @@ impl fmt::Debug for Settings {
             .field("admin_password", &hidden(&self.admin_password))
             .field("allowed_domains", &self.allowed_domains.as_str())
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("validate_deny", &self.validate_deny.to_string())
             .field("source", &self.source)
             .field("warnings", &self.warnings)
             .finish()
@@ -422,10 +425,11 @@ fn parse_ip(value: &str) -> Option<IpAddr> {
 }
 
 /// The keys this server reads from a settings file.
-const OUR_KEYS: [&str; 12] = [
+const OUR_KEYS: [&str; 13] = [
     KEY_PORT,
     KEY_STORE,
     KEY_TRUSTED_PROXIES,
+    KEY_VALIDATE_DENY,
     KEY_BIND,
     KEY_OUT,
     KEY_CONFIG,
@@ -677,6 +681,11 @@ fn env_file_text(secret_key: &str, csrf_secret: &str, password: &str) -> String 
 # Reverse proxies (addresses, networks) whose X-Forwarded-For names the
 # client for login throttling; unset, the header is never believed.
 #{KEY_TRUSTED_PROXIES}=127.0.0.1, 10.0.0.0/8
+
+# Addresses (networks) the validator page /validate does not fetch from,
+# besides link-local ones (cloud metadata), which it never does. On an
+# origin open to the internet, name your own networks.
+#{KEY_VALIDATE_DENY}=127.0.0.0/8, ::1, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7
 
 # {KEY_SETTINGS}, set in the environment, names a settings file to read
 # instead of .env in the current directory.
@@ -1295,6 +1304,7 @@ DB_SSL={"sslmode": "require"}
                 "#DASHLIVE_PLAYERS=origin/players/node_modules",
                 "#DASHLIVE_STORE=admin.redb",
                 "#DASHLIVE_TRUSTED_PROXIES=127.0.0.1, 10.0.0.0/8",
+                "#DASHLIVE_VALIDATE_DENY=127.0.0.0/8, ::1, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7",
             ]
         );
     }
@@ -1334,6 +1344,19 @@ DB_SSL={"sslmode": "require"}
             .to_string();
         assert!(
             e.contains(KEY_TRUSTED_PROXIES) && e.contains("proxy.example"),
+            "{e}"
+        );
+        // The validator's denied networks are read the same way.
+        assert_eq!(none.validate_deny, Networks::default());
+        let env = env_of(&[(KEY_VALIDATE_DENY, "127.0.0.0/8 ::1")]);
+        let s = load_in(dir.path(), &Overrides::default(), &env).unwrap();
+        assert_eq!(s.validate_deny.to_string(), "127.0.0.0/8, ::1/128");
+        let env = env_of(&[(KEY_VALIDATE_DENY, "localhost")]);
+        let e = load_in(dir.path(), &Overrides::default(), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(KEY_VALIDATE_DENY) && e.contains("localhost"),
             "{e}"
         );
     }

@@ -22,6 +22,7 @@ use hyper::header::{HeaderValue, ACCEPT, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTE
 use hyper::{HeaderMap, Response, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use dashlive::net::Networks;
 use dashlive::pages::validate::{Form, Limits};
 use dashlive::validate::fetch::{Fetch, Fetched, Web};
 use dashlive::validate::live::{Clock, SystemClock};
@@ -58,10 +59,19 @@ pub struct Validation {
 }
 
 impl Default for Validation {
-    /// Over HTTP(S) and on the wall clock.
+    /// Over HTTP(S), from anywhere but link-local addresses, on the wall
+    /// clock.
     fn default() -> Validation {
+        Validation::fetching_for(&Networks::default())
+    }
+}
+
+impl Validation {
+    /// Over HTTP(S) only (never a file of the server's), from no address
+    /// in `deny` nor a link-local one, on the wall clock.
+    pub fn fetching_for(deny: &Networks) -> Validation {
         Validation::new(
-            Arc::new(Web::new(Duration::from_secs(30))),
+            Arc::new(Web::for_server(Duration::from_secs(30), deny)),
             Arc::new(SystemClock),
             LIMITS,
         )

@@ -333,3 +333,24 @@ async fn a_run_past_its_time_limit_stops_and_says_so() {
     assert!(j.body.contains("time limit"), "{}", j.body);
     assert_eq!(fetch.asked.load(Ordering::SeqCst), 0, "nothing fetched");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_fetches_nothing_from_link_local_addresses_nor_files() {
+    // The origin's own fetcher, as `dashlive-origin` runs it.
+    let app = App::new(
+        &tree_out(),
+        crate::cors::AllowedDomains::default_domains(),
+        crate::play::Players::none(),
+    )
+    .unwrap();
+    let metadata = "http://169.254.169.254/latest/meta-data/iam/security-credentials/";
+    let a = get(&app, &query(metadata, ""), "application/json").await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert!(
+        a.body.contains(
+            "169.254.169.254 is 169.254.169.254, an address this server does not fetch from"
+        ),
+        "{}",
+        a.body
+    );
+}

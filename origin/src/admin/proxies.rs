@@ -13,8 +13,10 @@
 use std::net::IpAddr;
 use std::str::FromStr;
 
+#[cfg(test)]
+use dashlive::net::BadNetwork;
+use dashlive::net::Networks;
 use hyper::HeaderMap;
-use ipnet::IpNet;
 
 /// The header a proxy appends the address it was connected from to.
 const FORWARDED_FOR: &str = "x-forwarded-for";
@@ -26,36 +28,23 @@ const MAX_HOPS: usize = 32;
 /// The proxies whose `X-Forwarded-For` is believed: addresses and
 /// networks (the setting `DASHLIVE_TRUSTED_PROXIES`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies(Networks);
 
-/// An entry of the setting that is neither an address nor a network.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{entry:?} is not an IP address or a network such as 10.0.0.0/8 or fd00::/8")]
-pub struct BadProxy {
-    pub entry: String,
+impl From<Networks> for TrustedProxies {
+    fn from(n: Networks) -> TrustedProxies {
+        TrustedProxies(n)
+    }
 }
 
 impl TrustedProxies {
-    /// Addresses (`10.0.0.7`, `::1`) and networks (`10.0.0.0/8`,
-    /// `fd00::/8`) separated by commas or spaces; empty: none.
-    pub fn parse(list: &str) -> Result<TrustedProxies, BadProxy> {
-        list.split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|e| !e.is_empty())
-            .map(|e| {
-                IpNet::from_str(e)
-                    .or_else(|_| IpAddr::from_str(e).map(IpNet::from))
-                    .map(|n| n.trunc())
-                    .map_err(|_| BadProxy {
-                        entry: e.to_string(),
-                    })
-            })
-            .collect::<Result<_, _>>()
-            .map(TrustedProxies)
+    /// As the setting names them (the settings read it as [`Networks`]).
+    #[cfg(test)]
+    pub fn parse(list: &str) -> Result<TrustedProxies, BadNetwork> {
+        Networks::parse(list).map(TrustedProxies)
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
-        let ip = ip.to_canonical();
-        self.0.iter().any(|n| n.contains(&ip))
+        self.0.contains(ip)
     }
 
     /// The client's address: the peer's, unless the peer is a trusted
@@ -218,7 +207,7 @@ mod tests {
         for bad in ["10.0.0.0/33", "example.com", "10.0.0", "*"] {
             assert_eq!(
                 TrustedProxies::parse(&format!("::1, {bad}")),
-                Err(BadProxy { entry: bad.into() }),
+                Err(BadNetwork { entry: bad.into() }),
                 "{bad}"
             );
         }
