@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use super::TransferError;
 
-/// How the CLI proves who it is.
-#[derive(Debug, Clone)]
+/// How the CLI proves who it is. Its `Debug` shows no secret.
+#[derive(Clone)]
 pub enum Auth {
     /// An API token (`dashlive-origin --store F token add …`).
     Token(String),
@@ -22,6 +22,18 @@ pub enum Auth {
     },
     /// Nobody: only public routes (a dash-live server's stream list).
     Anonymous,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Token(_) => f.write_str("Token(…)"),
+            Auth::Login { username, .. } => {
+                write!(f, "Login {{ username: {username:?}, password: … }}")
+            }
+            Auth::Anonymous => f.write_str("Anonymous"),
+        }
+    }
 }
 
 /// An answer: its status and its body as JSON (`Value::Null` when the
@@ -321,4 +333,23 @@ pub fn encode(fields: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let login = Auth::Login {
+            username: "mia".into(),
+            password: "hunter2".into(),
+        };
+        let shown = format!("{login:?} {:?}", Auth::Token("dlt_secret".into()));
+        assert!(shown.contains("mia"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("dlt_secret"),
+            "{shown}"
+        );
+    }
 }
