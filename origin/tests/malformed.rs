@@ -416,6 +416,9 @@ fn no_malformed_request_gets_a_5xx_or_a_dropped_connection() {
         "/validate?url=http://127.0.0.1:1/x.mpd&duration=999999999999",
         "/validate?url=http://127.0.0.1:1/x.mpd&segments=-1",
         "/validate?url=http://127.0.0.1:1/x.mpd&segments=99999999999999999999",
+        // Link-local (cloud metadata): refused before any connection.
+        "/validate?url=http://169.254.169.254/latest/meta-data/",
+        "/validate?url=http://[fe80::1]/x.mpd",
         "/validate/validate.js?x=%ff",
         "/clearkey",
         "/dash/vod/card/card_180p/1.m4v?drm=clearkey&enc=nothing",
