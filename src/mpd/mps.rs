@@ -220,16 +220,18 @@ fn rescale(t: u64, from: u32, to: u32) -> u64 {
     ((u128::from(t) * u128::from(to) + from / 2) / from).min(u128::from(u64::MAX)) as u64
 }
 
-/// The segments of `rep` that period `p` plays: those whose middle lies in
-/// its span (so contiguous periods share none, and every segment of the
-/// timing reference inside the span is there), and of them, when `until` is
-/// given, those that end by `until` ticks (of `p.timescale`) after the
-/// period's start. `None` when none is left.
-pub fn period_rep(
+/// Where period `p` plays `rep`'s media: its span in `rep`'s ticks after
+/// the media's first, and the indices (among the media segments) of the
+/// segments it plays: those whose middle lies in the span (so contiguous
+/// periods share none, and every segment of the timing reference inside
+/// the span is there), and of them, when `until` is given, those that end
+/// by `until` ticks (of `p.timescale`) after the period's start. `None`
+/// when none is left.
+fn period_segments(
     rep: &Representation,
     p: &ProgrammePeriod,
     until: Option<u64>,
-) -> Option<PeriodRep> {
+) -> Option<(std::ops::Range<u64>, std::ops::Range<usize>)> {
     let media = rep.media_segments();
     let first = media.first()?.decode_time;
     let ts = rep.timescale;
@@ -256,10 +258,21 @@ pub fn period_rep(
             limit.is_none_or(|l| end <= l)
         })
         .count();
-    if kept_len == 0 {
-        return None;
-    }
-    let kept = media.get(first_index..first_index + kept_len)?;
+    (kept_len > 0).then_some((span_start..span_end, first_index..first_index + kept_len))
+}
+
+/// `rep` as period `p` plays it ([`period_segments`]): its segments cut to
+/// the period's, numbered as the stream numbers them, and the offset that
+/// maps its media time to the period's.
+pub fn period_rep(
+    rep: &Representation,
+    p: &ProgrammePeriod,
+    until: Option<u64>,
+) -> Option<PeriodRep> {
+    let (span, indices) = period_segments(rep, p, until)?;
+    let media = rep.media_segments();
+    let first = media.first()?.decode_time;
+    let kept = media.get(indices.clone())?;
     let mut cut = rep.with_segments(
         rep.segments
             .first()
@@ -271,13 +284,13 @@ pub fn period_rep(
     cut.start_time = kept.first().map_or(first, |s| s.decode_time);
     cut.start_number = rep
         .start_number
-        .saturating_add(u32::try_from(first_index).unwrap_or(u32::MAX));
-    cut.media_duration = span_end.saturating_sub(span_start);
+        .saturating_add(u32::try_from(indices.start).unwrap_or(u32::MAX));
+    cut.media_duration = span.end.saturating_sub(span.start);
     Some(PeriodRep {
         rep: cut,
         presentation_time_offset: first
             .saturating_add(rep.edit_offset)
-            .saturating_add(span_start),
+            .saturating_add(span.start),
     })
 }
 
@@ -307,13 +320,11 @@ pub fn segment_index(
     number: u64,
     one_past: bool,
 ) -> Option<PeriodSegment> {
-    let cut = period_rep(rep, p, None)?;
-    let from = u64::from(cut.rep.start_number);
-    let count = cut.rep.media_segments().len() as u64;
-    let stream_count = rep.media_segments().len();
+    // The indices alone, without cutting `rep`: this runs for every
+    // segment request.
+    let (_, played) = period_segments(rep, p, None)?;
     let index = usize::try_from(number.checked_sub(u64::from(rep.start_number))?).ok()?;
-    let in_period = number.checked_sub(from)?;
-    if in_period < count && index < stream_count {
+    if played.contains(&index) {
         return Some(PeriodSegment {
             index,
             timed_by: index,
@@ -321,9 +332,9 @@ pub fn segment_index(
     }
     let timed_by = index
         .checked_sub(1)
-        .filter(|_| one_past && in_period == count)?;
+        .filter(|_| one_past && index == played.end)?;
     Some(PeriodSegment {
-        index: index.checked_rem(stream_count)?,
+        index: index.checked_rem(rep.media_segments().len())?,
         timed_by,
     })
 }
