@@ -5,6 +5,8 @@
 pub mod clock;
 pub mod drm;
 pub mod events;
+#[cfg(test)]
+mod fake_tree;
 pub mod faults;
 pub mod mps;
 #[cfg(test)]

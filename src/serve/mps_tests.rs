@@ -1,119 +1,66 @@
 //! The resolver's multi-period segment route at fixed clocks: what a
 //! player is answered for a period's segments, live and VOD.
 
+use super::fake_tree::FakeTree;
 use super::plan::{Plan, Source};
-use super::resolve::{Request, Resolver, Target, TreeView};
-use crate::media::Representation;
-use crate::mpd::live::LoopMap;
-use crate::mpd::manifest::StreamView;
+use super::resolve::Target;
 use crate::mpd::mps::{Programme, ProgrammePeriod};
-use crate::mpd::render::Renderer;
 use crate::options::Defaults;
 
 /// 2024-01-01T00:00:00Z.
 const START: i64 = 1_704_067_200_000;
 
-struct Fake {
-    reps: Vec<Representation>,
-    defaults: Defaults,
-    drm: crate::drm::signal::StreamDrm,
-    programme: Programme,
-}
-
-impl Fake {
-    /// Stream `s`: five 2 s segments. Programme `prog`: period `a` plays
-    /// 4–8 s of it, then `b` 0–4 s (an 8 s loop).
-    fn new() -> Fake {
-        Fake::with_encrypted(false)
-    }
-
-    /// The same, period `a` marked `encrypted` when asked.
-    fn with_encrypted(encrypted_a: bool) -> Fake {
-        let period = |id: &str, start| ProgrammePeriod {
-            id: id.into(),
-            stream: "s".into(),
-            ad: false,
-            encrypted: false,
-            start,
-            duration: 4000,
-            timescale: 1000,
-            tracks: Vec::new(),
-        };
-        Fake {
-            reps: vec![crate::mpd::mps::tests::rep("v", 1000, 5, 2000, 0)],
-            defaults: Defaults::new(),
-            drm: Default::default(),
-            programme: Programme {
-                name: "prog".into(),
-                title: "P".into(),
-                defaults: Defaults::new(),
-                periods: vec![
-                    ProgrammePeriod {
-                        encrypted: encrypted_a,
-                        ..period("a", 4000)
-                    },
-                    period("b", 0),
-                ],
+/// Stream `s`: five 2 s segments. Programme `prog`: period `a` plays 4–8 s
+/// of it, then `b` 0–4 s (an 8 s loop); `a` is marked `encrypted` when
+/// asked.
+fn tree(encrypted_a: bool) -> FakeTree {
+    let period = |id: &str, start| ProgrammePeriod {
+        id: id.into(),
+        stream: "s".into(),
+        ad: false,
+        encrypted: false,
+        start,
+        duration: 4000,
+        timescale: 1000,
+        tracks: Vec::new(),
+    };
+    let mut tree = FakeTree::new(vec![crate::mpd::mps::tests::rep("v", 1000, 5, 2000, 0)]);
+    tree.programme = Some(Programme {
+        name: "prog".into(),
+        title: "P".into(),
+        defaults: Defaults::new(),
+        periods: vec![
+            ProgrammePeriod {
+                encrypted: encrypted_a,
+                ..period("a", 4000)
             },
-        }
-    }
-}
-
-impl TreeView for Fake {
-    fn site_defaults(&self) -> &Defaults {
-        &self.defaults
-    }
-    fn stream(&self, directory: &str) -> Option<StreamView<'_>> {
-        (directory == "s").then(|| StreamView {
-            directory: "s",
-            title: "S",
-            timing_ref: "v",
-            representations: &self.reps,
-            defaults: &self.defaults,
-            drm: &self.drm,
-        })
-    }
-    fn loop_map(&self, _stream: &str, _rep: &str) -> Option<&LoopMap> {
-        None
-    }
-    fn stream_names(&self) -> Vec<&str> {
-        vec!["s"]
-    }
-    fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey> {
-        self.drm.key(kid).map(|k| k.key)
-    }
-    fn programme(&self, name: &str) -> Option<&Programme> {
-        (name == "prog").then_some(&self.programme)
-    }
+            period("b", 0),
+        ],
+    });
+    tree
 }
 
 fn segment(mode: &str, period: &str, file: &str, query: &str, now_ms: i64) -> Plan {
-    segment_of(&Fake::new(), mode, period, file, query, now_ms)
+    segment_of(&tree(false), mode, period, file, query, now_ms)
 }
 
-fn segment_of(tree: &Fake, mode: &str, period: &str, file: &str, query: &str, now_ms: i64) -> Plan {
-    let renderer = Renderer::new().unwrap();
-    let r = Resolver {
-        tree,
-        renderer: &renderer,
-        cache: None,
+fn segment_of(
+    tree: &FakeTree,
+    mode: &str,
+    period: &str,
+    file: &str,
+    query: &str,
+    now_ms: i64,
+) -> Plan {
+    let target = Target::MpsSegment {
+        mode,
+        name: "prog",
+        period,
+        rep: "v",
+        file,
+        by_time: false,
     };
-    r.resolve(&Request {
-        target: Target::MpsSegment {
-            mode,
-            name: "prog",
-            period,
-            rep: "v",
-            file,
-            by_time: false,
-        },
-        query,
-        now_ms,
-        now_override: false,
-        site_url: Some("http://h/"),
-        url: Some("http://h/x"),
-        fault_counts: None,
-    })
+    tree.resolve(target, query, now_ms)
 }
 
 /// The status, the message and the retry instant of a plan.
@@ -166,7 +113,7 @@ fn vod_period_segments_have_no_clock() {
 
 #[test]
 fn drm_encrypts_the_encrypted_periods_segments_only() {
-    let tree = Fake::with_encrypted(true);
+    let tree = tree(true);
     let drm =
         |period, file| match segment_of(&tree, "vod", period, file, "drm=clearkey&enc=cenc", 0) {
             Plan::Segment(s) => s
@@ -187,8 +134,10 @@ fn the_segment_one_past_a_live_period_answers_with_the_periods_last() {
     // b. A player that rounds one over asks for 6.m4v as soon as 5.m4v (2–4
     // s of period a) is complete; the stream's first answers it, a 404
     // before then as 5.m4v is.
-    let mut tree = Fake::new();
-    tree.programme.periods[0].start = 6000;
+    let mut tree = tree(false);
+    if let Some(p) = &mut tree.programme {
+        p.periods[0].start = 6000;
+    }
     let at = |file, after_ms| segment_of(&tree, "live", "a", file, Q, START + after_ms);
     for file in ["5.m4v", "6.m4v"] {
         let (status, _, ready) = answer(&at(file, 3000));

@@ -658,6 +658,7 @@ mod tests {
     use super::*;
     use crate::media::representation::{Encryption, Segment};
     use crate::media::ContentType;
+    use crate::serve::fake_tree::FakeTree;
 
     /// 2023-11-14T22:13:20Z.
     const NOW: i64 = 1_700_000_000_000;
@@ -707,80 +708,28 @@ mod tests {
         }
     }
 
-    struct Fake {
-        reps: Vec<Representation>,
-        maps: Vec<LoopMap>,
-        defaults: Defaults,
-        site: Defaults,
-        drm: crate::drm::signal::StreamDrm,
+    /// Stream `s` of video `v`, audio `a` and encrypted video `v_enc`, with
+    /// their loop maps and the stream's option `defaults`.
+    fn fake(defaults: &[(&str, i64)]) -> FakeTree {
+        let mut tree = FakeTree::new(vec![
+            rep("v", ContentType::Video, false),
+            rep("a", ContentType::Audio, false),
+            rep("v_enc", ContentType::Video, true),
+        ]);
+        tree.maps = tree
+            .reps
+            .iter()
+            .map(|r| LoopMap::new(r, &tree.reps[0]).unwrap())
+            .collect();
+        tree.defaults = defaults
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_yaml::Value::from(*v)))
+            .collect();
+        tree
     }
 
-    impl Fake {
-        fn new(defaults: &[(&str, i64)]) -> Fake {
-            let reps = vec![
-                rep("v", ContentType::Video, false),
-                rep("a", ContentType::Audio, false),
-                rep("v_enc", ContentType::Video, true),
-            ];
-            let maps = reps
-                .iter()
-                .map(|r| LoopMap::new(r, &reps[0]).unwrap())
-                .collect();
-            Fake {
-                reps,
-                maps,
-                defaults: defaults
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), serde_yaml::Value::from(*v)))
-                    .collect(),
-                site: Defaults::new(),
-                drm: Default::default(),
-            }
-        }
-    }
-
-    impl TreeView for Fake {
-        fn site_defaults(&self) -> &Defaults {
-            &self.site
-        }
-        fn stream(&self, directory: &str) -> Option<StreamView<'_>> {
-            (directory == "s").then(|| StreamView {
-                directory: "s",
-                title: "S",
-                timing_ref: "v",
-                representations: &self.reps,
-                defaults: &self.defaults,
-                drm: &self.drm,
-            })
-        }
-        fn loop_map(&self, stream: &str, rep: &str) -> Option<&LoopMap> {
-            let i = self.reps.iter().position(|r| r.id == rep)?;
-            (stream == "s").then(|| &self.maps[i])
-        }
-        fn stream_names(&self) -> Vec<&str> {
-            vec!["s"]
-        }
-        fn content_key(&self, kid: &crate::drm::Kid) -> Option<crate::drm::ContentKey> {
-            self.drm.key(kid).map(|k| k.key)
-        }
-    }
-
-    fn resolve(tree: &Fake, target: Target, query: &str) -> Plan {
-        let renderer = Renderer::new().unwrap();
-        let r = Resolver {
-            tree,
-            renderer: &renderer,
-            cache: None,
-        };
-        r.resolve(&Request {
-            target,
-            query,
-            now_ms: NOW,
-            now_override: false,
-            site_url: Some("http://h/"),
-            url: Some("http://h/x"),
-            fault_counts: None,
-        })
+    fn resolve(tree: &FakeTree, target: Target, query: &str) -> Plan {
+        tree.resolve(target, query, NOW)
     }
 
     fn seg<'a>(rep: &'a str, file: &'a str) -> Target<'a> {
@@ -815,7 +764,7 @@ mod tests {
 
     #[test]
     fn vod_segments_are_the_built_files_unless_the_query_transforms_them() {
-        let tree = Fake::new(&[]);
+        let tree = fake(&[]);
         let vod = |rep, file, query| {
             resolve(
                 &tree,
@@ -844,7 +793,7 @@ mod tests {
     #[test]
     fn a_loops_last_segment_of_a_longer_track_is_planned_with_its_trim() {
         // Audio 100 ticks (ms) longer than the video loop of 8 s.
-        let mut tree = Fake::new(&[]);
+        let mut tree = fake(&[]);
         let a = &mut tree.reps[1];
         a.segments[4].duration = 2100;
         a.media_duration = 8100;
@@ -877,9 +826,9 @@ mod tests {
     #[test]
     fn segments_apply_the_stream_defaults_as_manifests_do() {
         let old = (newest() - 300).to_string() + ".m4v"; // ten minutes old
-        let plain = Fake::new(&[]);
+        let plain = fake(&[]);
         assert_eq!(status(&resolve(&plain, seg("v", &old), "start=epoch")), 200);
-        let short = Fake::new(&[("depth", 30), ("leeway", 0)]);
+        let short = fake(&[("depth", 30), ("leeway", 0)]);
         let p = resolve(&short, seg("v", &old), "start=epoch");
         assert_eq!(status(&p), 404, "{p:?}");
         assert!(
@@ -902,7 +851,7 @@ mod tests {
 
     #[test]
     fn encrypted_representations_need_drm() {
-        let tree = Fake::new(&[]);
+        let tree = fake(&[]);
         let n = format!("{}.m4v", newest());
         assert_eq!(status(&resolve(&tree, seg("v", &n), "start=epoch")), 200);
         for file in [n.as_str(), "init.m4v"] {
@@ -914,7 +863,7 @@ mod tests {
 
     #[test]
     fn a_segment_is_named_with_its_track_types_extension() {
-        let tree = Fake::new(&[]);
+        let tree = fake(&[]);
         match resolve(&tree, seg("v", "init.m4v"), "") {
             Plan::Segment(s) => {
                 assert_eq!(s.source, Source::LiveInit);
@@ -931,7 +880,7 @@ mod tests {
 
     #[test]
     fn numbers_at_the_edge_of_u64_name_nothing() {
-        let tree = Fake::new(&[]);
+        let tree = fake(&[]);
         for file in [
             "18446744073709551615.m4v",
             "18446744073709551614.m4v",
@@ -951,7 +900,7 @@ mod tests {
 
     #[test]
     fn the_clock_at_its_edges() {
-        let tree = Fake::new(&[]);
+        let tree = fake(&[]);
         let time = |q| resolve(&tree, Target::Time { method: "iso" }, q);
         let p = time("drift=-999999999999");
         assert_eq!(status(&p), 400);
@@ -975,7 +924,7 @@ mod tests {
 
     #[test]
     fn older_manifest_urls_redirect() {
-        let tree = Fake::new(&[]);
+        let tree = fake(&[]);
         let legacy =
             |stream, file, q| match resolve(&tree, Target::LegacyManifest { stream, file }, q) {
                 Plan::Redirect { location } => location,
